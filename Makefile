@@ -1,0 +1,99 @@
+# mailproc: see README.md.  `make` builds bin/mailproc; `make check` installs
+# what it needs, builds, and runs every unit and end-to-end test.
+
+PKGS     = gmime-3.0 glib-2.0 sqlite3 libpcre2-8 libcurl jansson
+CC      ?= cc
+OPT     ?= -O2 -g
+WARN     = -Wall -Wextra -Werror -Wformat=2 -Wno-format-nonliteral
+CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE \
+	     $(shell pkg-config --cflags $(PKGS))
+LIBS_ALL   = $(shell pkg-config --libs $(PKGS)) -letpan
+
+# SANITIZE=1 builds everything under ASan/UBSan into build-asan/.
+ifeq ($(SANITIZE),1)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer
+B        = build-asan
+BIN      = build-asan/mailproc
+else
+B        = build
+BIN      = bin/mailproc
+endif
+
+SRCS     = $(wildcard mailproc/*.c)
+OBJS     = $(SRCS:mailproc/%.c=$(B)/%.o)
+LIBOBJS  = $(filter-out $(B)/main.o,$(OBJS))
+UNITSRCS = $(wildcard tests/unit/test_*.c)
+UNITOBJS = $(UNITSRCS:tests/unit/%.c=$(B)/unit/%.o)
+
+DEBPKGS  = build-essential pkg-config libgmime-3.0-dev libetpan-dev \
+	   libsqlite3-dev libpcre2-dev libcurl4-gnutls-dev libjansson-dev \
+	   check postfix swaks dovecot-core dovecot-imapd python3 sqlite3 \
+	   ca-certificates
+
+.PHONY: all deps check unit e2e demo bench asan clean install
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $(OBJS) $(LIBS_ALL)
+
+$(B)/%.o: mailproc/%.c mailproc/*.h
+	@mkdir -p $(B)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/unit/%.o: tests/unit/%.c mailproc/*.h
+	@mkdir -p $(B)/unit
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -Imailproc $$(pkg-config --cflags check) -c -o $@ $<
+
+# The runner finds each test file's suite_<name>() by its definition line.
+$(B)/unit/suites.inc: $(UNITSRCS)
+	@mkdir -p $(B)/unit
+	sed -n 's/^suite_\([a-z0-9_]*\)(void)$$/SUITE(\1)/p' $(UNITSRCS) /dev/null > $@
+
+$(B)/unit/runner.o: tests/runner.c $(B)/unit/suites.inc
+	$(CC) $(CFLAGS_ALL) -I$(B)/unit $$(pkg-config --cflags check) -c -o $@ $<
+
+$(B)/runtests: $(B)/unit/runner.o $(UNITOBJS) $(LIBOBJS)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL) $$(pkg-config --libs check)
+
+asan:
+	$(MAKE) SANITIZE=1
+
+# Installs build and test dependencies; does nothing when all are present.
+deps:
+	@if dpkg-query -W -f='$${Status}\n' $(DEBPKGS) 2>/dev/null | \
+	    grep -vq 'install ok installed' || \
+	    [ "$$(dpkg-query -W -f='$${Status}\n' $(DEBPKGS) 2>/dev/null | wc -l)" -ne $(words $(DEBPKGS)) ]; then \
+		tests/install-deps.sh $(DEBPKGS); \
+	fi
+
+unit: $(BIN) $(B)/runtests
+	MP_TOP=$(CURDIR) MAILPROC=$(CURDIR)/$(BIN) $(B)/runtests unit
+
+e2e: $(BIN) $(B)/runtests
+	tests/run-e2e.sh $(CURDIR)/$(BIN) $(B)/runtests
+
+check: deps
+	$(MAKE) all
+	$(MAKE) SANITIZE=1 all build-asan/runtests
+	tests/run-e2e.sh $(CURDIR)/bin/mailproc build-asan/runtests
+
+demo: deps
+	$(MAKE) all
+	tests/demo.sh $(CURDIR)/bin/mailproc
+
+bench: deps
+	$(MAKE) all
+	bench/run.sh $(CURDIR)/bin/mailproc
+
+install: all
+	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/mailproc
+	install -m 755 bin/mailproc $(DESTDIR)/usr/local/bin/mailproc
+	cp -R rules templates $(DESTDIR)/usr/local/share/mailproc/
+	install -d $(DESTDIR)/etc/mailproc
+	install -m 644 etc/mailproc.conf.example $(DESTDIR)/etc/mailproc/mailproc.conf.example
+
+clean:
+	rm -rf build build-asan bin

@@ -1,0 +1,32 @@
+/*
+ * The commands.  Each takes the loaded configuration and its own argv
+ * (argv[0] is the command name) and returns a sysexits.h code; main.c
+ * only dispatches and exits with it.
+ */
+#ifndef MP_CMD_H
+#define MP_CMD_H
+
+#include "conf.h"
+
+int cmd_deliver(struct conf *conf, int argc, char **argv);
+int cmd_run(struct conf *conf, int argc, char **argv);
+int cmd_parse(struct conf *conf, int argc, char **argv);
+int cmd_ticket(struct conf *conf, int argc, char **argv);
+int cmd_check_config(struct conf *conf, int argc, char **argv);
+int cmd_hours(struct conf *conf, int argc, char **argv);
+
+/* Finds "--name value" or "--name=value" in argv; returns 1 with *value_r
+ * set, 0 if absent, -1 if the value is missing.  Used by every command. */
+int cmd_option(int argc, char **argv, const char *name,
+	       const char **value_r);
+
+/* Whether "--name" is among argv. */
+int cmd_flag(int argc, char **argv, const char *name);
+
+/* Whether every "--x" in argv is one of the NULL-terminated names (flags
+ * or options with values, listed without "--"); prints the usage error
+ * and returns 0 otherwise. */
+int cmd_args_known(int argc, char **argv, const char *cmd,
+		   const char *const *flags, const char *const *options);
+
+#endif

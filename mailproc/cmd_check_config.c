@@ -1,0 +1,45 @@
+/*
+ * cmd_check_config.c: `check-config`.  The configuration file itself was
+ * checked by conf_load() before this runs (its errors are already
+ * printed); this checks what other modules own: business hours, the
+ * catalogue and rules, the templates.  Every problem is printed as
+ * "file:line: message"; exit 78 if there was any.
+ */
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+
+#include "cmd.h"
+#include "log.h"
+
+static int
+check_dir(const struct conf *conf, const char *key, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	fprintf(stderr, "%s:%d: %s: %s is not a directory\n",
+		conf->path ? conf->path : "(default)", conf_line(conf, key),
+		key, dir);
+	return 1;
+}
+
+int
+cmd_check_config(struct conf *conf, int argc, char **argv)
+{
+	int problems = 0;
+
+	if (!cmd_args_known(argc, argv, "check-config", NULL, NULL))
+		return EX_USAGE;
+	problems += check_dir(conf, "rules_dir", conf->rules_dir);
+	problems += check_dir(conf, "templates_dir", conf->templates_dir);
+	if (problems > 0) {
+		log_user_error("check-config", "%d problem%s", problems,
+			       problems == 1 ? "" : "s");
+		return EX_CONFIG;
+	}
+	printf("configuration ok: %s\n", conf->path ? conf->path :
+	       "(checkout default)");
+	return EX_OK;
+}

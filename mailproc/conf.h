@@ -1,0 +1,86 @@
+/*
+ * Configuration.  Owns the key table (name, default, type, bounds), the
+ * parser of `key = value` files and the checkout default.  Every key is
+ * declared once, in conf.c; etc/mailproc.conf.example is checked against
+ * that table by a test.  Values that need a module's own grammar (business
+ * hours, closed dates) are kept as strings and validated by that module
+ * through conf_check_*() hooks in check-config.
+ */
+#ifndef MP_CONF_H
+#define MP_CONF_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct conf {
+	const char *path;		/* file read, or NULL for the default */
+	char *top;			/* the checkout the binary runs from */
+
+	char *state_dir;		/* db, spool, attachments */
+	char *rules_dir;
+	char *templates_dir;
+	char *support_address;		/* support@example.jp */
+	char *form_address;		/* the web form gateway's address */
+	char *staff_addresses;		/* space/comma separated */
+	char *monitoring_centre_address;
+	char *monitoring_centre_phone;
+	char *company_name;
+	char *support_phone;
+	char *smtp_url;
+	char *smtp_user;
+	char *smtp_password_file;
+	char *subject_tag;
+	char *timezone;			/* Asia/Tokyo */
+	char *business_hours;		/* "mon-fri 09:30-18:00" */
+	char *year_end_closure;		/* "12-29..01-03" */
+	char *closed_dates;		/* extra closed dates, YYYY-MM-DD list */
+	char *open_dates;		/* extra open dates, YYYY-MM-DD list */
+	char *first_response_within;	/* "1 business day" */
+	char *outgoing_charset;		/* utf-8 or iso-2022-jp */
+	char *language;			/* ja or en: default template language */
+	char *trusted_authserv_id;
+	long long max_message_size;	/* bytes */
+	long auto_reply_limit;		/* automatic replies per sender per hour */
+	long identity_token_ttl;	/* seconds */
+	long max_retry_age;		/* seconds */
+	long smtp_timeout;		/* seconds, each SMTP step */
+	long lock_timeout;		/* milliseconds, SQLite busy timeout */
+	long max_mime_depth;
+	long max_text_size;		/* bytes of text kept per message */
+
+	/* The line each key was set on (0 if defaulted), for check-config
+	 * messages about values that other modules validate. */
+	int line_of[64];
+};
+
+/* Fills conf with the checkout defaults, then reads path (if not NULL).
+ * top is the checkout directory used for the defaults of rules_dir,
+ * templates_dir and state_dir.  Every problem is printed to stderr as
+ * "file:line: message"; returns 0, or -1 with err set (MP_PERM) after
+ * reporting them all. */
+int conf_load(struct conf *conf, const char *top, const char *path,
+	      struct mp_err *err);
+
+/* Releases what conf_load() allocated. */
+void conf_release(struct conf *conf);
+
+/* The line a key was set on, or 0 when it kept its default. */
+int conf_line(const struct conf *conf, const char *key);
+
+/* Parses a duration such as "3600", "90s", "30m", "24h", "7d" into
+ * seconds.  Returns 0 or -1. */
+int conf_parse_duration(const char *s, long *secs_r);
+
+/* Whether addr (any case) is one of staff_addresses. */
+int conf_is_staff(const struct conf *conf, const char *addr);
+
+/* Whether addr (any case, with or without +detail) is one of our own
+ * addresses: support, form, or monitoring centre. */
+int conf_is_ours(const struct conf *conf, const char *addr);
+
+/* The name of the i-th key of the table, or NULL past the end (for the
+ * test that checks etc/mailproc.conf.example against the table). */
+const char *conf_key_name(size_t i);
+
+#endif

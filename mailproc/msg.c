@@ -1,0 +1,768 @@
+/*
+ * msg.c: reading mail with GMime.
+ *
+ * The message is parsed in place from the spool file (GMime keeps parts as
+ * windows onto the file), so memory does not grow with message size: text
+ * is read up to max_text bytes and attachments are streamed to disk.
+ *
+ * Header text is first passed through charset_header_prepass(), which
+ * rewrites ISO-2022-JP encoded words (decoded as CP50220, which glibc
+ * lacks) and raw 8-bit bytes; GMime's RFC 2047 decoder does the rest.
+ * Body text is converted by charset.c for the same reason.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmime/gmime.h>
+
+#include "charset.h"
+#include "msg.h"
+#include "text.h"
+
+struct walk {
+	struct msg *m;
+	const struct msg_limits *lim;
+	const char *attach_dir;
+	GMimeObject *html_part;		/* first text/html, if no plain */
+	int have_text;
+	int depth_defect;
+	struct mp_err *err;
+	int failed;
+};
+
+static GMimeParserOptions *parser_options;
+
+static void
+add_defect(struct msg *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+add_defect(struct msg *m, const char *fmt, ...)
+{
+	char buf[256];
+	char **v;
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < m->n_defects; i++)
+		if (strcmp(m->defects[i], buf) == 0)
+			return;
+	if (m->n_defects >= 64)
+		return;
+	v = realloc(m->defects, (m->n_defects + 1) * sizeof(*v));
+	if (v == NULL)
+		return;
+	m->defects = v;
+	if ((v[m->n_defects] = strdup(buf)) != NULL)
+		m->n_defects++;
+}
+
+static void
+parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
+	       gpointer user_data)
+{
+	static const char *const names[] = {
+		[GMIME_WARN_DUPLICATED_HEADER] = "duplicated-header",
+		[GMIME_WARN_DUPLICATED_PARAMETER] = "duplicated-parameter",
+		[GMIME_WARN_UNENCODED_8BIT_HEADER] = "8bit-header",
+		[GMIME_WARN_INVALID_CONTENT_TYPE] = "invalid-content-type",
+		[GMIME_WARN_INVALID_RFC2047_HEADER_VALUE] = "invalid-rfc2047",
+		[GMIME_WARN_MALFORMED_MULTIPART] = "malformed-multipart",
+		[GMIME_WARN_TRUNCATED_MESSAGE] = "truncated-message",
+		[GMIME_WARN_MALFORMED_MESSAGE] = "malformed-message",
+		[GMIME_CRIT_INVALID_HEADER_NAME] = "invalid-header-name",
+		[GMIME_CRIT_CONFLICTING_HEADER] = "conflicting-header",
+		[GMIME_CRIT_CONFLICTING_PARAMETER] = "conflicting-parameter",
+		[GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY] =
+			"multipart-without-boundary",
+		[GMIME_CRIT_NESTING_OVERFLOW] = "nesting-overflow",
+		[GMIME_WARN_PART_WITHOUT_CONTENT] = "part-without-content",
+		[GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT] =
+			"part-without-headers-or-content",
+	};
+	struct msg *m = user_data;
+
+	(void)offset;
+	(void)item;
+	if (m == NULL)
+		return;
+	if ((size_t)code < sizeof(names) / sizeof(names[0]) &&
+	    names[code] != NULL)
+		add_defect(m, "%s", names[code]);
+	else
+		add_defect(m, "parser-warning-%d", (int)code);
+}
+
+void
+msg_library_init(void)
+{
+	static const char *fallback[] = { "utf-8", "cp932", "euc-jp", NULL };
+
+	if (parser_options != NULL)
+		return;
+	g_mime_init();
+	parser_options = g_mime_parser_options_new();
+	g_mime_parser_options_set_rfc2047_compliance_mode(parser_options,
+		GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(parser_options,
+		GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_address_compliance_mode(parser_options,
+		GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_fallback_charsets(parser_options, fallback);
+}
+
+/* Duplicates with malloc so that callers only ever free(). */
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+/* Decodes a raw header value to UTF-8. */
+static char *
+decode_header_text(struct msg *m, const char *raw)
+{
+	char *pre, *decoded, *out;
+	int defect = 0;
+
+	if (raw == NULL)
+		return NULL;
+	pre = charset_header_prepass(raw, &defect);
+	if (defect)
+		add_defect(m, "header-charset");
+	decoded = g_mime_utils_header_decode_text(parser_options,
+						  pre ? pre : raw);
+	free(pre);
+	if (decoded == NULL)
+		return strdup("");
+	g_strstrip(decoded);
+	out = strdup(decoded);
+	g_free(decoded);
+	return out;
+}
+
+static const char *
+raw_header(GMimeObject *obj, const char *name)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	GMimeHeader *h;
+
+	if (hl == NULL || (h = g_mime_header_list_get_header(hl, name)) ==
+	    NULL)
+		return NULL;
+	return g_mime_header_get_raw_value(h);
+}
+
+static void
+decode_addresses(struct msg *m, GMimeObject *obj, const char *name,
+		 struct msg_addrs *out)
+{
+	const char *raw = raw_header(obj, name);
+	InternetAddressList *list;
+	char *pre;
+	int defect = 0, i, n;
+
+	if (raw == NULL)
+		return;
+	pre = charset_header_prepass(raw, &defect);
+	if (defect)
+		add_defect(m, "header-charset");
+	list = internet_address_list_parse(parser_options, pre ? pre : raw);
+	free(pre);
+	if (list == NULL) {
+		add_defect(m, "bad-address-list");
+		return;
+	}
+	n = internet_address_list_length(list);
+	for (i = 0; i < n; i++) {
+		InternetAddress *ia = internet_address_list_get_address(list,
+									 i);
+		const char *addr, *nm;
+		struct msg_addr *v;
+
+		if (!INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			/* A group: flatten its members. */
+			InternetAddressList *members =
+				internet_address_group_get_members(
+					INTERNET_ADDRESS_GROUP(ia));
+			int j, k = internet_address_list_length(members);
+			for (j = 0; j < k; j++) {
+				InternetAddress *mb =
+					internet_address_list_get_address(
+						members, j);
+				if (!INTERNET_ADDRESS_IS_MAILBOX(mb))
+					continue;
+				v = realloc(out->v, (out->n + 1) *
+					    sizeof(*v));
+				if (v == NULL)
+					break;
+				out->v = v;
+				nm = internet_address_get_name(mb);
+				v[out->n].name = (nm && *nm) ? strdup(nm)
+							     : NULL;
+				v[out->n].address = strdup(
+					internet_address_mailbox_get_addr(
+						INTERNET_ADDRESS_MAILBOX(mb)));
+				out->n++;
+			}
+			continue;
+		}
+		addr = internet_address_mailbox_get_addr(
+			INTERNET_ADDRESS_MAILBOX(ia));
+		if (addr == NULL || *addr == '\0')
+			continue;
+		v = realloc(out->v, (out->n + 1) * sizeof(*v));
+		if (v == NULL)
+			break;
+		out->v = v;
+		nm = internet_address_get_name(ia);
+		v[out->n].name = (nm && *nm) ? strdup(nm) : NULL;
+		v[out->n].address = strdup(addr);
+		out->n++;
+	}
+	g_object_unref(list);
+}
+
+/* Collects every value of a header (Authentication-Results). */
+static void
+collect_headers(GMimeObject *obj, const char *name, char ***v_r, size_t *n_r)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	int i, n = hl ? g_mime_header_list_get_count(hl) : 0;
+
+	for (i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *raw;
+		char **v;
+
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) != 0)
+			continue;
+		raw = g_mime_header_get_raw_value(h);
+		v = realloc(*v_r, (*n_r + 1) * sizeof(*v));
+		if (v == NULL || raw == NULL)
+			return;
+		*v_r = v;
+		v[*n_r] = strdup(raw);
+		if (v[*n_r] != NULL) {
+			g_strstrip(v[*n_r]);
+			(*n_r)++;
+		}
+	}
+}
+
+/* Unfolds and trims a raw header value into a new string. */
+static char *
+plain_header(GMimeObject *obj, const char *name)
+{
+	const char *raw = raw_header(obj, name);
+	char *s, *p;
+
+	if (raw == NULL)
+		return NULL;
+	s = strdup(raw);
+	if (s == NULL)
+		return NULL;
+	for (p = s; *p; p++)
+		if (*p == '\r' || *p == '\n' || *p == '\t')
+			*p = ' ';
+	g_strstrip(s);
+	return s;
+}
+
+/* Reads a part's decoded content, at most limit bytes; *truncated_r says
+ * whether there was more.  Also flags base64 that had garbage in it. */
+static int
+read_part_content(struct msg *m, GMimePart *part, long long limit,
+		  char **out_r, size_t *len_r, int *truncated_r)
+{
+	GMimeDataWrapper *w = g_mime_part_get_content(part);
+	GMimeContentEncoding enc;
+	GMimeStream *src, *filtered;
+	GMimeFilter *f;
+	GByteArray *bytes;
+	char buf[8192];
+	ssize_t n;
+
+	*out_r = NULL;
+	*len_r = 0;
+	*truncated_r = 0;
+	if (w == NULL) {
+		*out_r = strdup("");
+		return *out_r ? 0 : -1;
+	}
+	enc = g_mime_data_wrapper_get_encoding(w);
+	src = g_mime_data_wrapper_get_stream(w);
+	g_mime_stream_reset(src);
+	if (enc == GMIME_CONTENT_ENCODING_BASE64) {
+		/* GMime skips invalid characters silently; note them. */
+		int bad = 0;
+		while (!bad && (n = g_mime_stream_read(src, buf,
+						       sizeof(buf))) > 0) {
+			ssize_t i;
+			for (i = 0; i < n; i++) {
+				unsigned char c = (unsigned char)buf[i];
+				if (!(g_ascii_isalnum(c) || c == '+' ||
+				      c == '/' || c == '=' ||
+				      g_ascii_isspace(c))) {
+					bad = 1;
+					break;
+				}
+			}
+		}
+		if (bad)
+			add_defect(m, "bad-base64");
+		g_mime_stream_reset(src);
+	}
+	filtered = g_mime_stream_filter_new(src);
+	f = g_mime_filter_basic_new(enc, FALSE);
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
+	g_object_unref(f);
+	bytes = g_byte_array_new();
+	while ((n = g_mime_stream_read(filtered, buf, sizeof(buf))) > 0) {
+		if ((long long)bytes->len + n > limit) {
+			g_byte_array_append(bytes, (guint8 *)buf,
+					    (guint)(limit - bytes->len));
+			*truncated_r = 1;
+			break;
+		}
+		g_byte_array_append(bytes, (guint8 *)buf, (guint)n);
+	}
+	g_object_unref(filtered);
+	*out_r = malloc(bytes->len + 1);
+	if (*out_r != NULL) {
+		memcpy(*out_r, bytes->data, bytes->len);
+		(*out_r)[bytes->len] = '\0';
+		*len_r = bytes->len;
+	}
+	g_byte_array_free(bytes, TRUE);
+	return *out_r ? 0 : -1;
+}
+
+/* Decodes a text part into UTF-8 with LF line ends. */
+static char *
+part_text(struct walk *w, GMimePart *part)
+{
+	GMimeObject *obj = GMIME_OBJECT(part);
+	const char *charset = g_mime_object_get_content_type_parameter(
+		obj, "charset");
+	const char *format = g_mime_object_get_content_type_parameter(
+		obj, "format");
+	const char *delsp = g_mime_object_get_content_type_parameter(
+		obj, "delsp");
+	char *raw, *utf8 = NULL;
+	size_t len, ulen;
+	int truncated, rc;
+
+	if (read_part_content(w->m, part, w->lim->max_text, &raw, &len,
+			      &truncated) < 0)
+		return NULL;
+	if (truncated)
+		add_defect(w->m, "text-truncated");
+	rc = charset_to_utf8(charset, raw, len, &utf8, &ulen);
+	free(raw);
+	if (rc < 0)
+		return NULL;
+	if (rc > 0)
+		add_defect(w->m, "charset:%s", charset ? charset : "none");
+	ulen = text_normalise_newlines(utf8, ulen);
+	utf8[ulen] = '\0';
+	if (format != NULL && g_ascii_strcasecmp(format, "flowed") == 0) {
+		char *un = text_unflow(utf8, delsp != NULL &&
+				       g_ascii_strcasecmp(delsp, "yes") == 0);
+		free(utf8);
+		utf8 = un;
+	}
+	return utf8;
+}
+
+static int
+is_attachment(GMimeObject *obj)
+{
+	GMimeContentDisposition *d = g_mime_object_get_content_disposition(
+		obj);
+
+	if (d != NULL && g_mime_content_disposition_is_attachment(d))
+		return 1;
+	return GMIME_IS_PART(obj) &&
+	       g_mime_part_get_filename(GMIME_PART(obj)) != NULL;
+}
+
+static int
+mkdir_one(const char *p)
+{
+	return (mkdir(p, 0750) < 0 && errno != EEXIST) ? -1 : 0;
+}
+
+/* Writes obj's decoded content (or, for a message/rfc822 part, the
+ * embedded message) to the content-addressed store, or only counts it. */
+static int
+store_attachment(struct walk *w, GMimeObject *obj,
+		 struct msg_attachment *a)
+{
+	GMimeStream *out, *filtered;
+	GMimeFilter *sum;
+	char tmp[4096], dir[4096], dst[4200];
+	int fd = -1;
+	gint64 written;
+
+	if (w->attach_dir == NULL) {
+		out = g_mime_stream_null_new();
+	} else {
+		snprintf(tmp, sizeof(tmp), "%s/tmp", w->attach_dir);
+		if (mkdir_one(w->attach_dir) < 0 || mkdir_one(tmp) < 0)
+			return mp_err_set(w->err, MP_TEMP,
+					  "cannot create %s: %s", tmp,
+					  strerror(errno));
+		snprintf(tmp, sizeof(tmp), "%s/tmp/att.XXXXXX",
+			 w->attach_dir);
+		fd = mkstemp(tmp);
+		if (fd < 0)
+			return mp_err_set(w->err, MP_TEMP,
+					  "cannot create %s: %s", tmp,
+					  strerror(errno));
+		out = g_mime_stream_fs_new(fd);
+	}
+	filtered = g_mime_stream_filter_new(out);
+	sum = g_mime_filter_checksum_new(G_CHECKSUM_SHA256);
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), sum);
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *em = g_mime_message_part_get_message(
+			GMIME_MESSAGE_PART(obj));
+		if (em != NULL)
+			g_mime_object_write_to_stream(GMIME_OBJECT(em), NULL,
+						      filtered);
+	} else {
+		GMimeDataWrapper *dw = g_mime_part_get_content(
+			GMIME_PART(obj));
+		if (dw != NULL)
+			g_mime_data_wrapper_write_to_stream(dw, filtered);
+	}
+	g_mime_stream_flush(filtered);
+	g_object_unref(filtered);
+	written = GMIME_IS_STREAM_NULL(out) ?
+		(gint64)GMIME_STREAM_NULL(out)->written :
+		g_mime_stream_tell(out);
+	a->size = written < 0 ? 0 : written;
+	{
+		gchar *hex = g_mime_filter_checksum_get_string(
+			GMIME_FILTER_CHECKSUM(sum));
+		a->sha256 = hex ? strdup(hex) : NULL;
+		g_free(hex);
+	}
+	g_object_unref(sum);
+	if (w->attach_dir == NULL) {
+		g_object_unref(out);
+		return 0;
+	}
+	g_object_unref(out);	/* closes fd */
+	if (a->sha256 == NULL) {
+		unlink(tmp);
+		return mp_err_set(w->err, MP_TEMP, "out of memory");
+	}
+	snprintf(dir, sizeof(dir), "%s/%.2s", w->attach_dir, a->sha256);
+	snprintf(dst, sizeof(dst), "%s/%s", dir, a->sha256);
+	if (mkdir_one(dir) < 0 || rename(tmp, dst) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return mp_err_set(w->err, MP_TEMP, "cannot store %s: %s", dst,
+				  strerror(e));
+	}
+	return 0;
+}
+
+static void
+add_attachment(struct walk *w, GMimeObject *obj)
+{
+	struct msg *m = w->m;
+	struct msg_attachment *v, a = { 0 };
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	char *mime;
+
+	if (w->failed)
+		return;
+	if (GMIME_IS_PART(obj)) {
+		const char *fn = g_mime_part_get_filename(GMIME_PART(obj));
+		a.filename = fn ? decode_header_text(m, fn) : NULL;
+	} else {
+		const char *fn = g_mime_object_get_content_disposition_parameter(
+			obj, "filename");
+		a.filename = fn ? decode_header_text(m, fn) : NULL;
+	}
+	mime = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
+	a.content_type = strdup(mime ? mime : "application/octet-stream");
+	g_free(mime);
+	if (store_attachment(w, obj, &a) < 0) {
+		w->failed = 1;
+		free(a.filename);
+		free(a.content_type);
+		free(a.sha256);
+		return;
+	}
+	v = realloc(m->attachments, (m->n_attachments + 1) * sizeof(*v));
+	if (v == NULL) {
+		free(a.filename);
+		free(a.content_type);
+		free(a.sha256);
+		return;
+	}
+	m->attachments = v;
+	v[m->n_attachments++] = a;
+}
+
+static void
+walk(struct walk *w, GMimeObject *obj, int depth)
+{
+	if (w->failed || obj == NULL)
+		return;
+	if (depth > w->lim->max_depth) {
+		if (!w->depth_defect)
+			add_defect(w->m, "mime-depth-limit");
+		w->depth_defect = 1;
+		return;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int i, n = g_mime_multipart_get_count(mp);
+
+		if (n == 0)
+			add_defect(w->m, "empty-multipart");
+		for (i = 0; i < n; i++)
+			walk(w, g_mime_multipart_get_part(mp, i), depth + 1);
+		return;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		add_attachment(w, obj);
+		return;
+	}
+	if (!GMIME_IS_PART(obj))
+		return;
+	{
+		GMimeContentType *ct = g_mime_object_get_content_type(obj);
+		int is_text = ct == NULL ||
+			g_mime_content_type_is_type(ct, "text", "plain");
+		int is_html = ct != NULL &&
+			g_mime_content_type_is_type(ct, "text", "html");
+
+		if (!is_attachment(obj) && is_text && !w->have_text) {
+			w->m->text = part_text(w, GMIME_PART(obj));
+			if (w->m->text != NULL)
+				w->have_text = 1;
+			return;
+		}
+		if (!is_attachment(obj) && is_html) {
+			if (w->html_part == NULL)
+				w->html_part = obj;
+			return;
+		}
+		if (!is_attachment(obj) && is_text)
+			return;	/* a second inline text part */
+		add_attachment(w, obj);
+	}
+}
+
+int
+msg_parse_fd(int fd, off_t offset, const struct msg_limits *lim,
+	     const char *attach_dir, struct msg **msg_r, struct mp_err *err)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *gm;
+	GMimeObject *top;
+	struct msg *m;
+	struct walk w = { 0 };
+	int dupfd;
+
+	*msg_r = NULL;
+	msg_library_init();
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	dupfd = dup(fd);
+	if (dupfd < 0) {
+		free(m);
+		return mp_err_set(err, MP_TEMP, "dup: %s", strerror(errno));
+	}
+	stream = g_mime_stream_fs_new_with_bounds(dupfd, offset, -1);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_persist_stream(parser, TRUE);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	g_mime_parser_options_set_warning_callback(parser_options,
+						   parser_warning, m);
+	gm = g_mime_parser_construct_message(parser, parser_options);
+	g_mime_parser_options_set_warning_callback(parser_options, NULL,
+						   NULL);
+	g_object_unref(parser);
+	if (gm == NULL) {
+		/* Not even headers: keep the whole thing as text. */
+		add_defect(m, "unparsable");
+		m->subject = strdup("");
+		m->text = strdup("");
+		g_object_unref(stream);
+		*msg_r = m;
+		return 0;
+	}
+	top = GMIME_OBJECT(gm);
+	{
+		const char *raw = raw_header(top, "Subject");
+		m->subject = raw ? decode_header_text(m, raw) : strdup("");
+	}
+	decode_addresses(m, top, "From", &m->from);
+	decode_addresses(m, top, "To", &m->to);
+	decode_addresses(m, top, "Cc", &m->cc);
+	decode_addresses(m, top, "Reply-To", &m->reply_to);
+	if (m->from.n == 0)
+		add_defect(m, "no-from");
+	{
+		GDateTime *dt = g_mime_message_get_date(gm);
+		if (dt != NULL) {
+			gchar *iso = g_date_time_format(dt,
+				"%Y-%m-%dT%H:%M:%S%:z");
+			m->date = dup_or_null(iso);
+			g_free(iso);
+		} else {
+			add_defect(m, "no-date");
+		}
+	}
+	{
+		const char *mid = g_mime_message_get_message_id(gm);
+		m->message_id = (mid && *mid) ? strdup(mid) : NULL;
+		if (m->message_id == NULL)
+			add_defect(m, "no-message-id");
+	}
+	{
+		const char *irt = raw_header(top, "In-Reply-To");
+		if (irt != NULL) {
+			char *id = g_mime_utils_decode_message_id(irt);
+			m->in_reply_to = (id && *id) ? strdup(id) : NULL;
+			g_free(id);
+		}
+	}
+	{
+		const char *refs = raw_header(top, "References");
+		GMimeReferences *r = refs ? g_mime_references_parse(
+			parser_options, refs) : NULL;
+		int i, n = r ? g_mime_references_length(r) : 0;
+
+		if (n > 0)
+			m->references = calloc((size_t)n, sizeof(char *));
+		for (i = 0; m->references != NULL && i < n; i++) {
+			const char *id = g_mime_references_get_message_id(r,
+									  i);
+			if (id != NULL)
+				m->references[m->n_references++] = strdup(id);
+		}
+		if (r != NULL)
+			g_mime_references_free(r);
+	}
+	m->auto_submitted = plain_header(top, "Auto-Submitted");
+	m->precedence = plain_header(top, "Precedence");
+	m->list_id = plain_header(top, "List-Id");
+	m->content_language = plain_header(top, "Content-Language");
+	collect_headers(top, "Authentication-Results", &m->auth_results,
+			&m->n_auth_results);
+
+	w.m = m;
+	w.lim = lim;
+	w.attach_dir = attach_dir;
+	w.err = err;
+	walk(&w, g_mime_message_get_mime_part(gm), 1);
+	if (!w.have_text && w.html_part != NULL && !w.failed) {
+		char *html = part_text(&w, GMIME_PART(w.html_part));
+		if (html != NULL) {
+			m->text = text_from_html(html);
+			m->text_from_html = 1;
+			free(html);
+		}
+	}
+	if (m->text == NULL)
+		m->text = strdup("");
+	g_object_unref(gm);
+	g_object_unref(stream);
+	if (w.failed) {
+		msg_free(&m);
+		return -1;
+	}
+	if (m->subject == NULL || m->text == NULL) {
+		msg_free(&m);
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	}
+	*msg_r = m;
+	return 0;
+}
+
+static void
+addrs_release(struct msg_addrs *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++) {
+		free(a->v[i].name);
+		free(a->v[i].address);
+	}
+	free(a->v);
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+msg_free(struct msg **mp)
+{
+	struct msg *m = *mp;
+	size_t i;
+
+	if (m == NULL)
+		return;
+	free(m->subject);
+	addrs_release(&m->from);
+	addrs_release(&m->to);
+	addrs_release(&m->cc);
+	addrs_release(&m->reply_to);
+	free(m->date);
+	free(m->message_id);
+	free(m->in_reply_to);
+	strv_free(m->references, m->n_references);
+	free(m->text);
+	for (i = 0; i < m->n_attachments; i++) {
+		free(m->attachments[i].filename);
+		free(m->attachments[i].content_type);
+		free(m->attachments[i].sha256);
+	}
+	free(m->attachments);
+	strv_free(m->defects, m->n_defects);
+	free(m->auto_submitted);
+	free(m->precedence);
+	free(m->list_id);
+	free(m->content_language);
+	strv_free(m->auth_results, m->n_auth_results);
+	free(m);
+	*mp = NULL;
+}
+
+const char *
+msg_from_address(const struct msg *m)
+{
+	return m->from.n > 0 ? m->from.v[0].address : NULL;
+}
+
+int
+msg_header_value_safe(const char *s)
+{
+	return s != NULL && strpbrk(s, "\r\n") == NULL;
+}

@@ -1,0 +1,409 @@
+/*
+ * spool.c: durable message files.
+ *
+ * Postfix may forget a message as soon as `deliver` exits 0, so the bytes
+ * must be on disk first: the file is written in tmp/, fsynced, renamed into
+ * new/, and new/ itself is fsynced, because a rename is only durable once
+ * the directory entry is (the maildir discipline, as in Postfix's
+ * local(8) and mblaze's mdeliver).  flock() marks a file being processed,
+ * so `run` and a `deliver` never work on one file at the same time.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "spool.h"
+
+#define ENV_MAGIC "MAILPROC-ENVELOPE 1 "
+
+static int
+mkdir_p(const char *path)
+{
+	char buf[4096];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] == '/' || buf[i] == '\0') {
+			char c = buf[i];
+			buf[i] = '\0';
+			if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+				return -1;
+			buf[i] = c;
+		}
+	}
+	return 0;
+}
+
+int
+spool_init(const char *state_dir, struct mp_err *err)
+{
+	static const char *const subdirs[] = {
+		"spool/incoming/tmp", "spool/incoming/new",
+		"spool/incoming/cur", "spool/failed",
+	};
+	char path[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", state_dir, subdirs[i]);
+		if (mkdir_p(path) < 0)
+			return mp_err_set(err, MP_TEMP, "cannot create %s: %s",
+					  path, strerror(errno));
+	}
+	return 0;
+}
+
+static int
+fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Appends s percent-encoded (or "~" if empty) to buf. */
+static void
+env_encode(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(buf);
+	const unsigned char *p;
+
+	if (s == NULL || *s == '\0') {
+		snprintf(buf + n, size - n, "~");
+		return;
+	}
+	for (p = (const unsigned char *)s; *p && n + 4 < size; p++) {
+		if (*p <= ' ' || *p >= 0x7f || *p == '%' || *p == '~')
+			n += (size_t)snprintf(buf + n, size - n, "%%%02X", *p);
+		else
+			buf[n++] = (char)*p;
+	}
+	buf[n] = '\0';
+}
+
+static char *
+env_decode(const char *s, size_t len)
+{
+	char *out = malloc(len + 1);
+	size_t i, n = 0;
+
+	if (out == NULL)
+		return NULL;
+	if (len == 1 && s[0] == '~')
+		len = 0;
+	for (i = 0; i < len; i++) {
+		unsigned v;
+		if (s[i] == '%' && i + 2 < len &&
+		    sscanf(s + i + 1, "%2x", &v) == 1) {
+			out[n++] = (char)v;
+			i += 2;
+		} else {
+			out[n++] = s[i];
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+int
+spool_receive(const char *state_dir, int in,
+	      const struct spool_envelope *env, long long max_size,
+	      char **name_r, int *lock_fd_r, struct mp_err *err)
+{
+	char name[128], tmp[4096], dst[4096], dir[4096];
+	char head[3072], buf[65536];
+	struct timeval tv;
+	unsigned char rnd[8];
+	long long total = 0;
+	int fd = -1;
+	ssize_t n;
+
+	*name_r = NULL;
+	*lock_fd_r = -1;
+	if (spool_init(state_dir, err) < 0)
+		return -1;
+	gettimeofday(&tv, NULL);
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		return mp_err_set(err, MP_TEMP, "no random bytes: %s",
+				  strerror(errno));
+	snprintf(name, sizeof(name),
+		 "%lld.%06ld.%d.%02x%02x%02x%02x%02x%02x%02x%02x",
+		 (long long)tv.tv_sec, (long)tv.tv_usec, (int)getpid(),
+		 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+		 rnd[7]);
+	snprintf(tmp, sizeof(tmp), "%s/spool/incoming/tmp/%s", state_dir,
+		 name);
+	snprintf(dst, sizeof(dst), "%s/spool/incoming/new/%s", state_dir,
+		 name);
+	snprintf(dir, sizeof(dir), "%s/spool/incoming/new", state_dir);
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return mp_err_set(err, MP_TEMP, "cannot create %s: %s", tmp,
+				  strerror(errno));
+	if (flock(fd, LOCK_EX) < 0)
+		goto fail_errno;
+	snprintf(head, sizeof(head), "%s", ENV_MAGIC);
+	env_encode(head, sizeof(head), env->sender);
+	strncat(head, " ", sizeof(head) - strlen(head) - 1);
+	env_encode(head, sizeof(head), env->recipient);
+	strncat(head, " ", sizeof(head) - strlen(head) - 1);
+	env_encode(head, sizeof(head), env->sasl_user);
+	strncat(head, "\n", sizeof(head) - strlen(head) - 1);
+	if (write_all(fd, head, strlen(head)) < 0)
+		goto fail_errno;
+	for (;;) {
+		n = read(in, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail_errno;
+		}
+		if (n == 0)
+			break;
+		total += n;
+		if (total > max_size) {
+			mp_err_set(err, MP_PERM,
+				   "message larger than the limit of %lld "
+				   "bytes", max_size);
+			goto fail;
+		}
+		if (write_all(fd, buf, (size_t)n) < 0)
+			goto fail_errno;
+	}
+	if (fsync(fd) < 0)
+		goto fail_errno;
+	if (rename(tmp, dst) < 0)
+		goto fail_errno;
+	if (fsync_dir(dir) < 0) {
+		/* The file is in new/ but maybe not durably: take it back so
+		 * that Postfix keeps its copy. */
+		mp_err_set(err, MP_TEMP, "cannot sync %s: %s", dir,
+			   strerror(errno));
+		unlink(dst);
+		close(fd);
+		return -1;
+	}
+	*name_r = strdup(name);
+	if (*name_r == NULL) {
+		/* Safely spooled; `run` will process it. */
+		close(fd);
+		return 0;
+	}
+	*lock_fd_r = fd;
+	return 0;
+
+fail_errno:
+	mp_err_set(err, MP_TEMP, "cannot write %s: %s", tmp, strerror(errno));
+fail:
+	close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+void
+spool_envelope_release(struct spool_envelope *env)
+{
+	free(env->sender);
+	free(env->recipient);
+	free(env->sasl_user);
+	env->sender = env->recipient = env->sasl_user = NULL;
+}
+
+int
+spool_open(const char *state_dir, const char *name, int from_cur,
+	   struct spool_envelope *env, int *fd_r, off_t *offset_r,
+	   struct mp_err *err)
+{
+	char path[4096], head[3072];
+	char *fields[3], *p, *nl;
+	ssize_t n;
+	int fd, i;
+
+	memset(env, 0, sizeof(*env));
+	snprintf(path, sizeof(path), "%s/spool/incoming/%s/%s", state_dir,
+		 from_cur ? "cur" : "new", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return mp_err_set(err, errno == ENOENT ? MP_PERM : MP_TEMP,
+				  "cannot open %s: %s", path,
+				  strerror(errno));
+	n = pread(fd, head, sizeof(head) - 1, 0);
+	if (n < 0) {
+		close(fd);
+		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", path,
+				  strerror(errno));
+	}
+	head[n] = '\0';
+	nl = strchr(head, '\n');
+	if (strncmp(head, ENV_MAGIC, strlen(ENV_MAGIC)) != 0 || nl == NULL) {
+		/* A plain message dropped in by hand: no envelope. */
+		env->sender = strdup("");
+		env->recipient = strdup("");
+		env->sasl_user = strdup("");
+		*offset_r = 0;
+	} else {
+		*nl = '\0';
+		p = head + strlen(ENV_MAGIC);
+		for (i = 0; i < 3; i++) {
+			size_t len = strcspn(p, " ");
+			fields[i] = env_decode(p, len);
+			p += len;
+			if (*p == ' ')
+				p++;
+		}
+		env->sender = fields[0];
+		env->recipient = fields[1];
+		env->sasl_user = fields[2];
+		*offset_r = nl - head + 1;
+	}
+	if (env->sender == NULL || env->recipient == NULL ||
+	    env->sasl_user == NULL) {
+		spool_envelope_release(env);
+		close(fd);
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	}
+	*fd_r = fd;
+	return 0;
+}
+
+int
+spool_done(const char *state_dir, const char *name, struct mp_err *err)
+{
+	char src[4096], dst[4096];
+
+	snprintf(src, sizeof(src), "%s/spool/incoming/new/%s", state_dir,
+		 name);
+	snprintf(dst, sizeof(dst), "%s/spool/incoming/cur/%s", state_dir,
+		 name);
+	if (rename(src, dst) < 0 && errno != ENOENT)
+		return mp_err_set(err, MP_TEMP, "cannot move %s to cur/: %s",
+				  name, strerror(errno));
+	return 0;
+}
+
+int
+spool_fail(const char *state_dir, const char *name, const char *reason,
+	   struct mp_err *err)
+{
+	char src[4096], dst[4096], rpath[4200];
+	FILE *fp;
+
+	snprintf(src, sizeof(src), "%s/spool/incoming/new/%s", state_dir,
+		 name);
+	snprintf(dst, sizeof(dst), "%s/spool/failed/%s", state_dir, name);
+	snprintf(rpath, sizeof(rpath), "%s.reason", dst);
+	fp = fopen(rpath, "w");
+	if (fp == NULL || fprintf(fp, "%s\n", reason) < 0 ||
+	    fflush(fp) != 0 || fsync(fileno(fp)) < 0) {
+		if (fp != NULL)
+			fclose(fp);
+		return mp_err_set(err, MP_TEMP, "cannot write %s: %s", rpath,
+				  strerror(errno));
+	}
+	fclose(fp);
+	if (rename(src, dst) < 0)
+		return mp_err_set(err, MP_TEMP, "cannot move %s to failed/: %s",
+				  name, strerror(errno));
+	return 0;
+}
+
+int
+spool_each_new(const char *state_dir,
+	       int (*fn)(void *ctx, const char *name), void *ctx,
+	       struct mp_err *err)
+{
+	char dir[4096], path[4400];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	snprintf(dir, sizeof(dir), "%s/spool/incoming/new", state_dir);
+	d = opendir(dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
+				  strerror(errno));
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;	/* taken by someone else meanwhile */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			struct stat st;
+			/* Still there after we got the lock? */
+			if (stat(path, &st) == 0)
+				rc = fn(ctx, de->d_name);
+		}
+		close(fd);
+	}
+	closedir(d);
+	return rc;
+}
+
+int
+spool_hash(int fd, off_t offset, char **hex_r, struct mp_err *err)
+{
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	char buf[65536];
+	ssize_t n;
+
+	*hex_r = NULL;
+	for (;;) {
+		n = pread(fd, buf, sizeof(buf), offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		g_checksum_update(sum, (const guchar *)buf, (gssize)n);
+		offset += n;
+	}
+	if (n < 0) {
+		g_checksum_free(sum);
+		return mp_err_set(err, MP_TEMP, "cannot read spool file: %s",
+				  strerror(errno));
+	}
+	*hex_r = strdup(g_checksum_get_string(sum));
+	g_checksum_free(sum);
+	return *hex_r ? 0 : mp_err_set(err, MP_TEMP, "out of memory");
+}

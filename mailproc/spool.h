@@ -1,0 +1,66 @@
+/*
+ * The incoming spool: state_dir/spool/incoming/{tmp,new,cur} and
+ * state_dir/spool/failed.  Owns durable, atomic message files and their
+ * envelope; knows nothing of MIME, tickets or the database.
+ *
+ * A spool file starts with one envelope line
+ *     MAILPROC-ENVELOPE 1 <sender> <recipient> <sasl-user>\n
+ * (each field percent-encoded, "~" for empty), then the message exactly as
+ * received.  A file in new/ is "safe but not processed yet".
+ */
+#ifndef MP_SPOOL_H
+#define MP_SPOOL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+struct spool_envelope {
+	char *sender;		/* may be "" (null sender) */
+	char *recipient;
+	char *sasl_user;
+};
+
+/* Creates the spool directories under state_dir if missing. */
+int spool_init(const char *state_dir, struct mp_err *err);
+
+/* Streams fd into tmp/, fsyncs it, renames it into new/ and fsyncs new/.
+ * The file stays locked (flock) through *lock_fd_r until the caller closes
+ * it, so that `run` leaves it alone while this process handles it.
+ * *name_r is the new file name (caller frees).  A message over max_size
+ * fails with MP_PERM and leaves nothing behind; every other failure is
+ * MP_TEMP and leaves nothing behind either. */
+int spool_receive(const char *state_dir, int fd,
+		  const struct spool_envelope *env, long long max_size,
+		  char **name_r, int *lock_fd_r, struct mp_err *err);
+
+/* Opens new/name (or cur/name when from_cur) for reading, reads its
+ * envelope into env (caller releases with spool_envelope_release()) and
+ * returns the fd in *fd_r positioned anywhere, with the offset where the
+ * message starts in *offset_r. */
+int spool_open(const char *state_dir, const char *name, int from_cur,
+	       struct spool_envelope *env, int *fd_r, off_t *offset_r,
+	       struct mp_err *err);
+
+/* Computes the SHA-256 (hex, new string in *hex_r) of the message part of
+ * an open spool file, from offset to the end. */
+int spool_hash(int fd, off_t offset, char **hex_r, struct mp_err *err);
+
+void spool_envelope_release(struct spool_envelope *env);
+
+/* Moves new/name to cur/name: the message has been processed. */
+int spool_done(const char *state_dir, const char *name, struct mp_err *err);
+
+/* Moves new/name to failed/name and writes failed/name.reason. */
+int spool_fail(const char *state_dir, const char *name, const char *reason,
+	       struct mp_err *err);
+
+/* Calls fn for each file in new/ that no other process holds locked,
+ * with the file locked for the duration of the call.  Stops early and
+ * returns -1 if fn returns -1. */
+int spool_each_new(const char *state_dir,
+		   int (*fn)(void *ctx, const char *name), void *ctx,
+		   struct mp_err *err);
+
+#endif

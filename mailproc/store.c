@@ -1,0 +1,574 @@
+/*
+ * store.c: the SQLite database.
+ *
+ * WAL lets `run` read while a `deliver` writes.  synchronous=FULL because
+ * the spool file moves to cur/ right after the commit: a commit that a
+ * power cut could take back would lose the message.  Closing a connection
+ * normally checkpoints the WAL (milliseconds per `deliver`); that is
+ * switched off here and left to `run`, which checkpoints on its own time.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct store {
+	sqlite3 *db;
+	int in_tx;
+};
+
+/* Each entry takes the schema from version i to i+1.  Never edit an
+ * entry that has shipped; append a new one. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE tickets ("
+	"  id INTEGER PRIMARY KEY,"
+	"  state TEXT NOT NULL,"
+	"  class TEXT, rule TEXT, confidence REAL,"
+	"  contract TEXT,"
+	"  requester TEXT NOT NULL,"
+	"  recipient TEXT,"
+	"  subject TEXT NOT NULL,"
+	"  lang TEXT NOT NULL DEFAULT 'ja',"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	"  first_response_due INTEGER,"
+	"  linked INTEGER REFERENCES tickets(id));"
+	"CREATE INDEX tickets_state ON tickets(state);"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER NOT NULL REFERENCES tickets(id),"
+	"  direction TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL,"
+	"  content_hash TEXT NOT NULL,"
+	"  spool_name TEXT,"
+	"  env_sender TEXT, env_recipient TEXT, sasl_user TEXT,"
+	"  parsed TEXT NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  UNIQUE (message_id, content_hash));"
+	"CREATE INDEX messages_ticket ON messages(ticket);"
+	"CREATE INDEX messages_mid ON messages(message_id);"
+	"CREATE TABLE history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER NOT NULL REFERENCES tickets(id),"
+	"  at INTEGER NOT NULL, actor TEXT NOT NULL,"
+	"  event TEXT NOT NULL, detail TEXT);"
+	"CREATE INDEX history_ticket ON history(ticket);"
+	"CREATE TABLE contracts ("
+	"  id TEXT PRIMARY KEY,"
+	"  holder_name TEXT NOT NULL,"
+	"  monitoring_email TEXT,"
+	"  emergency_phone TEXT,"
+	"  options TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE contract_addresses ("
+	"  address TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  contract TEXT NOT NULL REFERENCES contracts(id));",
+};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int
+db_fail(struct store *s, struct mp_err *err, const char *what)
+{
+	int code = sqlite3_errcode(s->db);
+	enum mp_err_kind kind = MP_TEMP;
+
+	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB ||
+	    code == SQLITE_CONSTRAINT || code == SQLITE_MISMATCH)
+		kind = MP_PERM;
+	return mp_err_set(err, kind, "database: %s: %s", what,
+			  sqlite3_errmsg(s->db));
+}
+
+static int
+exec(struct store *s, const char *sql, struct mp_err *err)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(s, err, sql);
+	return 0;
+}
+
+static int
+user_version(struct store *s, int *v_r, struct mp_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_fail(s, err, "user_version");
+	rc = sqlite3_step(st);
+	*v_r = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, err, "user_version");
+	return 0;
+}
+
+static int
+migrate(struct store *s, struct mp_err *err)
+{
+	char sql[64];
+	int v;
+
+	if (user_version(s, &v, err) < 0)
+		return -1;
+	if (v == SCHEMA_VERSION)
+		return 0;
+	if (v > SCHEMA_VERSION)
+		return mp_err_set(err, MP_PERM,
+				  "database schema %d is newer than this "
+				  "mailproc (%d)", v, SCHEMA_VERSION);
+	if (store_begin(s, err) < 0)
+		return -1;
+	/* Someone else may have migrated while we waited for the lock. */
+	if (user_version(s, &v, err) < 0)
+		goto fail;
+	for (; v < SCHEMA_VERSION; v++) {
+		if (exec(s, migrations[v], err) < 0)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec(s, sql, err) < 0)
+			goto fail;
+	}
+	return store_commit(s, err);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_open(struct store **s_r, const char *state_dir, long busy_ms,
+	   struct mp_err *err)
+{
+	struct store *s;
+	char path[4096];
+
+	*s_r = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	(void)mkdir(state_dir, 0750);	/* sqlite3_open reports the rest */
+	snprintf(path, sizeof(path), "%s/mailproc.db", state_dir);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		mp_err_set(err, MP_TEMP, "database: cannot open %s: %s", path,
+			   s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		sqlite3_close(s->db);
+		free(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, (int)busy_ms);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_autocheckpoint(s->db, 10000);
+	if (exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
+	    exec(s, "PRAGMA synchronous = FULL", err) < 0 ||
+	    exec(s, "PRAGMA foreign_keys = ON", err) < 0 ||
+	    migrate(s, err) < 0) {
+		store_free(&s);
+		return -1;
+	}
+	*s_r = s;
+	return 0;
+}
+
+void
+store_free(struct store **sp)
+{
+	struct store *s = *sp;
+
+	if (s == NULL)
+		return;
+	if (s->in_tx)
+		store_rollback(s);
+	sqlite3_close_v2(s->db);
+	free(s);
+	*sp = NULL;
+}
+
+int
+store_begin(struct store *s, struct mp_err *err)
+{
+	if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	s->in_tx = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *s, struct mp_err *err)
+{
+	if (exec(s, "COMMIT", err) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	s->in_tx = 0;
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = 0;
+}
+
+void
+store_checkpoint(struct store *s)
+{
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+				  NULL, NULL);
+}
+
+/* Prepares sql and binds the text/int arguments described by fmt:
+ * 's' text (NULL allowed), 'i' 64-bit int, 'd' double. */
+static sqlite3_stmt *
+prep(struct store *s, struct mp_err *err, const char *sql, const char *fmt,
+     ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int i;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_fail(s, err, "prepare");
+		return NULL;
+	}
+	va_start(ap, fmt);
+	for (i = 0; fmt[i] != '\0'; i++) {
+		switch (fmt[i]) {
+		case 's': {
+			const char *v = va_arg(ap, const char *);
+			if (v == NULL)
+				sqlite3_bind_null(st, i + 1);
+			else
+				sqlite3_bind_text(st, i + 1, v, -1,
+						  SQLITE_TRANSIENT);
+			break;
+		}
+		case 'i':
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, long long));
+			break;
+		case 'd':
+			sqlite3_bind_double(st, i + 1, va_arg(ap, double));
+			break;
+		}
+	}
+	va_end(ap);
+	return st;
+}
+
+/* Steps a statement that returns no rows and finalizes it. */
+static int
+run(struct store *s, sqlite3_stmt *st, struct mp_err *err, const char *what)
+{
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, what);
+	return 0;
+}
+
+static char *
+col_str(sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	return v ? strdup((const char *)v) : NULL;
+}
+
+int
+store_message_find(struct store *s, const char *message_id,
+		   const char *content_hash, long long *ticket_r,
+		   struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err,
+		"SELECT ticket FROM messages WHERE message_id = ?1 AND "
+		"content_hash = ?2", "ss", message_id ? message_id : "",
+		content_hash);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ticket_r = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "message lookup");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_ticket_by_message_ids(struct store *s, const char *const *ids,
+			    size_t n, long long *ticket_r,
+			    struct mp_err *err)
+{
+	size_t i;
+
+	/* The last reference is the closest ancestor: try it first. */
+	for (i = n; i-- > 0;) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (ids[i] == NULL || *ids[i] == '\0')
+			continue;
+		st = prep(s, err, "SELECT ticket FROM messages WHERE "
+			  "message_id = ?1 ORDER BY id DESC LIMIT 1", "s",
+			  ids[i]);
+		if (st == NULL)
+			return -1;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*ticket_r = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_ROW)
+			return 1;
+		if (rc != SQLITE_DONE)
+			return db_fail(s, err, "thread lookup");
+	}
+	return 0;
+}
+
+#define TICKET_COLS "id, state, class, rule, confidence, contract, " \
+	"requester, recipient, subject, lang, created, updated, " \
+	"first_response_due, linked"
+
+static void
+ticket_from_row(sqlite3_stmt *st, struct store_ticket *t)
+{
+	t->id = sqlite3_column_int64(st, 0);
+	t->state = col_str(st, 1);
+	t->class = col_str(st, 2);
+	t->rule = col_str(st, 3);
+	t->confidence = sqlite3_column_double(st, 4);
+	t->contract = col_str(st, 5);
+	t->requester = col_str(st, 6);
+	t->recipient = col_str(st, 7);
+	t->subject = col_str(st, 8);
+	t->lang = col_str(st, 9);
+	t->created = sqlite3_column_int64(st, 10);
+	t->updated = sqlite3_column_int64(st, 11);
+	t->first_response_due = sqlite3_column_int64(st, 12);
+	t->linked = sqlite3_column_int64(st, 13);
+}
+
+int
+store_ticket_get(struct store *s, long long id, struct store_ticket *t,
+		 struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT " TICKET_COLS
+				" FROM tickets WHERE id = ?1", "i", id);
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ticket_from_row(st, t);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "ticket lookup");
+	return rc == SQLITE_ROW;
+}
+
+void
+store_ticket_release(struct store_ticket *t)
+{
+	free(t->state);
+	free(t->class);
+	free(t->rule);
+	free(t->contract);
+	free(t->requester);
+	free(t->recipient);
+	free(t->subject);
+	free(t->lang);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+store_ticket_insert(struct store *s, const struct store_ticket *t,
+		    long long *id_r, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err,
+		"INSERT INTO tickets (state, class, rule, confidence, "
+		"contract, requester, recipient, subject, lang, created, "
+		"updated, first_response_due, linked) VALUES (?1, ?2, ?3, "
+		"?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
+		"sssdsssssiii", t->state, t->class, t->rule, t->confidence,
+		t->contract, t->requester, t->recipient, t->subject,
+		t->lang ? t->lang : "ja", t->created,
+		t->first_response_due, t->linked);
+
+	if (st == NULL)
+		return -1;
+	if (t->first_response_due == 0)
+		sqlite3_bind_null(st, 11);
+	if (t->linked == 0)
+		sqlite3_bind_null(st, 12);
+	if (run(s, st, err, "ticket insert") < 0)
+		return -1;
+	*id_r = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_history_add(struct store *s, long long ticket, long long at,
+		  const char *actor, const char *event, const char *detail,
+		  struct mp_err *err)
+{
+	return run(s, prep(s, err,
+		"INSERT INTO history (ticket, at, actor, event, detail) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)", "iisss", ticket, at, actor,
+		event, detail), err, "history insert");
+}
+
+int
+store_ticket_set_state(struct store *s, long long id, const char *state,
+		       long long at, const char *actor, const char *reason,
+		       struct mp_err *err)
+{
+	char detail[512];
+
+	if (run(s, prep(s, err, "UPDATE tickets SET state = ?1, updated = "
+			"?2 WHERE id = ?3", "sii", state, at, id), err,
+		"ticket update") < 0)
+		return -1;
+	snprintf(detail, sizeof(detail), "%s%s%s", state,
+		 reason ? ": " : "", reason ? reason : "");
+	return store_history_add(s, id, at, actor, "state", detail, err);
+}
+
+int
+store_ticket_set_class(struct store *s, long long id, const char *class,
+		       const char *rule, double confidence,
+		       struct mp_err *err)
+{
+	return run(s, prep(s, err, "UPDATE tickets SET class = ?1, rule = ?2,"
+			   " confidence = ?3 WHERE id = ?4", "ssdi", class,
+			   rule, confidence, id), err, "ticket class");
+}
+
+int
+store_message_insert(struct store *s, const struct store_message *m,
+		     long long *id_r, struct mp_err *err)
+{
+	if (run(s, prep(s, err,
+		"INSERT INTO messages (ticket, direction, message_id, "
+		"content_hash, spool_name, env_sender, env_recipient, "
+		"sasl_user, parsed, received) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+		"?7, ?8, ?9, ?10)", "issssssssi", m->ticket, m->direction,
+		m->message_id ? m->message_id : "", m->content_hash,
+		m->spool_name, m->env_sender, m->env_recipient, m->sasl_user,
+		m->parsed_json, m->received), err, "message insert") < 0)
+		return -1;
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_contract_of(struct store *s, const char *address, char **contract_r,
+		  struct mp_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*contract_r = NULL;
+	if (address == NULL)
+		return 0;
+	st = prep(s, err, "SELECT contract FROM contract_addresses WHERE "
+		  "address = ?1 UNION SELECT id FROM contracts WHERE "
+		  "monitoring_email = ?1 COLLATE NOCASE LIMIT 1", "s",
+		  address);
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*contract_r = col_str(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "contract lookup");
+	if (rc == SQLITE_ROW && *contract_r == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_ticket_each(struct store *s, const char *state,
+		  int (*fn)(void *ctx, const struct store_ticket *t),
+		  void *ctx, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT " TICKET_COLS " FROM tickets"
+				" WHERE ?1 IS NULL OR state = ?1 ORDER BY id",
+				"s", state);
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && out == 0) {
+		struct store_ticket t;
+		ticket_from_row(st, &t);
+		out = fn(ctx, &t);
+		store_ticket_release(&t);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "ticket list");
+	return out;
+}
+
+int
+store_message_each(struct store *s, long long ticket,
+		   int (*fn)(void *ctx, const char *direction,
+			     long long received, const char *parsed_json),
+		   void *ctx, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT direction, received, parsed "
+				"FROM messages WHERE ticket = ?1 ORDER BY id",
+				"i", ticket);
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && out == 0)
+		out = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+			 sqlite3_column_int64(st, 1),
+			 (const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "message list");
+	return out;
+}
+
+int
+store_history_each(struct store *s, long long ticket,
+		   int (*fn)(void *ctx, long long at, const char *actor,
+			     const char *event, const char *detail),
+		   void *ctx, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT at, actor, event, detail "
+				"FROM history WHERE ticket = ?1 ORDER BY id",
+				"i", ticket);
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && out == 0)
+		out = fn(ctx, sqlite3_column_int64(st, 0),
+			 (const char *)sqlite3_column_text(st, 1),
+			 (const char *)sqlite3_column_text(st, 2),
+			 (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "history list");
+	return out;
+}

@@ -1,0 +1,123 @@
+/*
+ * Ticket database.  Owns the SQLite connection, the schema and its
+ * migrations (PRAGMA user_version), and every SQL statement; callers see
+ * tickets, messages and history rows, never sqlite3 handles.  One
+ * connection per process, WAL mode, a busy timeout on every lock wait,
+ * and no checkpoint on close (checkpoints are the runner's job).
+ */
+#ifndef MP_STORE_H
+#define MP_STORE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "err.h"
+
+struct store;
+
+struct store_ticket {
+	long long id;
+	char *state;		/* new held open done closed rejected */
+	char *class;		/* task id or fault-report/out-of-scope/... */
+	char *rule;
+	double confidence;
+	char *contract;
+	char *requester;
+	char *recipient;	/* support or form address it came to */
+	char *subject;
+	char *lang;
+	long long created, updated, first_response_due;
+	long long linked;	/* ticket this one was split from, or 0 */
+};
+
+struct store_message {
+	long long ticket;
+	const char *direction;	/* "in" or "out" */
+	const char *message_id;	/* may be NULL */
+	const char *content_hash;
+	const char *spool_name;
+	const char *env_sender, *env_recipient, *sasl_user;
+	const char *parsed_json;	/* the `parse --json` object */
+	long long received;
+};
+
+/* Opens (creating and migrating as needed) state_dir/mailproc.db.
+ * busy_ms bounds every lock wait.  Returns 0, or -1 with err (MP_TEMP for
+ * locks and I/O, MP_PERM for a database from a newer mailproc). */
+int store_open(struct store **s_r, const char *state_dir, long busy_ms,
+	       struct mp_err *err);
+
+/* Closes the connection; *s becomes NULL; NULL is ignored. */
+void store_free(struct store **s);
+
+/* Transactions: store_begin() takes the write lock at once (BEGIN
+ * IMMEDIATE) so that a busy database shows up here, not halfway through. */
+int store_begin(struct store *s, struct mp_err *err);
+int store_commit(struct store *s, struct mp_err *err);
+void store_rollback(struct store *s);
+
+/* Runs a passive WAL checkpoint (for `run`). */
+void store_checkpoint(struct store *s);
+
+/* Finds the ticket of a message with this Message-ID ("" when none) and
+ * content hash.  Returns 1 (found, *ticket_r set), 0 or -1. */
+int store_message_find(struct store *s, const char *message_id,
+		       const char *content_hash, long long *ticket_r,
+		       struct mp_err *err);
+
+/* Finds the ticket of the newest message (ours or theirs) whose
+ * Message-ID is one of ids.  Returns 1, 0 or -1. */
+int store_ticket_by_message_ids(struct store *s, const char *const *ids,
+				size_t n, long long *ticket_r,
+				struct mp_err *err);
+
+/* Reads ticket id into t (release with store_ticket_release()).
+ * Returns 1, 0 (no such ticket) or -1. */
+int store_ticket_get(struct store *s, long long id, struct store_ticket *t,
+		     struct mp_err *err);
+void store_ticket_release(struct store_ticket *t);
+
+/* Inserts a ticket from t (id ignored); *id_r gets the new id. */
+int store_ticket_insert(struct store *s, const struct store_ticket *t,
+			long long *id_r, struct mp_err *err);
+
+/* Changes a ticket's state and records it in its history. */
+int store_ticket_set_state(struct store *s, long long id, const char *state,
+			   long long at, const char *actor,
+			   const char *reason, struct mp_err *err);
+
+/* Sets the classification fields of a ticket. */
+int store_ticket_set_class(struct store *s, long long id, const char *class,
+			   const char *rule, double confidence,
+			   struct mp_err *err);
+
+int store_history_add(struct store *s, long long ticket, long long at,
+		      const char *actor, const char *event,
+		      const char *detail, struct mp_err *err);
+
+int store_message_insert(struct store *s, const struct store_message *m,
+			 long long *id_r, struct mp_err *err);
+
+/* The contract an address is registered to: 1 with a new string in
+ * *contract_r (caller frees), 0, or -1. */
+int store_contract_of(struct store *s, const char *address,
+		      char **contract_r, struct mp_err *err);
+
+/* Calls fn for each ticket (state filter NULL = all), in id order. */
+int store_ticket_each(struct store *s, const char *state,
+		      int (*fn)(void *ctx, const struct store_ticket *t),
+		      void *ctx, struct mp_err *err);
+
+/* Calls fn with each message of a ticket, oldest first. */
+int store_message_each(struct store *s, long long ticket,
+		       int (*fn)(void *ctx, const char *direction,
+				 long long received, const char *parsed_json),
+		       void *ctx, struct mp_err *err);
+
+/* Calls fn with each history row of a ticket, oldest first. */
+int store_history_each(struct store *s, long long ticket,
+		       int (*fn)(void *ctx, long long at, const char *actor,
+				 const char *event, const char *detail),
+		       void *ctx, struct mp_err *err);
+
+#endif
