@@ -5,9 +5,11 @@
  * windows onto the file), so memory does not grow with message size: text
  * is read up to max_text bytes and attachments are streamed to disk.
  *
- * Header text is first passed through charset_header_prepass(), which
- * rewrites ISO-2022-JP encoded words (decoded as CP50220, which glibc
- * lacks) and raw 8-bit bytes; GMime's RFC 2047 decoder does the rest.
+ * Header text is first passed through charset_header_prepass_all(), which
+ * rewrites runs of encoded words (ISO-2022-JP decoded as CP50220, which
+ * glibc lacks; and every other charset too, because GMime 3.2.13 drops the
+ * text after a padded B-word followed by one in the same charset, GMime
+ * issue #133) and raw 8-bit bytes; GMime's RFC 2047 decoder does the rest.
  * Body text is converted by charset.c for the same reason.
  */
 #include <errno.h>
@@ -136,7 +138,7 @@ decode_header_text(struct msg *m, const char *raw)
 
 	if (raw == NULL)
 		return NULL;
-	pre = charset_header_prepass(raw, &defect);
+	pre = charset_header_prepass_all(raw, &defect);
 	if (defect)
 		add_defect(m, "header-charset");
 	decoded = g_mime_utils_header_decode_text(parser_options,
@@ -144,6 +146,10 @@ decode_header_text(struct msg *m, const char *raw)
 	free(pre);
 	if (decoded == NULL)
 		return strdup("");
+	/* Encoded words can smuggle in CR/LF and other controls. */
+	for (out = decoded; *out != '\0'; out++)
+		if ((unsigned char)*out < 0x20 || *out == 0x7f)
+			*out = ' ';
 	g_strstrip(decoded);
 	out = strdup(decoded);
 	g_free(decoded);
@@ -173,7 +179,7 @@ decode_addresses(struct msg *m, GMimeObject *obj, const char *name,
 
 	if (raw == NULL)
 		return;
-	pre = charset_header_prepass(raw, &defect);
+	pre = charset_header_prepass_all(raw, &defect);
 	if (defect)
 		add_defect(m, "header-charset");
 	list = internet_address_list_parse(parser_options, pre ? pre : raw);

@@ -91,8 +91,12 @@ text_unflow(const char *s, int delsp)
 		       !(len - depth == 3 && memcmp(s + depth, "-- ", 3) == 0);
 		if (prev_soft && depth != prev_depth)
 			buf_add(&b, "\n", 1);
-		if (!prev_soft || depth != prev_depth)
+		if ((!prev_soft || depth != prev_depth) && depth > 0) {
+			/* The quote marks, then one space for readability
+			 * (the stuffed space itself is dropped below). */
 			buf_add(&b, s, (size_t)depth);
+			buf_add(&b, " ", 1);
+		}
 		{
 			const char *p = s + depth;
 			size_t n = len - (size_t)depth;

@@ -1,0 +1,168 @@
+/* The database: schema, duplicates, threading lookups, history. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+static char dir[64];
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/mp-store-test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static long long
+new_ticket(struct store *s, const char *requester)
+{
+	struct store_ticket t = { 0 };
+	struct mp_err err = { 0 };
+	long long id = 0;
+
+	t.state = "new";
+	t.requester = (char *)requester;
+	t.subject = "subject";
+	t.created = 1000;
+	ck_assert_int_eq(store_ticket_insert(s, &t, &id, &err), 0);
+	return id;
+}
+
+static void
+add_message(struct store *s, long long ticket, const char *mid,
+	    const char *hash)
+{
+	struct store_message m = { 0 };
+	struct mp_err err = { 0 };
+
+	m.ticket = ticket;
+	m.direction = "in";
+	m.message_id = mid;
+	m.content_hash = hash;
+	m.parsed_json = "{}";
+	m.received = 1000;
+	ck_assert_int_eq(store_message_insert(s, &m, NULL, &err), 0);
+}
+
+START_TEST(test_messages_and_threads)
+{
+	struct store *s = NULL;
+	struct mp_err err = { 0 };
+	long long t1, t2, got = 0;
+	const char *refs[] = { "nothing@x", "m1@x" };
+
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	t1 = new_ticket(s, "a@x.jp");
+	t2 = new_ticket(s, "b@x.jp");
+	add_message(s, t1, "m1@x", "h1");
+	add_message(s, t2, "m2@x", "h2");
+	add_message(s, t2, NULL, "h3");
+	/* A message reusing a Message-ID with other content is kept. */
+	add_message(s, t2, "m1@x", "h4");
+	ck_assert_int_eq(store_commit(s, &err), 0);
+
+	ck_assert_int_eq(store_message_find(s, "m1@x", "h1", &got, &err), 1);
+	ck_assert_int_eq(got, t1);
+	ck_assert_int_eq(store_message_find(s, "m1@x", "h9", &got, &err), 0);
+	ck_assert_int_eq(store_message_find(s, NULL, "h3", &got, &err), 1);
+	ck_assert_int_eq(got, t2);
+	ck_assert_int_eq(store_ticket_by_message_ids(s, refs, 1, &got, &err),
+			 0);
+	ck_assert_int_eq(store_ticket_by_message_ids(s, refs + 1, 1, &got,
+						     &err), 1);
+	/* The newest message with that id decides. */
+	ck_assert_int_eq(got, t2);
+	store_free(&s);
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
+START_TEST(test_duplicate_rejected)
+{
+	struct store *s = NULL;
+	struct mp_err err = { 0 };
+	struct store_message m = { 0 };
+	long long t;
+
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	t = new_ticket(s, "a@x.jp");
+	add_message(s, t, "m1@x", "h1");
+	m.ticket = t;
+	m.direction = "in";
+	m.message_id = "m1@x";
+	m.content_hash = "h1";
+	m.parsed_json = "{}";
+	ck_assert_int_eq(store_message_insert(s, &m, NULL, &err), -1);
+	ck_assert_int_eq(err.kind, MP_PERM);
+	store_rollback(s);
+	store_free(&s);
+}
+END_TEST
+
+static int
+count_history(void *ctx, long long at, const char *actor, const char *event,
+	      const char *detail)
+{
+	(void)at;
+	(void)actor;
+	(void)event;
+	(void)detail;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+START_TEST(test_state_and_reopen)
+{
+	struct store *s = NULL;
+	struct store_ticket t;
+	struct mp_err err = { 0 };
+	long long id;
+	int n = 0;
+
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	id = new_ticket(s, "a@x.jp");
+	ck_assert_int_eq(store_ticket_set_state(s, id, "open", 2000, "staff",
+						"confirmed", &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	store_free(&s);
+	/* Reopening runs no migration twice and keeps the data. */
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	ck_assert_int_eq(store_ticket_get(s, id, &t, &err), 1);
+	ck_assert_str_eq(t.state, "open");
+	ck_assert_int_eq(t.updated, 2000);
+	store_ticket_release(&t);
+	ck_assert_int_eq(store_ticket_get(s, id + 1, &t, &err), 0);
+	ck_assert_int_eq(store_history_each(s, id, count_history, &n, &err),
+			 0);
+	ck_assert_int_eq(n, 1);
+	store_free(&s);
+}
+END_TEST
+
+Suite *
+suite_store(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_messages_and_threads);
+	tcase_add_test(tc, test_duplicate_rejected);
+	tcase_add_test(tc, test_state_and_reopen);
+	suite_add_tcase(s, tc);
+	return s;
+}
