@@ -35,7 +35,8 @@ all: $(BIN)
 
 $(BIN): $(OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $(OBJS) $(LIBS_ALL)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $(OBJS) $(LIBS_ALL)
 
 $(B)/%.o: mailproc/%.c mailproc/*.h
 	@mkdir -p $(B)

@@ -129,14 +129,30 @@ dup_or_null(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
+/* Unfolds a raw header value (RFC 5322 §2.2.3: remove the CRLF, keep the
+ * whitespace after it) into a new string. */
+static char *
+unfold(const char *raw)
+{
+	char *out = malloc(strlen(raw) + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	for (; *raw != '\0'; raw++)
+		if (*raw != '\r' && *raw != '\n')
+			*o++ = *raw;
+	*o = '\0';
+	return out;
+}
+
 /* Decodes a raw header value to UTF-8. */
 static char *
-decode_header_text(struct msg *m, const char *raw)
+decode_header_text(struct msg *m, const char *folded)
 {
-	char *pre, *decoded, *out;
+	char *pre, *decoded, *out, *raw;
 	int defect = 0;
 
-	if (raw == NULL)
+	if (folded == NULL || (raw = unfold(folded)) == NULL)
 		return NULL;
 	pre = charset_header_prepass_all(raw, &defect);
 	if (defect)
@@ -144,6 +160,7 @@ decode_header_text(struct msg *m, const char *raw)
 	decoded = g_mime_utils_header_decode_text(parser_options,
 						  pre ? pre : raw);
 	free(pre);
+	free(raw);
 	if (decoded == NULL)
 		return strdup("");
 	/* Encoded words can smuggle in CR/LF and other controls. */
@@ -172,18 +189,19 @@ static void
 decode_addresses(struct msg *m, GMimeObject *obj, const char *name,
 		 struct msg_addrs *out)
 {
-	const char *raw = raw_header(obj, name);
+	const char *folded = raw_header(obj, name);
 	InternetAddressList *list;
-	char *pre;
+	char *pre, *raw;
 	int defect = 0, i, n;
 
-	if (raw == NULL)
+	if (folded == NULL || (raw = unfold(folded)) == NULL)
 		return;
 	pre = charset_header_prepass_all(raw, &defect);
 	if (defect)
 		add_defect(m, "header-charset");
 	list = internet_address_list_parse(parser_options, pre ? pre : raw);
 	free(pre);
+	free(raw);
 	if (list == NULL) {
 		add_defect(m, "bad-address-list");
 		return;
@@ -539,8 +557,22 @@ walk(struct walk *w, GMimeObject *obj, int depth)
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int i, n = g_mime_multipart_get_count(mp);
 
-		if (n == 0)
+		if (n == 0) {
+			/* Boundary never found: GMime keeps everything as
+			 * the prologue, which is then the only text. */
+			const char *pro = g_mime_multipart_get_prologue(mp);
 			add_defect(w->m, "empty-multipart");
+			if (pro != NULL && !w->have_text) {
+				size_t ulen;
+				if (charset_to_utf8(NULL, pro, strlen(pro),
+						    &w->m->text, &ulen) >= 0) {
+					ulen = text_normalise_newlines(
+						w->m->text, ulen);
+					w->m->text[ulen] = '\0';
+					w->have_text = 1;
+				}
+			}
+		}
 		for (i = 0; i < n; i++)
 			walk(w, g_mime_multipart_get_part(mp, i), depth + 1);
 		return;
