@@ -10,7 +10,23 @@
 #include <sysexits.h>
 
 #include "cmd.h"
+#include "hours.h"
 #include "log.h"
+
+static const char *
+conf_file(const struct conf *conf)
+{
+	return conf->path ? conf->path : "(default)";
+}
+
+static void
+report_key(const char *key, const char *msg, void *arg)
+{
+	const struct conf *conf = arg;
+
+	fprintf(stderr, "%s:%d: %s: %s\n", conf_file(conf),
+		conf_line(conf, key), key, msg);
+}
 
 static int
 check_dir(const struct conf *conf, const char *key, const char *dir)
@@ -20,8 +36,7 @@ check_dir(const struct conf *conf, const char *key, const char *dir)
 	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
 	fprintf(stderr, "%s:%d: %s: %s is not a directory\n",
-		conf->path ? conf->path : "(default)", conf_line(conf, key),
-		key, dir);
+		conf_file(conf), conf_line(conf, key), key, dir);
 	return 1;
 }
 
@@ -34,6 +49,7 @@ cmd_check_config(struct conf *conf, int argc, char **argv)
 		return EX_USAGE;
 	problems += check_dir(conf, "rules_dir", conf->rules_dir);
 	problems += check_dir(conf, "templates_dir", conf->templates_dir);
+	problems += hours_check_conf(conf, report_key, conf);
 	if (problems > 0) {
 		log_user_error("check-config", "%d problem%s", problems,
 			       problems == 1 ? "" : "s");
