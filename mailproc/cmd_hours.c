@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "err.h"
 #include "holiday.h"
@@ -183,7 +184,7 @@ cmd_hours(struct conf *conf, int argc, char **argv)
 		return err.kind == MP_TEMP ? EX_TEMPFAIL : EX_CONFIG;
 	}
 	if (at == NULL) {
-		t = time(NULL);
+		t = clock_now();
 	} else if (hours_parse_time(&h, at, &t, &err) < 0) {
 		log_user_error("hours", "--at: %s", err.msg);
 		hours_release(&h);

@@ -1,18 +1,24 @@
 /*
- * cmd_run.c: `run`, the runner.  Processes spooled messages that no
- * `deliver` finished (crash, locked database), and checkpoints the WAL.
- * Later passes (outbox, held replies, token expiry) hook in here.
+ * cmd_run.c: `run`, the runner.  Each pass processes spooled messages
+ * that no `deliver` finished (crash, locked database), releases held
+ * mail, sends what is due, and checkpoints the WAL.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cmd.h"
+#include "hours.h"
 #include "ingest.h"
 #include "log.h"
+#include "outbox.h"
+#include "sender.h"
 #include "spool.h"
+#include "store.h"
 
 static volatile sig_atomic_t run_stop;
 
@@ -25,6 +31,10 @@ on_signal(int sig)
 
 struct run_ctx {
 	struct ingest *in;
+	struct store *store;
+	struct outbox *ob;
+	struct hours hours;
+	struct sender_stats stats;
 	int processed, failed;
 };
 
@@ -56,6 +66,12 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 		log_user_error("run", "%s", err.msg);
 		return EX_TEMPFAIL;
 	}
+	if (sender_pass(conf, rc->store, &rc->hours, rc->ob, clock_now(),
+			&rc->stats, &err) < 0) {
+		log_user_error("run", "%s", err.msg);
+		return EX_TEMPFAIL;
+	}
+	store_checkpoint(rc->store);
 	return EX_OK;
 }
 
@@ -65,13 +81,19 @@ cmd_run(struct conf *conf, int argc, char **argv)
 	static const char *const flags[] = { "once", NULL };
 	struct run_ctx rc = { 0 };
 	struct mp_err err = { 0 };
-	int once = cmd_flag(argc, argv, "once"), status;
+	int once = cmd_flag(argc, argv, "once"), status = EX_OK;
 
 	if (!cmd_args_known(argc, argv, "run", flags, NULL))
 		return EX_USAGE;
-	if (ingest_new(&rc.in, conf, &err) < 0) {
+	if (ingest_new(&rc.in, conf, &err) < 0 ||
+	    hours_init_conf(&rc.hours, conf, &err) < 0 ||
+	    store_open(&rc.store, conf->state_dir, conf->lock_timeout,
+		       &err) < 0 ||
+	    store_outbox_requeue_sending(rc.store, &err) < 0 ||
+	    outbox_new(&rc.ob, conf, &err) < 0) {
 		log_user_error("run", "%s", err.msg);
-		return EX_TEMPFAIL;
+		status = err.kind == MP_PERM ? EX_CONFIG : EX_TEMPFAIL;
+		goto done;
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -81,9 +103,17 @@ cmd_run(struct conf *conf, int argc, char **argv)
 			break;
 		sleep(5);
 	} while (!run_stop);
-	if (rc.processed > 0 || rc.failed > 0)
-		log_info("action=run processed=%d failed=%d", rc.processed,
-			 rc.failed);
+	if (rc.processed > 0 || rc.failed > 0 || rc.stats.sent > 0 ||
+	    rc.stats.retried > 0 || rc.stats.failed > 0)
+		log_info("action=run processed=%d failed=%d sent=%d "
+			 "deferred=%d undeliverable=%d released=%d",
+			 rc.processed, rc.failed, rc.stats.sent,
+			 rc.stats.retried, rc.stats.failed,
+			 rc.stats.released);
+done:
+	outbox_free(&rc.ob);
+	store_free(&rc.store);
+	hours_release(&rc.hours);
 	ingest_free(&rc.in);
 	return status;
 }

@@ -11,26 +11,13 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "outbox_json.h"
 #include "store.h"
 
 static json_t *
 str_or_null(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
-}
-
-/* Formats a Unix time as ISO 8601 in UTC, or null for 0. */
-static json_t *
-iso_time(long long t)
-{
-	char buf[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
 }
 
 static json_t *
@@ -48,9 +35,9 @@ ticket_json(const struct store_ticket *t)
 		"recipient", str_or_null(t->recipient),
 		"subject", str_or_null(t->subject),
 		"lang", str_or_null(t->lang),
-		"created", iso_time(t->created),
-		"updated", iso_time(t->updated),
-		"first_response_due", iso_time(t->first_response_due),
+		"created", json_time_or_null(t->created),
+		"updated", json_time_or_null(t->updated),
+		"first_response_due", json_time_or_null(t->first_response_due),
 		"linked", t->linked ? json_integer(t->linked) : json_null());
 }
 
@@ -75,7 +62,7 @@ message_one(void *ctx, const char *direction, long long received,
 	if (o == NULL)
 		o = json_object();
 	json_object_set_new(o, "direction", json_string(direction));
-	json_object_set_new(o, "received", iso_time(received));
+	json_object_set_new(o, "received", json_time_or_null(received));
 	return json_array_append_new(ctx, o);
 }
 
@@ -84,8 +71,14 @@ history_one(void *ctx, long long at, const char *actor, const char *event,
 	    const char *detail)
 {
 	return json_array_append_new(ctx, json_pack("{s:o,s:o,s:o,s:o}",
-		"at", iso_time(at), "actor", str_or_null(actor),
+		"at", json_time_or_null(at), "actor", str_or_null(actor),
 		"event", str_or_null(event), "detail", str_or_null(detail)));
+}
+
+static int
+outbox_one(void *ctx, const struct store_outbox *ob)
+{
+	return json_array_append_new(ctx, outbox_json(ob));
 }
 
 static void
@@ -106,6 +99,12 @@ print_show(json_t *o)
 		       json_string_value(json_object_get(v, "actor")),
 		       json_string_value(json_object_get(v, "event")),
 		       json_string_value(json_object_get(v, "detail")));
+	json_array_foreach(json_object_get(o, "outbox"), i, v)
+		printf("  outbox %lld  %-10s %-22s %s\n",
+		       (long long)json_integer_value(json_object_get(v, "id")),
+		       json_string_value(json_object_get(v, "state")),
+		       json_string_value(json_object_get(v, "template")),
+		       json_string_value(json_object_get(v, "to")));
 	json_array_foreach(json_object_get(o, "messages"), i, v)
 		printf("\n--- %s %s\n%s\n",
 		       json_string_value(json_object_get(v, "direction")),
@@ -118,7 +117,7 @@ ticket_show(struct store *s, const char *idarg, int as_json)
 {
 	struct store_ticket t;
 	struct mp_err err = { 0 };
-	json_t *o, *msgs, *hist;
+	json_t *o, *msgs, *hist, *outbox;
 	char *end;
 	long long id = strtoll(idarg, &end, 10);
 	int rc;
@@ -140,17 +139,20 @@ ticket_show(struct store *s, const char *idarg, int as_json)
 	store_ticket_release(&t);
 	msgs = json_array();
 	hist = json_array();
+	outbox = json_array();
 	if (store_message_each(s, id, message_one, msgs, &err) < 0 ||
-	    store_history_each(s, id, history_one, hist, &err) < 0) {
+	    store_history_each(s, id, history_one, hist, &err) < 0 ||
+	    store_outbox_each(s, id, outbox_one, outbox, &err) < 0) {
 		json_decref(o);
 		json_decref(msgs);
 		json_decref(hist);
+		json_decref(outbox);
 		log_user_error("ticket show", "%s", err.msg);
 		return EX_TEMPFAIL;
 	}
 	json_object_set_new(o, "messages", msgs);
 	json_object_set_new(o, "history", hist);
-	json_object_set_new(o, "outbox", json_array());
+	json_object_set_new(o, "outbox", outbox);
 	if (as_json) {
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		putchar('\n');

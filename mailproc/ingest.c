@@ -13,10 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "compose.h"
+#include "hours.h"
 #include "ingest.h"
 #include "log.h"
 #include "msg.h"
 #include "msgjson.h"
+#include "respond.h"
 #include "spool.h"
 #include "store.h"
 #include "ticket.h"
@@ -24,6 +28,8 @@
 struct ingest {
 	const struct conf *conf;
 	struct store *store;
+	struct hours hours;
+	struct hours_within within;
 	char attach_dir[4096];
 };
 
@@ -37,6 +43,14 @@ ingest_new(struct ingest **in_r, const struct conf *conf,
 	if (in == NULL)
 		return mp_err_set(err, MP_TEMP, "out of memory");
 	in->conf = conf;
+	if (hours_init_conf(&in->hours, conf, err) < 0 ||
+	    hours_parse_within(conf->first_response_within, &in->within,
+			       err) < 0) {
+		hours_release(&in->hours);
+		free(in);
+		err->kind = MP_TEMP;	/* a config problem: mail waits */
+		return -1;
+	}
 	snprintf(in->attach_dir, sizeof(in->attach_dir), "%s/attachments",
 		 conf->state_dir);
 	*in_r = in;
@@ -51,6 +65,7 @@ ingest_free(struct ingest **inp)
 	if (in == NULL)
 		return;
 	store_free(&in->store);
+	hours_release(&in->hours);
 	free(in);
 	*inp = NULL;
 }
@@ -142,7 +157,7 @@ find_thread(struct ingest *in, const struct msg *m,
 int
 ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 {
-	const struct conf *c = in->conf;
+	const struct conf *c = in->conf, *c_conf = in->conf;
 	struct spool_envelope env;
 	struct msg_limits lim = { c->max_mime_depth, c->max_text_size };
 	struct msg *m = NULL;
@@ -151,7 +166,7 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 	char *hash = NULL, *json = NULL, *sender_contract = NULL;
 	char safe_mid[128], action[64] = "new";
 	const char *how = NULL, *sender;
-	long long ticket = 0, cand = 0, now = (long long)time(NULL);
+	long long ticket = 0, cand = 0, now = (long long)clock_now();
 	off_t offset;
 	int fd = -1, rc, in_tx = 0, trusted_staff;
 
@@ -213,6 +228,13 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 		t.lang = lang_of(c, m);
 		t.created = now;
 		t.linked = cand;
+		{
+			time_t due;
+			if (hours_due(&in->hours, (time_t)now, &in->within,
+				      &due, err) < 0)
+				goto fail;
+			t.first_response_due = (long long)due;
+		}
 		if (store_ticket_insert(in->store, &t, &ticket, err) < 0)
 			goto fail;
 		memset(&t, 0, sizeof(t));
@@ -251,6 +273,28 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 	sm.received = now;
 	if (store_message_insert(in->store, &sm, NULL, err) < 0)
 		goto fail;
+	{
+		struct compose c = { c_conf, in->store, &in->hours,
+				     (time_t)now };
+		struct respond_event ev = { 0 };
+		struct store_ticket cur;
+
+		if (store_ticket_get(in->store, ticket, &cur, err) < 0)
+			goto fail;
+		ev.m = m;
+		ev.env_sender = env.sender;
+		ev.ticket = ticket;
+		ev.is_new = strcmp(action, "followup") != 0;
+		ev.from_staff = trusted_staff && !ev.is_new;
+		ev.requester = sender;
+		ev.lang = cur.lang ? cur.lang : lang_of(c_conf, m);
+		ev.class = cur.class;
+		ev.first_response_due = cur.first_response_due;
+		rc = respond_filed(&c, &ev, err);
+		store_ticket_release(&cur);
+		if (rc < 0)
+			goto fail;
+	}
 commit:
 	if (store_commit(in->store, err) < 0) {
 		in_tx = 0;

@@ -27,6 +27,7 @@ static const struct {
 	{ "ticket", cmd_ticket },
 	{ "check-config", cmd_check_config },
 	{ "hours", cmd_hours },
+	{ "outbox", cmd_outbox },
 };
 
 static void
@@ -34,7 +35,7 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: mailproc [-d] [-c FILE] COMMAND [ARGS]\n"
-		"commands: deliver run parse ticket hours check-config\n");
+		"commands: deliver run parse ticket outbox hours check-config\n");
 }
 
 /* The checkout (or install prefix) the binary runs from: the parent of

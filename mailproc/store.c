@@ -67,6 +67,27 @@ static const char *const migrations[] = {
 	"CREATE TABLE contract_addresses ("
 	"  address TEXT PRIMARY KEY COLLATE NOCASE,"
 	"  contract TEXT NOT NULL REFERENCES contracts(id));",
+	/* 1 -> 2: the outbox */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER REFERENCES tickets(id),"
+	"  template TEXT NOT NULL,"
+	"  to_addr TEXT NOT NULL,"
+	"  env_from TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  message_id TEXT,"
+	"  automatic INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  release_at INTEGER,"
+	"  last_error TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  sent_at INTEGER,"
+	"  raw BLOB);"
+	"CREATE INDEX outbox_due ON outbox(state, next_attempt);"
+	"CREATE INDEX outbox_ticket ON outbox(ticket);"
+	"CREATE INDEX outbox_to ON outbox(to_addr, created);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -571,4 +592,197 @@ store_history_each(struct store *s, long long ticket,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "history list");
 	return out;
+}
+
+#define OUTBOX_COLS "id, ticket, template, to_addr, env_from, subject, " \
+	"message_id, automatic, state, attempts, next_attempt, release_at, " \
+	"last_error, created, sent_at"
+
+static void
+outbox_from_row(sqlite3_stmt *st, struct store_outbox *o, int with_raw)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(st, 0);
+	o->ticket = sqlite3_column_int64(st, 1);
+	o->template = col_str(st, 2);
+	o->to_addr = col_str(st, 3);
+	o->env_from = col_str(st, 4);
+	o->subject = col_str(st, 5);
+	o->message_id = col_str(st, 6);
+	o->automatic = sqlite3_column_int(st, 7);
+	o->state = col_str(st, 8);
+	o->attempts = sqlite3_column_int64(st, 9);
+	o->next_attempt = sqlite3_column_int64(st, 10);
+	o->release_at = sqlite3_column_int64(st, 11);
+	o->last_error = col_str(st, 12);
+	o->created = sqlite3_column_int64(st, 13);
+	o->sent_at = sqlite3_column_int64(st, 14);
+	if (with_raw) {
+		const void *b = sqlite3_column_blob(st, 15);
+		int n = sqlite3_column_bytes(st, 15);
+		o->raw = malloc((size_t)n + 1);
+		if (o->raw != NULL) {
+			if (n > 0)
+				memcpy(o->raw, b, (size_t)n);
+			o->raw[n] = '\0';
+			o->raw_len = (size_t)n;
+		}
+	}
+}
+
+void
+store_outbox_release(struct store_outbox *o)
+{
+	free(o->template);
+	free(o->to_addr);
+	free(o->env_from);
+	free(o->subject);
+	free(o->message_id);
+	free(o->state);
+	free(o->last_error);
+	free(o->raw);
+	memset(o, 0, sizeof(*o));
+}
+
+int
+store_outbox_insert(struct store *s, const struct store_outbox *o,
+		    long long *id_r, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err,
+		"INSERT INTO outbox (ticket, template, to_addr, env_from, "
+		"subject, message_id, automatic, state, next_attempt, "
+		"release_at, last_error, created, raw) VALUES (?1, ?2, ?3, "
+		"?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+		"isssssisiisi", o->ticket, o->template, o->to_addr,
+		o->env_from, o->subject, o->message_id,
+		(long long)o->automatic, o->state, o->next_attempt,
+		o->release_at, o->last_error, o->created);
+
+	if (st == NULL)
+		return -1;
+	if (o->ticket == 0)
+		sqlite3_bind_null(st, 1);
+	if (o->release_at == 0)
+		sqlite3_bind_null(st, 10);
+	if (o->raw != NULL)
+		sqlite3_bind_blob(st, 13, o->raw, (int)o->raw_len,
+				  SQLITE_STATIC);
+	if (run(s, st, err, "outbox insert") < 0)
+		return -1;
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_outbox_due(struct store *s, long long now, int limit,
+		 int (*fn)(void *ctx, const struct store_outbox *o),
+		 void *ctx, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT " OUTBOX_COLS ", raw FROM "
+				"outbox WHERE state = 'queued' AND "
+				"next_attempt <= ?1 ORDER BY id LIMIT ?2",
+				"ii", now, (long long)limit);
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_outbox o;
+		outbox_from_row(st, &o, 1);
+		out = o.raw != NULL ? fn(ctx, &o) :
+			mp_err_set(err, MP_TEMP, "out of memory");
+		store_outbox_release(&o);
+	}
+	if (out != 0) {
+		sqlite3_finalize(st);
+		return out;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "outbox due");
+	return 0;
+}
+
+int
+store_outbox_update(struct store *s, long long id, const char *state,
+		    long long attempts, long long next_attempt,
+		    const char *last_error, long long sent_at,
+		    struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "UPDATE outbox SET state = ?1, "
+				"attempts = ?2, next_attempt = ?3, last_error "
+				"= ?4, sent_at = ?5 WHERE id = ?6", "siisii",
+				state, attempts, next_attempt, last_error,
+				sent_at, id);
+
+	if (st != NULL && sent_at == 0)
+		sqlite3_bind_null(st, 5);
+	return run(s, st, err, "outbox update");
+}
+
+int
+store_outbox_requeue_sending(struct store *s, struct mp_err *err)
+{
+	return run(s, prep(s, err, "UPDATE outbox SET state = 'queued' WHERE "
+			   "state = 'sending'", ""), err, "outbox requeue");
+}
+
+int
+store_outbox_release_held(struct store *s, long long now, int *n_r,
+			  struct mp_err *err)
+{
+	if (run(s, prep(s, err, "UPDATE outbox SET state = 'queued', "
+			"next_attempt = ?1 WHERE state = 'held' AND "
+			"release_at <= ?1", "i", now), err,
+		"outbox release") < 0)
+		return -1;
+	*n_r = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_outbox_auto_count(struct store *s, const char *to, long long since,
+			int *n_r, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT count(*) FROM outbox WHERE "
+				"to_addr = ?1 COLLATE NOCASE AND automatic = 1 "
+				"AND state != 'suppressed' AND created >= ?2",
+				"si", to, since);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	*n_r = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, err, "outbox count");
+	return 0;
+}
+
+int
+store_outbox_each(struct store *s, long long ticket,
+		  int (*fn)(void *ctx, const struct store_outbox *o),
+		  void *ctx, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT " OUTBOX_COLS " FROM outbox "
+				"WHERE ?1 = 0 OR ticket = ?1 ORDER BY id", "i",
+				ticket);
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_outbox o;
+		outbox_from_row(st, &o, 0);
+		out = fn(ctx, &o);
+		store_outbox_release(&o);
+	}
+	sqlite3_finalize(st);
+	if (out != 0)
+		return out;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "outbox list");
+	return 0;
 }

@@ -120,4 +120,56 @@ int store_history_each(struct store *s, long long ticket,
 				 const char *event, const char *detail),
 		       void *ctx, struct mp_err *err);
 
+struct store_outbox {
+	long long id, ticket;		/* ticket 0: not tied to one */
+	char *template;
+	char *to_addr;
+	char *env_from;			/* "" for the null sender */
+	char *subject;
+	char *message_id;
+	int automatic;			/* counts for the auto-reply limit */
+	char *state;	/* queued held sending sent failed suppressed */
+	long long attempts, next_attempt, release_at, created, sent_at;
+	char *last_error;		/* or the suppression reason */
+	char *raw;			/* the message, CRLF; may be NULL */
+	size_t raw_len;
+};
+
+/* Releases the strings of o (not o itself). */
+void store_outbox_release(struct store_outbox *o);
+
+/* Inserts o (id, attempts, sent_at ignored). */
+int store_outbox_insert(struct store *s, const struct store_outbox *o,
+			long long *id_r, struct mp_err *err);
+
+/* Calls fn with each queued mail due at now (raw loaded), oldest first,
+ * at most limit of them.  fn's non-zero return stops the walk and is
+ * returned. */
+int store_outbox_due(struct store *s, long long now, int limit,
+		     int (*fn)(void *ctx, const struct store_outbox *o),
+		     void *ctx, struct mp_err *err);
+
+/* Sets a mail's state and retry bookkeeping (sent_at 0 = none). */
+int store_outbox_update(struct store *s, long long id, const char *state,
+			long long attempts, long long next_attempt,
+			const char *last_error, long long sent_at,
+			struct mp_err *err);
+
+/* Puts mails left in 'sending' by a crashed runner back in the queue. */
+int store_outbox_requeue_sending(struct store *s, struct mp_err *err);
+
+/* Queues held mails whose release time has come; *n_r how many. */
+int store_outbox_release_held(struct store *s, long long now, int *n_r,
+			      struct mp_err *err);
+
+/* How many automatic mails went (or are going) to `to` since then. */
+int store_outbox_auto_count(struct store *s, const char *to,
+			    long long since, int *n_r, struct mp_err *err);
+
+/* Calls fn with each outbox row (raw not loaded) of a ticket, or of all
+ * tickets when ticket is 0. */
+int store_outbox_each(struct store *s, long long ticket,
+		      int (*fn)(void *ctx, const struct store_outbox *o),
+		      void *ctx, struct mp_err *err);
+
 #endif

@@ -1,0 +1,179 @@
+/*
+ * compose.c: from a template to an outbox row.
+ *
+ * Automatic mail goes out with a null envelope sender and
+ * Auto-Submitted: auto-replied (RFC 3834 §3.1.7, §5), so that whatever
+ * answers it cannot start a loop with us; at most auto_reply_limit of
+ * them go to one address an hour.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compose.h"
+#include "log.h"
+#include "msgbuild.h"
+#include "ticket.h"
+
+const char *
+compose_ticket_address(const struct conf *conf, long long id, char *buf,
+		       size_t size)
+{
+	const char *at = strrchr(conf->support_address, '@');
+	int local = at ? (int)(at - conf->support_address) : 0;
+
+	snprintf(buf, size, "%.*s+%lld%s", local, conf->support_address, id,
+		 at ? at : "");
+	return buf;
+}
+
+/* The opening hours in words: the policy's wording for the default
+ * hours, the configured value otherwise. */
+static const char *
+hours_text(const struct conf *conf, const char *lang)
+{
+	int ja = lang == NULL || strcmp(lang, "en") != 0;
+
+	if (strcmp(conf->business_hours, "mon-fri 09:30-18:00") != 0)
+		return conf->business_hours;
+	return ja ? "平日 9:30〜18:00（土曜・日曜・祝日・年末年始を除く）" :
+		"weekdays 9:30-18:00 Japan time (except weekends, Japanese "
+		"national holidays and the year-end/new-year holidays)";
+}
+
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	return at ? at + 1 : "localhost";
+}
+
+int
+compose_suppressed(struct compose *c, long long ticket, const char *template,
+		   const char *to, const char *reason, struct mp_err *err)
+{
+	struct store_outbox o = { 0 };
+	char detail[256];
+
+	o.ticket = ticket;
+	o.template = (char *)template;
+	o.to_addr = (char *)(to ? to : "");
+	o.env_from = "";
+	o.subject = "";
+	o.automatic = 1;
+	o.state = "suppressed";
+	o.last_error = (char *)reason;
+	o.created = c->now;
+	if (store_outbox_insert(c->store, &o, NULL, err) < 0)
+		return -1;
+	snprintf(detail, sizeof(detail), "%s to %s not sent: %s", template,
+		 to ? to : "(nobody)", reason);
+	return ticket ? store_history_add(c->store, ticket, c->now,
+					  "mailproc", "suppressed", detail,
+					  err) : 0;
+}
+
+int
+compose_queue(struct compose *c, const struct compose_mail *mail,
+	      long long *outbox_id_r, struct mp_err *err)
+{
+	const struct conf *conf = c->conf;
+	char idbuf[32], tagbuf[128], addrbuf[512];
+	struct tmpl_var *vars;
+	struct tmpl_out out = { 0 };
+	struct msgbuild b = { 0 };
+	struct store_outbox o = { 0 };
+	char *raw = NULL, *mid = NULL;
+	size_t len, n = 0, i;
+	int rc = -1;
+
+	*outbox_id_r = 0;
+	if (mail->automatic && !mail->to_staff) {
+		int count = 0;
+		if (store_outbox_auto_count(c->store, mail->to, c->now - 3600,
+					    &count, err) < 0)
+			return -1;
+		if (count >= conf->auto_reply_limit)
+			return compose_suppressed(c, mail->ticket,
+						  mail->template, mail->to,
+						  "rate-limit", err);
+	}
+	vars = calloc(mail->n_vars + 12, sizeof(*vars));
+	if (vars == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	snprintf(idbuf, sizeof(idbuf), "%lld", mail->ticket);
+	ticket_tag(tagbuf, sizeof(tagbuf), conf->subject_tag, mail->ticket);
+#define VAR(k, v) (vars[n].name = (k), vars[n].value = (v), n++)
+	VAR("company_name", conf->company_name);
+	VAR("support_address", conf->support_address);
+	VAR("support_phone", conf->support_phone);
+	VAR("monitoring_centre_address", conf->monitoring_centre_address);
+	VAR("monitoring_centre_phone", conf->monitoring_centre_phone);
+	VAR("business_hours_text", hours_text(conf, mail->lang));
+	if (mail->ticket > 0) {
+		VAR("ticket_id", idbuf);
+		VAR("ticket_tag", tagbuf);
+	}
+#undef VAR
+	for (i = 0; i < mail->n_vars; i++)
+		vars[n++] = mail->vars[i];
+	if (tmpl_render(conf->templates_dir, mail->lang, mail->template, vars,
+			n, &out, err) < 0) {
+		free(vars);
+		err->kind = MP_TEMP;	/* fix the templates, then retry */
+		return -1;
+	}
+	free(vars);
+
+	b.from_name = conf->company_name;
+	b.from_addr = conf->support_address;
+	b.to_addr = mail->to;
+	if (mail->to_staff && mail->ticket > 0)
+		b.reply_to = compose_ticket_address(conf, mail->ticket,
+						    addrbuf, sizeof(addrbuf));
+	b.subject = mail->subject_override ? mail->subject_override :
+		out.subject;
+	b.body = mail->body_override ? mail->body_override : out.body;
+	b.in_reply_to = mail->in_reply_to;
+	b.references = mail->references;
+	b.n_references = mail->n_references;
+	b.charset = conf->outgoing_charset;
+	b.automatic = mail->automatic;
+	b.domain = domain_of(conf->support_address);
+	b.date = c->now;
+	b.timezone = conf->timezone;
+	if (msgbuild_make(&b, &raw, &len, &mid, err) < 0) {
+		err->kind = MP_TEMP;
+		goto done;
+	}
+	o.ticket = mail->ticket;
+	o.template = (char *)mail->template;
+	o.to_addr = (char *)mail->to;
+	o.env_from = mail->automatic ? "" : conf->support_address;
+	o.subject = (char *)b.subject;
+	o.message_id = mid;
+	o.automatic = mail->automatic && !mail->to_staff;
+	o.state = mail->release_at > 0 ? "held" : "queued";
+	o.release_at = mail->release_at;
+	o.next_attempt = mail->release_at > 0 ? mail->release_at : c->now;
+	o.created = c->now;
+	o.raw = raw;
+	o.raw_len = len;
+	if (store_outbox_insert(c->store, &o, outbox_id_r, err) < 0)
+		goto done;
+	if (mail->ticket > 0) {
+		char detail[600];
+		snprintf(detail, sizeof(detail), "%s to %s%s", mail->template,
+			 mail->to, mail->release_at > 0 ?
+			 " held for business hours" : "");
+		if (store_history_add(c->store, mail->ticket, c->now,
+				      "mailproc", "queued", detail, err) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	tmpl_out_release(&out);
+	free(raw);
+	free(mid);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * Queueing outgoing mail: a template rendered with the ticket's values,
+ * built into a MIME message and written to the outbox, inside the
+ * caller's transaction.  Owns which values every template gets, who mail
+ * comes from, the automatic-reply rate limit and the record of every
+ * suppressed reply.  Rendering is tmpl.c's, MIME is msgbuild.c's, rows
+ * are store.c's.
+ */
+#ifndef MP_COMPOSE_H
+#define MP_COMPOSE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "conf.h"
+#include "hours.h"
+#include "store.h"
+#include "tmpl.h"
+
+struct compose {
+	const struct conf *conf;
+	struct store *store;
+	const struct hours *hours;
+	time_t now;
+};
+
+struct compose_mail {
+	long long ticket;		/* 0: not about a ticket */
+	const char *template;
+	const char *lang;		/* "ja" or "en" */
+	const char *to;
+	int automatic;		/* Auto-Submitted, null sender, rate limit */
+	int to_staff;		/* Reply-To the ticket address */
+	const char *in_reply_to;	/* threading, without <> */
+	const char *const *references;
+	size_t n_references;
+	const struct tmpl_var *vars;	/* besides the standard ones */
+	size_t n_vars;
+	long long release_at;	/* > 0: held until then */
+	const char *body_override;	/* a staff reply's own text */
+	const char *subject_override;
+};
+
+/* Renders, builds and queues one mail; *outbox_id_r gets its row (0 when
+ * it was suppressed by the rate limit, which is recorded on the ticket).
+ * Fails with MP_TEMP for template or build problems, so that the mail
+ * that caused it is retried once the templates are fixed. */
+int compose_queue(struct compose *c, const struct compose_mail *mail,
+		  long long *outbox_id_r, struct mp_err *err);
+
+/* Records on the outbox and the ticket that an automatic reply with this
+ * template to `to` was not sent, and why. */
+int compose_suppressed(struct compose *c, long long ticket,
+		       const char *template, const char *to,
+		       const char *reason, struct mp_err *err);
+
+/* The ticket's own address, support+<id>@domain, into buf. */
+const char *compose_ticket_address(const struct conf *conf, long long id,
+				   char *buf, size_t size);
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * sender.c: the outbox state machine.
+ *
+ * A row is marked 'sending' and committed before the SMTP transaction and
+ * marked 'sent' right after it, so a crash in between leaves 'sending',
+ * which the next runner puts back in the queue: the mail may then go out
+ * twice (only if the crash fell inside that window), but it is never lost.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compose.h"
+#include "log.h"
+#include "sender.h"
+
+#define BATCH 200
+
+long
+sender_backoff(long long attempts)
+{
+	long secs = 60;
+
+	while (attempts-- > 1 && secs < 3600)
+		secs *= 2;
+	return secs > 3600 ? 3600 : secs;
+}
+
+struct batch {
+	struct store_outbox v[BATCH];
+	int n;
+};
+
+static int
+collect(void *ctx, const struct store_outbox *o)
+{
+	struct batch *b = ctx;
+	struct store_outbox *d = &b->v[b->n];
+
+	*d = *o;
+	d->template = strdup(o->template);
+	d->to_addr = strdup(o->to_addr);
+	d->env_from = strdup(o->env_from);
+	d->subject = strdup(o->subject);
+	d->message_id = o->message_id ? strdup(o->message_id) : NULL;
+	d->state = strdup(o->state);
+	d->last_error = o->last_error ? strdup(o->last_error) : NULL;
+	d->raw = malloc(o->raw_len + 1);
+	b->n++;
+	if (d->raw == NULL || d->template == NULL || d->to_addr == NULL ||
+	    d->env_from == NULL || d->subject == NULL || d->state == NULL)
+		return -1;
+	memcpy(d->raw, o->raw, o->raw_len + 1);
+	return 0;
+}
+
+/* Tells staff that a mail could not be delivered (never about a notice
+ * of this kind itself, which would loop). */
+static int
+notify_failure(const struct conf *conf, struct store *store,
+	       const struct hours *hours, time_t now,
+	       const struct store_outbox *o, const char *why,
+	       struct mp_err *err)
+{
+	char *tmp, *tok, *save = NULL;
+	int rc = 0;
+
+	if (strcmp(o->template, "staff-delivery-failure") == 0)
+		return 0;
+	tmp = strdup(conf->staff_addresses);
+	if (tmp == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, " ,\t", &save)) {
+		struct compose c = { conf, store, hours, now };
+		struct tmpl_var vars[] = {
+			{ "to", o->to_addr },
+			{ "error", why },
+			{ "customer_subject", o->subject },
+		};
+		struct compose_mail mail = { 0 };
+		long long id;
+
+		mail.ticket = o->ticket;
+		mail.template = "staff-delivery-failure";
+		mail.lang = conf->language;
+		mail.to = tok;
+		mail.automatic = 1;
+		mail.to_staff = 1;
+		mail.vars = vars;
+		mail.n_vars = sizeof(vars) / sizeof(*vars);
+		rc = compose_queue(&c, &mail, &id, err);
+	}
+	free(tmp);
+	return rc;
+}
+
+/* Records the outcome of one attempt in its own transaction. */
+static int
+record(const struct conf *conf, struct store *store,
+       const struct hours *hours, time_t now, const struct store_outbox *o,
+       int ok, const struct mp_err *serr, struct sender_stats *stats,
+       struct mp_err *err)
+{
+	long long attempts = o->attempts + 1;
+	char detail[700];
+
+	if (store_begin(store, err) < 0)
+		return -1;
+	if (ok) {
+		if (store_outbox_update(store, o->id, "sent", attempts,
+					o->next_attempt, NULL, now, err) < 0)
+			goto fail;
+		stats->sent++;
+		if (o->ticket > 0) {
+			snprintf(detail, sizeof(detail), "%s to %s",
+				 o->template, o->to_addr);
+			if (store_history_add(store, o->ticket, now,
+					      "mailproc", "sent", detail,
+					      err) < 0)
+				goto fail;
+		}
+	} else if (serr->kind == MP_PERM ||
+		   now - o->created >= conf->max_retry_age) {
+		if (store_outbox_update(store, o->id, "failed", attempts,
+					o->next_attempt, serr->msg, 0,
+					err) < 0 ||
+		    notify_failure(conf, store, hours, now, o, serr->msg,
+				   err) < 0)
+			goto fail;
+		if (o->ticket > 0) {
+			snprintf(detail, sizeof(detail), "%s to %s: %s",
+				 o->template, o->to_addr, serr->msg);
+			if (store_history_add(store, o->ticket, now,
+					      "mailproc", "send-failed",
+					      detail, err) < 0)
+				goto fail;
+		}
+		stats->failed++;
+	} else {
+		if (store_outbox_update(store, o->id, "queued", attempts,
+					now + sender_backoff(attempts),
+					serr->msg, 0, err) < 0)
+			goto fail;
+		stats->retried++;
+	}
+	return store_commit(store, err);
+fail:
+	store_rollback(store);
+	return -1;
+}
+
+int
+sender_pass(const struct conf *conf, struct store *store,
+	    const struct hours *hours, struct outbox *ob, time_t now,
+	    struct sender_stats *stats, struct mp_err *err)
+{
+	struct batch *b;
+	int i, rc = 0, n;
+
+	if (store_outbox_release_held(store, now, &n, err) < 0)
+		return -1;
+	stats->released += n;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	for (;;) {
+		int relay_down = 0;
+
+		b->n = 0;
+		if (store_outbox_due(store, now, BATCH, collect, b, err) != 0) {
+			rc = -1;
+			break;
+		}
+		if (b->n == 0)
+			break;
+		for (i = 0; i < b->n && rc == 0 && !relay_down; i++) {
+			struct store_outbox *o = &b->v[i];
+			struct mp_err serr = { 0 };
+			char safe[128];
+			int ok;
+
+			if (store_outbox_update(store, o->id, "sending",
+						o->attempts, o->next_attempt,
+						o->last_error, 0, err) < 0) {
+				rc = -1;
+				break;
+			}
+			ok = outbox_send(ob, o->env_from, o->to_addr, o->raw,
+					 o->raw_len, &serr) == 0;
+			log_info("outbox=%lld ticket=%lld to=%s template=%s "
+				 "status=%s%s%s", o->id, o->ticket,
+				 log_safe(safe, sizeof(safe), o->to_addr),
+				 o->template, ok ? "sent" :
+				 serr.kind == MP_PERM ? "refused" : "deferred",
+				 ok ? "" : " reason=", ok ? "" : serr.msg);
+			if (record(conf, store, hours, now, o, ok, &serr,
+				   stats, err) < 0)
+				rc = -1;
+			/* A relay that cannot be reached will not be
+			 * reachable for the next mail either. */
+			if (!ok && serr.kind == MP_TEMP)
+				relay_down = 1;
+		}
+		/* Rows not tried in this batch keep their state; a batch
+		 * that ended early leaves them for the next pass. */
+		for (i = 0; i < b->n; i++)
+			store_outbox_release(&b->v[i]);
+		if (relay_down || b->n < BATCH || rc != 0)
+			break;
+	}
+	free(b);
+	return rc;
+}

@@ -1,0 +1,32 @@
+/*
+ * The runner's sending pass: releases held mail whose time has come and
+ * submits due outbox rows through outbox.c, with retry and backoff, and
+ * gives up after max_retry_age with a notice to staff.  Owns the outbox
+ * state machine (queued -> sending -> sent | queued | failed).
+ */
+#ifndef MP_SENDER_H
+#define MP_SENDER_H
+
+#include <time.h>
+
+#include "conf.h"
+#include "hours.h"
+#include "outbox.h"
+#include "store.h"
+
+struct sender_stats {
+	int sent, retried, failed, released;
+};
+
+/* One pass at time now.  A relay that is down stops the pass early (the
+ * rest waits for the next one).  Returns 0, or -1 with err for database
+ * trouble. */
+int sender_pass(const struct conf *conf, struct store *store,
+		const struct hours *hours, struct outbox *ob, time_t now,
+		struct sender_stats *stats, struct mp_err *err);
+
+/* Seconds to wait before attempt number `attempts` (1, 2, ...): one
+ * minute doubling up to an hour. */
+long sender_backoff(long long attempts);
+
+#endif
