@@ -28,6 +28,8 @@ static const struct {
 	{ "check-config", cmd_check_config },
 	{ "hours", cmd_hours },
 	{ "outbox", cmd_outbox },
+	{ "customers", cmd_customers },
+	{ "classify", cmd_classify },
 };
 
 static void
@@ -35,7 +37,8 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: mailproc [-d] [-c FILE] COMMAND [ARGS]\n"
-		"commands: deliver run parse ticket outbox hours check-config\n");
+		"commands: deliver run parse classify ticket outbox customers "
+		"hours check-config\n");
 }
 
 /* The checkout (or install prefix) the binary runs from: the parent of

@@ -786,3 +786,164 @@ store_outbox_each(struct store *s, long long ticket,
 		return db_fail(s, err, "outbox list");
 	return 0;
 }
+
+void
+store_contract_release(struct store_contract *c)
+{
+	size_t i;
+
+	free(c->id);
+	free(c->holder_name);
+	free(c->monitoring_email);
+	free(c->emergency_phone);
+	free(c->options);
+	for (i = 0; i < c->n_addresses; i++)
+		free(c->addresses[i]);
+	free(c->addresses);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+store_contract_put(struct store *s, const struct store_contract *c,
+		   struct mp_err *err)
+{
+	size_t i;
+
+	if (run(s, prep(s, err, "INSERT INTO contracts (id, holder_name, "
+			"monitoring_email, emergency_phone, options) VALUES "
+			"(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET "
+			"holder_name = ?2, monitoring_email = ?3, "
+			"emergency_phone = ?4, options = ?5", "sssss", c->id,
+			c->holder_name, c->monitoring_email,
+			c->emergency_phone, c->options ? c->options : ""),
+		err, "contract") < 0)
+		return -1;
+	if (run(s, prep(s, err, "DELETE FROM contract_addresses WHERE "
+			"contract = ?1", "s", c->id), err, "contract") < 0)
+		return -1;
+	for (i = 0; i < c->n_addresses; i++) {
+		sqlite3_stmt *st = prep(s, err, "SELECT contract FROM "
+					"contract_addresses WHERE address = ?1",
+					"s", c->addresses[i]);
+		int rc;
+
+		if (st == NULL)
+			return -1;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			mp_err_set(err, MP_PERM, "%s is already registered "
+				   "to contract %s", c->addresses[i],
+				   (const char *)sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+			return -1;
+		}
+		sqlite3_finalize(st);
+		if (run(s, prep(s, err, "INSERT INTO contract_addresses "
+				"(address, contract) VALUES (?1, ?2)", "ss",
+				c->addresses[i], c->id), err,
+			"contract address") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+contract_addresses(struct store *s, struct store_contract *c,
+		   struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT address FROM "
+				"contract_addresses WHERE contract = ?1 "
+				"ORDER BY address", "s", c->id);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char **v = realloc(c->addresses,
+				   (c->n_addresses + 1) * sizeof(*v));
+		if (v == NULL) {
+			sqlite3_finalize(st);
+			return mp_err_set(err, MP_TEMP, "out of memory");
+		}
+		c->addresses = v;
+		v[c->n_addresses++] = col_str(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "contract addresses");
+	return 0;
+}
+
+static void
+contract_from_row(sqlite3_stmt *st, struct store_contract *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = col_str(st, 0);
+	c->holder_name = col_str(st, 1);
+	c->monitoring_email = col_str(st, 2);
+	c->emergency_phone = col_str(st, 3);
+	c->options = col_str(st, 4);
+	if (c->monitoring_email != NULL && *c->monitoring_email == '\0') {
+		free(c->monitoring_email);
+		c->monitoring_email = NULL;
+	}
+	if (c->emergency_phone != NULL && *c->emergency_phone == '\0') {
+		free(c->emergency_phone);
+		c->emergency_phone = NULL;
+	}
+}
+
+int
+store_contract_get(struct store *s, const char *id, struct store_contract *c,
+		   struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT id, holder_name, "
+				"monitoring_email, emergency_phone, options "
+				"FROM contracts WHERE id = ?1", "s", id);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		contract_from_row(st, c);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "contract");
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (contract_addresses(s, c, err) < 0) {
+		store_contract_release(c);
+		return -1;
+	}
+	return 1;
+}
+
+int
+store_contract_each(struct store *s,
+		    int (*fn)(void *ctx, const struct store_contract *c),
+		    void *ctx, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT id, holder_name, "
+				"monitoring_email, emergency_phone, options "
+				"FROM contracts ORDER BY id", "");
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_contract c;
+		contract_from_row(st, &c);
+		out = contract_addresses(s, &c, err);
+		if (out == 0)
+			out = fn(ctx, &c);
+		store_contract_release(&c);
+	}
+	sqlite3_finalize(st);
+	if (out != 0)
+		return out;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "contracts");
+	return 0;
+}

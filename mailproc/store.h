@@ -172,4 +172,30 @@ int store_outbox_each(struct store *s, long long ticket,
 		      int (*fn)(void *ctx, const struct store_outbox *o),
 		      void *ctx, struct mp_err *err);
 
+struct store_contract {
+	char *id;
+	char *holder_name;
+	char *monitoring_email;		/* may be NULL */
+	char *emergency_phone;		/* may be NULL */
+	char *options;			/* space separated option ids */
+	char **addresses;		/* registered requester addresses */
+	size_t n_addresses;
+};
+
+void store_contract_release(struct store_contract *c);
+
+/* Inserts or replaces a contract and its registered addresses.  An
+ * address registered to another contract fails with MP_PERM. */
+int store_contract_put(struct store *s, const struct store_contract *c,
+		       struct mp_err *err);
+
+/* Reads contract id (addresses included).  Returns 1, 0 or -1. */
+int store_contract_get(struct store *s, const char *id,
+		       struct store_contract *c, struct mp_err *err);
+
+/* Calls fn with each contract in id order. */
+int store_contract_each(struct store *s,
+			int (*fn)(void *ctx, const struct store_contract *c),
+			void *ctx, struct mp_err *err);
+
 #endif
