@@ -12,6 +12,8 @@
 #include "cmd.h"
 #include "hours.h"
 #include "log.h"
+#include "rules.h"
+#include "tmpl.h"
 
 static const char *
 conf_file(const struct conf *conf)
@@ -26,6 +28,21 @@ report_key(const char *key, const char *msg, void *arg)
 
 	fprintf(stderr, "%s:%d: %s: %s\n", conf_file(conf),
 		conf_line(conf, key), key, msg);
+}
+
+static void
+report_file(void *ctx, const char *file, int line, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+}
+
+static int
+check_rules(const struct conf *conf)
+{
+	struct mp_err err = { 0 };
+
+	return rules_check_dir(conf->rules_dir, report_file, NULL, &err) < 0;
 }
 
 static int
@@ -50,6 +67,11 @@ cmd_check_config(struct conf *conf, int argc, char **argv)
 	problems += check_dir(conf, "rules_dir", conf->rules_dir);
 	problems += check_dir(conf, "templates_dir", conf->templates_dir);
 	problems += hours_check_conf(conf, report_key, conf);
+	if (problems == 0) {
+		problems += check_rules(conf);
+		problems += tmpl_check_dir(conf->templates_dir, report_file,
+					   NULL);
+	}
 	if (problems > 0) {
 		log_user_error("check-config", "%d problem%s", problems,
 			       problems == 1 ? "" : "s");

@@ -128,7 +128,9 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	b.from_name = conf->company_name;
 	b.from_addr = conf->support_address;
 	b.to_addr = mail->to;
-	if (mail->to_staff && mail->ticket > 0)
+	if (mail->reply_to != NULL)
+		b.reply_to = mail->reply_to;
+	else if (mail->to_staff && mail->ticket > 0)
 		b.reply_to = compose_ticket_address(conf, mail->ticket,
 						    addrbuf, sizeof(addrbuf));
 	b.subject = mail->subject_override ? mail->subject_override :

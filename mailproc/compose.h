@@ -31,6 +31,7 @@ struct compose_mail {
 	const char *to;
 	int automatic;		/* Auto-Submitted, null sender, rate limit */
 	int to_staff;		/* Reply-To the ticket address */
+	const char *reply_to;	/* an explicit Reply-To, or NULL */
 	const char *in_reply_to;	/* threading, without <> */
 	const char *const *references;
 	size_t n_references;

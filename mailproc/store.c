@@ -88,6 +88,28 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_due ON outbox(state, next_attempt);"
 	"CREATE INDEX outbox_ticket ON outbox(ticket);"
 	"CREATE INDEX outbox_to ON outbox(to_addr, created);",
+	/* 2 -> 3: identity confirmation */
+	"CREATE TABLE identity ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER NOT NULL REFERENCES tickets(id),"
+	"  channel TEXT NOT NULL,"
+	"  token_hash TEXT,"
+	"  sent_to TEXT,"
+	"  state TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  remind_at INTEGER,"
+	"  reminded INTEGER NOT NULL DEFAULT 0,"
+	"  resolved_at INTEGER, resolved_by TEXT, resolved_via TEXT);"
+	"CREATE INDEX identity_ticket ON identity(ticket);"
+	"CREATE INDEX identity_state ON identity(state, expires);"
+	"CREATE TABLE identity_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  ticket INTEGER,"
+	"  address TEXT,"
+	"  outcome TEXT NOT NULL,"
+	"  detail TEXT);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -946,4 +968,165 @@ store_contract_each(struct store *s,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "contracts");
 	return 0;
+}
+
+#define IDENTITY_COLS "id, ticket, channel, token_hash, sent_to, state, " \
+	"created, expires, remind_at, reminded, resolved_at, resolved_by, " \
+	"resolved_via"
+
+static void
+identity_from_row(sqlite3_stmt *st, struct store_identity *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->ticket = sqlite3_column_int64(st, 1);
+	r->channel = col_str(st, 2);
+	r->token_hash = col_str(st, 3);
+	r->sent_to = col_str(st, 4);
+	r->state = col_str(st, 5);
+	r->created = sqlite3_column_int64(st, 6);
+	r->expires = sqlite3_column_int64(st, 7);
+	r->remind_at = sqlite3_column_int64(st, 8);
+	r->reminded = sqlite3_column_int(st, 9);
+	r->resolved_at = sqlite3_column_int64(st, 10);
+	r->resolved_by = col_str(st, 11);
+	r->resolved_via = col_str(st, 12);
+}
+
+void
+store_identity_release(struct store_identity *r)
+{
+	free(r->channel);
+	free(r->token_hash);
+	free(r->sent_to);
+	free(r->state);
+	free(r->resolved_by);
+	free(r->resolved_via);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+store_identity_insert(struct store *s, const struct store_identity *r,
+		      struct mp_err *err)
+{
+	return run(s, prep(s, err, "INSERT INTO identity (ticket, channel, "
+			   "token_hash, sent_to, state, created, expires, "
+			   "remind_at) VALUES (?1, ?2, ?3, ?4, 'pending', ?5,"
+			   " ?6, ?7)", "isssiii", r->ticket, r->channel,
+			   r->token_hash, r->sent_to, r->created, r->expires,
+			   r->remind_at), err, "identity insert");
+}
+
+int
+store_identity_pending(struct store *s, long long ticket,
+		       struct store_identity *r, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT " IDENTITY_COLS " FROM "
+				"identity WHERE ticket = ?1 AND state = "
+				"'pending' ORDER BY id DESC LIMIT 1", "i",
+				ticket);
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		identity_from_row(st, r);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "identity lookup");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_identity_by_token(struct store *s, long long ticket,
+			const char *token_hash, struct store_identity *r,
+			struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT " IDENTITY_COLS " FROM "
+				"identity WHERE ticket = ?1 AND token_hash = "
+				"?2", "is", ticket, token_hash);
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		identity_from_row(st, r);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "identity lookup");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_identity_resolve(struct store *s, long long id, const char *state,
+		       long long at, const char *by, const char *via,
+		       struct mp_err *err)
+{
+	return run(s, prep(s, err, "UPDATE identity SET state = ?1, "
+			   "resolved_at = ?2, resolved_by = ?3, resolved_via "
+			   "= ?4 WHERE id = ?5", "sissi", state, at, by, via,
+			   id), err, "identity update");
+}
+
+int
+store_identity_set_reminded(struct store *s, long long id,
+			    struct mp_err *err)
+{
+	return run(s, prep(s, err, "UPDATE identity SET reminded = 1 WHERE "
+			   "id = ?1", "i", id), err, "identity update");
+}
+
+int
+store_identity_due(struct store *s, long long now,
+		   int (*fn)(void *ctx, const struct store_identity *r),
+		   void *ctx, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT " IDENTITY_COLS " FROM "
+				"identity WHERE state = 'pending' AND "
+				"(expires <= ?1 OR (reminded = 0 AND "
+				"remind_at <= ?1)) ORDER BY id LIMIT 500",
+				"i", now);
+	struct store_identity *v = NULL;
+	size_t n = 0, i;
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	/* Collected first: fn writes to the tables being read. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_identity *nv = realloc(v, (n + 1) * sizeof(*v));
+		if (nv == NULL)
+			break;
+		v = nv;
+		identity_from_row(st, &v[n++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		out = db_fail(s, err, "identity due");
+	for (i = 0; i < n; i++) {
+		if (out == 0)
+			out = fn(ctx, &v[i]);
+		store_identity_release(&v[i]);
+	}
+	free(v);
+	return out;
+}
+
+int
+store_identity_log(struct store *s, long long at, long long ticket,
+		   const char *address, const char *outcome,
+		   const char *detail, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "INSERT INTO identity_log (at, "
+				"ticket, address, outcome, detail) VALUES (?1,"
+				" ?2, ?3, ?4, ?5)", "iisss", at, ticket,
+				address, outcome, detail);
+
+	if (st != NULL && ticket == 0)
+		sqlite3_bind_null(st, 2);
+	return run(s, st, err, "identity log");
 }

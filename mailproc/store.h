@@ -198,4 +198,50 @@ int store_contract_each(struct store *s,
 			int (*fn)(void *ctx, const struct store_contract *c),
 			void *ctx, struct mp_err *err);
 
+struct store_identity {
+	long long id, ticket;
+	char *channel;		/* "email" or "phone" */
+	char *token_hash;	/* email only */
+	char *sent_to;		/* the address or number used */
+	char *state;		/* pending confirmed denied expired */
+	long long created, expires, remind_at, resolved_at;
+	int reminded;
+	char *resolved_by, *resolved_via;
+};
+
+void store_identity_release(struct store_identity *r);
+
+/* Records a pending confirmation (id, state, resolved_* ignored). */
+int store_identity_insert(struct store *s, const struct store_identity *r,
+			  struct mp_err *err);
+
+/* The ticket's pending confirmation: 1 (filled), 0 or -1. */
+int store_identity_pending(struct store *s, long long ticket,
+			   struct store_identity *r, struct mp_err *err);
+
+/* The confirmation of ticket with this token hash, in any state: 1, 0 or
+ * -1. */
+int store_identity_by_token(struct store *s, long long ticket,
+			    const char *token_hash, struct store_identity *r,
+			    struct mp_err *err);
+
+/* Closes a confirmation: state confirmed, denied or expired. */
+int store_identity_resolve(struct store *s, long long id, const char *state,
+			   long long at, const char *by, const char *via,
+			   struct mp_err *err);
+
+int store_identity_set_reminded(struct store *s, long long id,
+				struct mp_err *err);
+
+/* Calls fn with each pending confirmation that has expired or whose
+ * reminder is due at now. */
+int store_identity_due(struct store *s, long long now,
+		       int (*fn)(void *ctx, const struct store_identity *r),
+		       void *ctx, struct mp_err *err);
+
+/* Records a confirmation attempt that was refused (ticket 0: none). */
+int store_identity_log(struct store *s, long long at, long long ticket,
+		       const char *address, const char *outcome,
+		       const char *detail, struct mp_err *err);
+
 #endif

@@ -92,6 +92,7 @@ static const char *const tmpl_names[] = {
 	"staff-command-error",
 	"staff-delivery-failure",
 	"staff-spoofing",
+	"staff-identity-expired",
 };
 #define N_NAMES (sizeof(tmpl_names) / sizeof(tmpl_names[0]))
 
@@ -294,7 +295,7 @@ parse(char *text, size_t len, const char *file, tmpl_report_fn *report,
       void *ctx, struct parsed *p)
 {
 	const char *bad;
-	int problems = 0, seen_subject = 0, body_nonblank = 0;
+	int problems = 0, seen_subject = 0, body_nonblank = 0, blank_line;
 	size_t i, cap;
 	char *s;
 
@@ -411,13 +412,15 @@ parse(char *text, size_t len, const char *file, tmpl_report_fn *report,
 		problems++;
 	}
 	p->body_first = i + 1;
+	blank_line = (int)i + 1;
 	for (i = p->body_first; i < p->n; i++) {
 		body_nonblank = body_nonblank || p->lines[i][0] != '\0';
 		problems += check_placeholders(p->lines[i], (int)i + 1, file,
 					       report, ctx);
 	}
 	if (!body_nonblank) {
-		reportf(report, ctx, file, (int)p->n, "empty body");
+		reportf(report, ctx, file, blank_line,
+			"empty body (nothing after the blank line)");
 		problems++;
 	}
 	return problems;
@@ -583,6 +586,8 @@ tmpl_render(const char *templates_dir, const char *lang, const char *name,
 	size_t len, i, start, end;
 	int problems, rc;
 
+	if (lang == NULL || *lang == '\0')
+		lang = TMPL_FALLBACK_LANG;
 	if (!safe_component(lang, 16))
 		return mp_err_set(err, MP_PERM, "template language \"%.20s\""
 				  " is not a plain name", lang ? lang : "");

@@ -19,7 +19,8 @@
 #include "err.h"
 
 /* One placeholder value.  name must be in the placeholder table; a NULL
- * value, like a placeholder not given at all, renders as "". */
+ * value, like a placeholder not given at all, renders as "".  When a name
+ * is given twice, the first value wins. */
 struct tmpl_var {
 	const char *name;
 	const char *value;
@@ -34,7 +35,7 @@ struct tmpl_out {
 };
 
 /* Renders templates_dir/<lang>/<name>.txt, or templates_dir/ja/<name>.txt
- * when the file does not exist in lang.  Values are inserted as given and
+ * when the file does not exist in lang (a NULL or empty lang means ja).  Values are inserted as given and
  * never expanded again.  Returns 0 with out filled, or -1 with err set:
  * MP_PERM for a missing template, an invalid lang/name, a template with
  * problems (message "file:line: what") or a var name not in the table;

@@ -1,0 +1,422 @@
+/*
+ * confirm.c: holding work until the customer's identity is confirmed.
+ *
+ * The confirmation always goes to the contract's registered contact,
+ * never to the address the request came from: whoever can write mail can
+ * claim to be the customer, only the registered mailbox (or phone) is
+ * proof.  Every step is written to the ticket's history with who, when and
+ * through which channel.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "confirm.h"
+#include "log.h"
+
+const char *
+confirm_task_name(const struct rules *rules, const struct store_ticket *t)
+{
+	const struct rules_item *item = t->class ?
+		rules_item_find(rules, t->class) : NULL;
+
+	if (item == NULL)
+		return t->class ? t->class : "";
+	return t->lang && strcmp(t->lang, "en") == 0 ? item->name_en :
+		item->name_ja;
+}
+
+/* Queues one template mail about ticket t. */
+static int
+send_about(struct compose *c, const struct store_ticket *t,
+	   const char *template, const char *to, int to_staff,
+	   const char *reply_to, const struct tmpl_var *vars, size_t n,
+	   struct mp_err *err)
+{
+	struct compose_mail mail = { 0 };
+	long long id;
+
+	if (to == NULL || *to == '\0')
+		return 0;
+	mail.ticket = t->id;
+	mail.template = template;
+	mail.lang = to_staff ? c->conf->language : t->lang;
+	mail.to = to;
+	mail.automatic = 1;
+	mail.to_staff = to_staff;
+	mail.reply_to = reply_to;
+	mail.vars = vars;
+	mail.n_vars = n;
+	return compose_queue(c, &mail, &id, err);
+}
+
+static int
+send_staff(struct compose *c, const struct store_ticket *t,
+	   const char *template, const struct tmpl_var *vars, size_t n,
+	   struct mp_err *err)
+{
+	char *tmp = strdup(c->conf->staff_addresses), *tok, *save = NULL;
+	int rc = 0;
+
+	if (tmp == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, " ,\t", &save))
+		rc = send_about(c, t, template, tok, 1, NULL, vars, n, err);
+	free(tmp);
+	return rc;
+}
+
+/* A new token mail (first request or reminder) to the monitoring
+ * address. */
+static int
+send_token(struct compose *c, const struct store_ticket *t,
+	   const char *task, const char *contract_id, const char *to,
+	   const char *template, long long expires, struct mp_err *err)
+{
+	struct store_identity r = { 0 };
+	char token[IDENTITY_TOKEN_LEN + 1], hash[IDENTITY_HASH_LEN + 1];
+	char confirm[512], deny[512], exp[128] = "";
+
+	if (identity_token_new(token, err) < 0)
+		return -1;
+	identity_token_hash(token, hash);
+	identity_address(confirm, sizeof(confirm), c->conf->support_address,
+			 IDENTITY_CONFIRM, t->id, token);
+	identity_address(deny, sizeof(deny), c->conf->support_address,
+			 IDENTITY_DENY, t->id, token);
+	hours_format_human(c->hours, (time_t)expires, t->lang, exp,
+			   sizeof(exp), NULL);
+	r.ticket = t->id;
+	r.channel = "email";
+	r.token_hash = hash;
+	r.sent_to = (char *)to;
+	r.created = c->now;
+	r.expires = expires;
+	r.remind_at = expires - (expires - c->now) / 4;
+	if (store_identity_insert(c->store, &r, err) < 0)
+		return -1;
+	{
+		struct tmpl_var vars[] = {
+			{ "task_name", task },
+			{ "contract_id", contract_id },
+			{ "requester", t->requester },
+			{ "confirm_address", confirm },
+			{ "deny_address", deny },
+			{ "token_expires", exp },
+		};
+		int rc = send_about(c, t, template, to, 0, confirm, vars,
+				    sizeof(vars) / sizeof(*vars), err);
+		memset(token, 0, sizeof(token));
+		return rc;
+	}
+}
+
+int
+confirm_start(struct compose *c, const struct store_ticket *t,
+	      const struct rules_item *item, const struct store_contract *k,
+	      struct mp_err *err)
+{
+	int en = t->lang && strcmp(t->lang, "en") == 0;
+	const char *task = en ? item->name_en : item->name_ja;
+	char detail[512];
+
+	if (item->channel == RULES_CHANNEL_EMAIL) {
+		snprintf(detail, sizeof(detail), "identity confirmation "
+			 "required (email to %s)", k->monitoring_email);
+		if (store_ticket_set_state(c->store, t->id, "held", c->now,
+					   "mailproc", detail, err) < 0 ||
+		    send_token(c, t, task, k->id, k->monitoring_email,
+			       "identity-confirm",
+			       c->now + c->conf->identity_token_ttl, err) < 0)
+			return -1;
+	} else {
+		struct store_identity r = { 0 };
+		struct tmpl_var vars[] = {
+			{ "task_name", task },
+			{ "contract_id", k->id },
+			{ "holder_name", k->holder_name },
+			{ "emergency_phone", k->emergency_phone },
+			{ "requester", t->requester },
+		};
+
+		snprintf(detail, sizeof(detail), "identity confirmation "
+			 "required (callback to the registered emergency "
+			 "number)");
+		r.ticket = t->id;
+		r.channel = "phone";
+		r.sent_to = k->emergency_phone;
+		r.created = c->now;
+		r.expires = c->now + c->conf->identity_token_ttl;
+		r.remind_at = r.expires - c->conf->identity_token_ttl / 4;
+		if (store_ticket_set_state(c->store, t->id, "held", c->now,
+					   "mailproc", detail, err) < 0 ||
+		    store_identity_insert(c->store, &r, err) < 0 ||
+		    send_staff(c, t, "identity-callback", vars,
+			       sizeof(vars) / sizeof(*vars), err) < 0)
+			return -1;
+	}
+	{
+		const char *channel_text = item->channel == RULES_CHANNEL_EMAIL ?
+			(en ? "a confirmation mail to the monitoring "
+			 "notification address registered for your contract" :
+			 "ご契約の監視通知連絡先メールアドレス宛の確認メール") :
+			(en ? "a call from us to the emergency phone number "
+			 "registered for your contract" :
+			 "ご契約の緊急時連絡先電話番号への弊社からのお電話");
+		struct tmpl_var vars[] = {
+			{ "task_name", task },
+			{ "channel_text", channel_text },
+		};
+		return send_about(c, t, "identity-pending", t->requester, 0,
+				  NULL, vars, sizeof(vars) / sizeof(*vars),
+				  err);
+	}
+}
+
+/* Resolves every pending confirmation of a ticket and moves the ticket;
+ * then tells the requester (and the confirmer) and staff. */
+static int
+resolve(struct compose *c, const struct rules *rules,
+	const struct store_ticket *t, int confirmed, const char *by,
+	const char *via, const char *also_tell, const char *why,
+	struct mp_err *err)
+{
+	struct store_identity r;
+	char detail[600];
+	const char *task = confirm_task_name(rules, t);
+	struct tmpl_var vars[] = {
+		{ "task_name", task },
+		{ "requester", t->requester },
+		{ "contract_id", t->contract },
+	};
+	int rc;
+
+	while ((rc = store_identity_pending(c->store, t->id, &r, err)) == 1) {
+		rc = store_identity_resolve(c->store, r.id, confirmed ?
+					    "confirmed" : "denied", c->now,
+					    by, via, err);
+		store_identity_release(&r);
+		if (rc < 0)
+			return -1;
+	}
+	if (rc < 0)
+		return -1;
+	snprintf(detail, sizeof(detail), "identity %s by %s via %s%s%s",
+		 confirmed ? "confirmed" : "denied", by, via,
+		 why ? ": " : "", why ? why : "");
+	if (store_history_add(c->store, t->id, c->now, by, "identity",
+			      detail, err) < 0 ||
+	    store_ticket_set_state(c->store, t->id,
+				   confirmed ? "open" : "rejected", c->now,
+				   by, confirmed ? "identity confirmed" :
+				   "identity denied", err) < 0)
+		return -1;
+	if (send_about(c, t, confirmed ? "identity-confirmed" : "denied",
+		       t->requester, 0, NULL, vars, 3, err) < 0)
+		return -1;
+	if (also_tell != NULL && strcasecmp(also_tell, t->requester) != 0 &&
+	    send_about(c, t, confirmed ? "identity-confirmed" : "denied",
+		       also_tell, 0, NULL, vars, 3, err) < 0)
+		return -1;
+	if (confirmed)
+		return send_staff(c, t, "staff-work", vars, 3, err);
+	return 0;
+}
+
+/* Records a refused attempt on the ticket (if any) and the log. */
+static int
+refuse(struct compose *c, long long ticket, int ticket_exists,
+       const char *from, const char *outcome, struct mp_err *err)
+{
+	char detail[400], safe[128];
+
+	log_warning("ticket=%lld from=%s action=identity-refused reason=%s",
+		    ticket, log_safe(safe, sizeof(safe), from), outcome);
+	snprintf(detail, sizeof(detail), "confirmation refused: %s (from %s)",
+		 outcome, from ? from : "-");
+	if (store_identity_log(c->store, c->now, ticket_exists ? ticket : 0,
+			       from, outcome, detail, err) < 0)
+		return -1;
+	return ticket_exists ? store_history_add(c->store, ticket, c->now,
+						 "mailproc", "identity",
+						 detail, err) : 0;
+}
+
+int
+confirm_token_mail(struct compose *c, const struct rules *rules,
+		   enum identity_kind kind, long long ticket,
+		   const char *token, const char *from,
+		   const char **outcome_r, struct mp_err *err)
+{
+	struct store_ticket t;
+	struct store_identity r;
+	char hash[IDENTITY_HASH_LEN + 1];
+	int rc, exists;
+
+	*outcome_r = "malformed-token";
+	exists = ticket > 0 ? store_ticket_get(c->store, ticket, &t, err) : 0;
+	if (exists < 0)
+		return -1;
+	if (ticket == 0 || *token == '\0') {
+		rc = refuse(c, ticket, exists, from, *outcome_r, err);
+		goto done;
+	}
+	if (!exists) {
+		*outcome_r = "no-such-ticket";
+		rc = refuse(c, ticket, 0, from, *outcome_r, err);
+		goto done;
+	}
+	identity_token_hash(token, hash);
+	rc = store_identity_by_token(c->store, ticket, hash, &r, err);
+	if (rc < 0)
+		goto done;
+	if (rc == 0) {
+		*outcome_r = "unknown-token";
+		rc = refuse(c, ticket, 1, from, *outcome_r, err);
+		goto done;
+	}
+	if (strcmp(r.state, "pending") != 0) {
+		*outcome_r = strcmp(r.state, "expired") == 0 ?
+			"expired-token" : "used-token";
+		rc = refuse(c, ticket, 1, from, *outcome_r, err);
+	} else if (r.expires <= c->now) {
+		*outcome_r = "expired-token";
+		rc = refuse(c, ticket, 1, from, *outcome_r, err);
+	} else if (strcmp(t.state, "held") != 0) {
+		*outcome_r = "ticket-not-held";
+		rc = refuse(c, ticket, 1, from, *outcome_r, err);
+	} else {
+		*outcome_r = kind == IDENTITY_CONFIRM ? "confirmed" : "denied";
+		rc = resolve(c, rules, &t, kind == IDENTITY_CONFIRM,
+			     from ? from : "-", "email token", r.sent_to,
+			     NULL, err);
+	}
+	store_identity_release(&r);
+done:
+	if (exists > 0)
+		store_ticket_release(&t);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+confirm_staff(struct compose *c, const struct rules *rules, long long ticket,
+	      int confirmed, const char *by, const char *via,
+	      const char *override_reason, struct mp_err *err)
+{
+	struct store_ticket t;
+	struct store_identity r;
+	int rc = store_ticket_get(c->store, ticket, &t, err), pending;
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return mp_err_set(err, MP_PERM, "no ticket %lld", ticket);
+	if (strcmp(t.state, "held") != 0) {
+		mp_err_set(err, MP_PERM, "ticket %lld is %s, not held for "
+			   "identity confirmation", ticket, t.state);
+		store_ticket_release(&t);
+		return -1;
+	}
+	pending = store_identity_pending(c->store, ticket, &r, err);
+	if (pending < 0) {
+		store_ticket_release(&t);
+		return -1;
+	}
+	/* The phone channel is staff's to decide; a mail-channel request
+	 * confirmed by staff is an override, and says why. */
+	if (confirmed && pending == 1 && strcmp(r.channel, "phone") != 0 &&
+	    (override_reason == NULL || *override_reason == '\0')) {
+		mp_err_set(err, MP_PERM, "ticket %lld waits for confirmation "
+			   "by mail; confirming it by hand is an override "
+			   "and needs a reason", ticket);
+		rc = -1;
+	} else {
+		char via_buf[128];
+		snprintf(via_buf, sizeof(via_buf), "%s%s", via,
+			 override_reason && *override_reason ?
+			 " (override)" : "");
+		rc = resolve(c, rules, &t, confirmed, by, via_buf, NULL,
+			     override_reason, err);
+	}
+	if (pending == 1)
+		store_identity_release(&r);
+	store_ticket_release(&t);
+	return rc;
+}
+
+struct due_ctx {
+	struct compose *c;
+	const struct rules *rules;
+	struct mp_err *err;
+};
+
+static int
+due_one(void *ctx, const struct store_identity *r)
+{
+	struct due_ctx *d = ctx;
+	struct compose *c = d->c;
+	struct store_ticket t;
+	const char *task;
+	int rc = store_ticket_get(c->store, r->ticket, &t, d->err);
+
+	if (rc <= 0)
+		return rc;
+	task = confirm_task_name(d->rules, &t);
+	if (r->expires <= c->now) {
+		struct tmpl_var vars[] = {
+			{ "task_name", task },
+			{ "requester", t.requester },
+			{ "error", "identity not confirmed in time" },
+			{ "command", "expiry" },
+		};
+		rc = store_identity_resolve(c->store, r->id, "expired",
+					    c->now, "mailproc", "expiry",
+					    d->err);
+		if (rc == 0 && strcmp(t.state, "held") == 0) {
+			rc = store_ticket_set_state(c->store, t.id, "rejected",
+				c->now, "mailproc",
+				"identity not confirmed in time", d->err);
+			if (rc == 0)
+				rc = send_about(c, &t, "identity-expired",
+						t.requester, 0, NULL, vars, 2,
+						d->err);
+			if (rc == 0)
+				rc = send_staff(c, &t, "staff-identity-expired",
+						vars, 4, d->err);
+		}
+	} else if (strcmp(r->channel, "email") == 0 &&
+		   strcmp(t.state, "held") == 0) {
+		/* The stored hash cannot be mailed again: the reminder
+		 * carries a fresh token, and the first stays valid. */
+		rc = store_identity_set_reminded(c->store, r->id, d->err);
+		if (rc == 0)
+			rc = send_token(c, &t, task, t.contract ? t.contract :
+					"", r->sent_to, "identity-reminder",
+					r->expires, d->err);
+		/* the fresh row must not remind again */
+		if (rc == 0) {
+			struct store_identity nr;
+			if (store_identity_pending(c->store, t.id, &nr,
+						   d->err) == 1) {
+				rc = store_identity_set_reminded(c->store,
+								 nr.id,
+								 d->err);
+				store_identity_release(&nr);
+			}
+		}
+	} else {
+		rc = store_identity_set_reminded(c->store, r->id, d->err);
+	}
+	store_ticket_release(&t);
+	return rc;
+}
+
+int
+confirm_due(struct compose *c, const struct rules *rules,
+	    struct mp_err *err)
+{
+	struct due_ctx d = { c, rules, err };
+
+	return store_identity_due(c->store, c->now, due_one, &d, err);
+}

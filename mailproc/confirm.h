@@ -1,0 +1,51 @@
+/*
+ * The identity confirmation flow (本人性確認): holding a request, the
+ * confirmation mail or the staff callback task, token replies, staff
+ * verdicts, reminders and expiry.  Owns the rule that nothing moves a
+ * held ticket to `open` without a recorded confirmation (or a recorded
+ * staff override).  Tokens are identity.c's; mail is compose.c's.
+ */
+#ifndef MP_CONFIRM_H
+#define MP_CONFIRM_H
+
+#include "compose.h"
+#include "identity.h"
+#include "rules.h"
+#include "store.h"
+
+/* Holds ticket t (already inserted) for item and asks the contract's
+ * registered contact: a token mail to the monitoring-notification
+ * address (email channel) or a callback task to staff (phone).  The
+ * caller has checked that the contact for the channel exists. */
+int confirm_start(struct compose *c, const struct store_ticket *t,
+		  const struct rules_item *item,
+		  const struct store_contract *k, struct mp_err *err);
+
+/* Handles a mail to a confirm/deny address.  A valid, unused, unexpired
+ * token of that ticket while it is held confirms or denies it; anything
+ * else is refused and the refusal recorded (on the ticket when it
+ * exists).  *outcome_r says what happened ("confirmed", "denied" or the
+ * refusal).  Returns -1 only on database or mail trouble. */
+int confirm_token_mail(struct compose *c, const struct rules *rules,
+		       enum identity_kind kind, long long ticket,
+		       const char *token, const char *from,
+		       const char **outcome_r, struct mp_err *err);
+
+/* A staff verdict (phone callback, `verify`/`deny`, #verified/#denied).
+ * A ticket that is not held is refused (MP_PERM).  Confirming a request
+ * whose channel is email is an override and needs a reason. */
+int confirm_staff(struct compose *c, const struct rules *rules,
+		  long long ticket, int confirmed, const char *by,
+		  const char *via, const char *override_reason,
+		  struct mp_err *err);
+
+/* The runner's pass: reminders before expiry, then expiry (the request
+ * is rejected, the requester and staff told). */
+int confirm_due(struct compose *c, const struct rules *rules,
+		struct mp_err *err);
+
+/* The task name of ticket t's class in its language ("" if none). */
+const char *confirm_task_name(const struct rules *rules,
+			      const struct store_ticket *t);
+
+#endif

@@ -1,0 +1,368 @@
+#!/bin/bash
+# tests/e2e/stack.sh start DIR | stop DIR | status DIR
+#
+# The mail stack of the end-to-end tests, all on 127.0.0.1 and all under
+# DIR (an absolute or relative path; created if missing):
+#
+#   2525  Postfix smtpd for customers (no auth)
+#   2587  Postfix smtpd for staff, SASL through the private Dovecot
+#   2526  smtp-sink: relayhost of Postfix and smtp_url of mailproc; one
+#         file per mail in DIR/sink/
+#   1143  Dovecot IMAP (plain, no TLS); users in DIR/dovecot/passwd
+#
+# example.jp is a relay domain: support@ and form@ (with any +detail) go to
+# the pipe transport "mailproc", which runs DIR/bin/mailproc as nobody with
+# DIR/mailproc.conf; staff@ and every other domain go to the sink.
+#
+# The repository may not be traversable by nobody or postfix, so start
+# copies the binary ($MAILPROC, else bin/mailproc of this checkout), rules/
+# and templates/ into DIR.  start first stops whatever a previous run left
+# in DIR and fails, naming the process, if another program holds a port.
+# stop ends everything start began.  sync copies the binary, rules/ and
+# templates/ again (after a rebuild) into a running stack.  MP_STACK_DOVECOT=0 leaves Dovecot out
+# (then 2587 cannot authenticate and 1143 is closed).
+#
+# Log files: DIR/maillog (Postfix), DIR/sink.log, DIR/dovecot/dovecot.log.
+
+set -eu
+
+PORTS="2525 2526 2587 1143"
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+TOP=$(cd "$HERE/../.." && pwd -P)
+
+say()
+{
+	printf 'stack: %s\n' "$*" >&2
+}
+
+die()
+{
+	say "$*"
+	if [ -n "${dir:-}" ] && [ -f "$dir/maillog" ]; then
+		say "maillog: $dir/maillog (last lines below)"
+		tail -n 15 "$dir/maillog" >&2 || true
+	fi
+	exit 1
+}
+
+# Runs a command as another user without PAM (setpriv), else runuser.
+as_user()
+{
+	local user=$1
+	shift
+	if command -v setpriv >/dev/null 2>&1; then
+		setpriv --reuid="$user" --regid="$(id -g "$user")" \
+			--init-groups -- "$@"
+	else
+		runuser -u "$user" -- "$@"
+	fi
+}
+
+# Whether pid is a live process (a zombie counts as dead: with no reaping
+# init, an orphan's zombie stays until the machine stops).
+alive()
+{
+	local st
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) ||
+		return 1
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+cmdline_of()
+{
+	tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" || true
+}
+
+# Sends TERM, waits up to $2 tenths of a second, then KILL.
+end_pid()
+{
+	local pid=$1 n=0
+	alive "$pid" || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	while alive "$pid" && [ "$n" -lt "$2" ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if alive "$pid"; then
+		say "pid $pid ignored TERM, killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+		sleep 0.2
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+port_listening()
+{
+	local hex
+	hex=$(printf ':%04X' "$1")
+	awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p {
+		f = 1 } END { exit !f }' /proc/net/tcp
+}
+
+# The pids holding a listening socket on port $1 (IPv4).
+port_holders()
+{
+	local hex inode
+	hex=$(printf ':%04X' "$1")
+	for inode in $(awk -v p="$hex" '$4 == "0A" &&
+		substr($2, length($2) - 4) == p { print $10 }' /proc/net/tcp); do
+		find /proc/[0-9]*/fd -lname "socket:\\[$inode\\]" 2>/dev/null
+	done | cut -d/ -f3 | sort -un
+}
+
+# Stops one process that holds a port of ours if it is recognisably a
+# leftover of some stack directory (one whose marker is there, or one that
+# has been deleted); returns 1 for anything else.
+end_leftover()
+{
+	local pid=$1 cmd conf other
+	cmd=$(cmdline_of "$pid")
+	case $cmd in
+	*smtp-sink*/sink/%Y%m%d%H%M%S.*)
+		say "ending leftover smtp-sink $pid"
+		end_pid "$pid" 30
+		return 0
+		;;
+	*dovecot*/dovecot/dovecot.conf*)
+		say "ending leftover dovecot $pid"
+		end_pid "$pid" 100
+		return 0
+		;;
+	esac
+	# Postfix master and its smtpd children share the listener; the
+	# config directory is in MAIL_CONFIG.
+	conf=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" |
+		sed -n 's/^MAIL_CONFIG=//p') || true
+	case $conf in
+	*/etc) other=${conf%/etc} ;;
+	*) return 1 ;;
+	esac
+	if [ -f "$other/.mp-e2e-stack" ]; then
+		say "stopping leftover Postfix of $other"
+		postfix -c "$conf" stop >/dev/null 2>&1 || true
+		sleep 0.5
+		return 0
+	fi
+	if [ ! -d "$other" ]; then
+		local m
+		m=$(awk '$1 == "PPid:" { print $2 }' "/proc/$pid/status")
+		case $(cmdline_of "$m") in
+		*master*) pid=$m ;;
+		esac
+		say "ending leftover Postfix $pid of deleted $other"
+		end_pid "$pid" 50
+		return 0
+	fi
+	return 1
+}
+
+stack_stop()
+{
+	local pid
+	# Postfix.
+	if [ -f "$dir/etc/main.cf" ] && [ -f "$dir/queue/pid/master.pid" ]; then
+		pid=$(tr -d ' \n' <"$dir/queue/pid/master.pid")
+		if alive "$pid"; then
+			postfix -c "$dir/etc" stop >/dev/null 2>&1 || true
+			end_pid "$pid" 100
+		fi
+	fi
+	# The sink.
+	if [ -f "$dir/run/sink.pid" ]; then
+		pid=$(cat "$dir/run/sink.pid")
+		case $(cmdline_of "$pid") in
+		*smtp-sink*"$dir/sink/"*) end_pid "$pid" 30 ;;
+		esac
+		rm -f "$dir/run/sink.pid"
+	fi
+	# Dovecot.
+	if [ -f "$dir/dovecot/run/master.pid" ]; then
+		pid=$(cat "$dir/dovecot/run/master.pid")
+		case $(cmdline_of "$pid") in
+		*dovecot*) end_pid "$pid" 100 ;;
+		esac
+	fi
+}
+
+wait_port()
+{
+	local n=0
+	while ! port_listening "$1"; do
+		n=$((n + 1))
+		[ "$n" -lt 100 ] || die "nothing listens on 127.0.0.1:$1 after 10 s ($2)"
+		sleep 0.1
+	done
+}
+
+# Writes template $1 of tests/e2e/stack/ to $2 with @DIR@ replaced.
+render()
+{
+	sed "s|@DIR@|$dir|g" "$HERE/stack/$1" >"$2"
+}
+
+# Copies the binary, rules/ and templates/ into DIR, where nobody can read
+# them, and writes DIR/mailproc.conf.
+stack_sync()
+{
+	local bin
+	bin=${MAILPROC:-$TOP/bin/mailproc}
+	case $bin in
+	/*) ;;
+	*) bin=$PWD/$bin ;;
+	esac
+	[ -x "$bin" ] || die "no mailproc binary at $bin (run make first)"
+	[ -d "$TOP/rules" ] && [ -d "$TOP/templates" ] ||
+		die "no rules/ or templates/ in $TOP"
+	mkdir -p "$dir/bin"
+	rm -rf "$dir/bin/mailproc.new" "$dir/rules" "$dir/templates"
+	cp "$bin" "$dir/bin/mailproc.new"
+	chmod 755 "$dir/bin" "$dir/bin/mailproc.new"
+	mv -f "$dir/bin/mailproc.new" "$dir/bin/mailproc"
+	cp -R "$TOP/rules" "$TOP/templates" "$dir/"
+	chmod -R u+rwX,go+rX,go-w "$dir/rules" "$dir/templates"
+	cat >"$dir/mailproc.conf" <<EOF
+# Written by tests/e2e/stack.sh for the stack in $dir.
+state_dir = $dir/state
+rules_dir = $dir/rules
+templates_dir = $dir/templates
+support_address = support@example.jp
+form_address = form@example.jp
+staff_addresses = staff@example.jp
+smtp_url = smtp://127.0.0.1:2526
+EOF
+	chmod 644 "$dir/mailproc.conf"
+}
+
+stack_start()
+{
+	local port pid n
+
+	stack_stop
+	for port in $PORTS; do
+		n=0
+		while port_listening "$port"; do
+			# Ending one holder (Postfix master) may end the others.
+			for pid in $(port_holders "$port"); do
+				alive "$pid" || continue
+				end_leftover "$pid" ||
+					die "127.0.0.1:$port is taken by pid $pid:" \
+					    "$(cmdline_of "$pid")"
+				break
+			done
+			n=$((n + 1))
+			[ "$n" -lt 20 ] ||
+				die "127.0.0.1:$port is still taken after ending leftovers"
+			sleep 0.2
+		done
+	done
+
+	# A clean slate.
+	rm -rf "${dir:?}/etc" "${dir:?}/queue" "${dir:?}/data" "${dir:?}/sink" "${dir:?}/run" \
+		"${dir:?}/bin" "${dir:?}/rules" "${dir:?}/templates" "${dir:?}/state" \
+		"${dir:?}/dovecot" "${dir:?}/maillog" "${dir:?}/maillog."* \
+		"${dir:?}/sink.log" "${dir:?}/mailproc.conf"
+	chmod 755 "$dir"
+	: >"$dir/.mp-e2e-stack"
+	mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/sink" "$dir/run" \
+		"$dir/bin" "$dir/state"
+	chown postfix "$dir/data" "$dir/sink"
+	chown nobody:nogroup "$dir/state"
+
+	stack_sync
+
+	# nobody (the pipe) and postfix must reach DIR: a checkout or a
+	# mktemp -d parent that is 0700 stops them.
+	as_user nobody test -x "$dir/bin/mailproc" -a -w "$dir/state" ||
+		die "nobody cannot reach $dir/bin/mailproc or write" \
+		    "$dir/state: make every parent of $dir traversable" \
+		    "(chmod o+x) or pick another directory"
+	as_user postfix test -w "$dir/data" ||
+		die "postfix cannot reach $dir/data"
+
+	render main.cf.in "$dir/etc/main.cf"
+	render master.cf.in "$dir/etc/master.cf"
+	render transport.in "$dir/etc/transport"
+	render recipients.in "$dir/etc/recipients"
+
+	# start runs "postfix check" itself; it may fail without a word.
+	local out
+	out=$(postfix -c "$dir/etc" start 2>&1) ||
+		die "postfix start failed: $out" \
+		    "$(postfix -c "$dir/etc" check 2>&1)"
+
+	setsid smtp-sink -u postfix -d "$dir/sink/%Y%m%d%H%M%S." \
+		127.0.0.1:2526 100 </dev/null >>"$dir/sink.log" 2>&1 &
+	echo $! >"$dir/run/sink.pid"
+
+	if [ "${MP_STACK_DOVECOT:-1}" != 0 ]; then
+		mkdir -p "$dir/dovecot/state" "$dir/dovecot/home"
+		chown nobody:nogroup "$dir/dovecot/home"
+		render dovecot.conf.in "$dir/dovecot/dovecot.conf"
+		# Throwaway users: staff for SASL submission, support for IMAP.
+		cat >"$dir/dovecot/passwd" <<'EOF'
+staff@example.jp:{PLAIN}staff-secret::::::
+support@example.jp:{PLAIN}support-secret::::::
+EOF
+		chmod 640 "$dir/dovecot/passwd"
+		chgrp dovecot "$dir/dovecot/passwd"
+		# Stale sockets in base_dir cost seconds of retries.
+		rm -rf "$dir/dovecot/run"
+		dovecot -c "$dir/dovecot/dovecot.conf" </dev/null \
+			>>"$dir/dovecot/start.log" 2>&1 ||
+			die "dovecot did not start: $(cat "$dir/dovecot/start.log")" \
+			    "$(tail -n 5 "$dir/dovecot/dovecot.log" 2>/dev/null)"
+		wait_port 1143 "Dovecot, see $dir/dovecot/dovecot.log"
+	fi
+	wait_port 2525 "Postfix"
+	wait_port 2587 "Postfix"
+	wait_port 2526 "smtp-sink, see $dir/sink.log"
+	say "up in $dir (maillog $dir/maillog)"
+}
+
+stack_status()
+{
+	local port
+	for port in $PORTS; do
+		if port_listening "$port"; then
+			echo "127.0.0.1:$port listening"
+		else
+			echo "127.0.0.1:$port closed"
+		fi
+	done
+}
+
+[ $# -eq 2 ] || { echo "usage: $0 start|stop|status|sync DIR" >&2; exit 64; }
+[ "$(id -u)" = 0 ] || { echo "stack: must run as root" >&2; exit 1; }
+action=$1
+case $2 in
+*[!A-Za-z0-9/._+-]*)
+	echo "stack: $2: only letters, digits and / . _ + - in the path" >&2
+	exit 64
+	;;
+esac
+case $action in
+start)
+	mkdir -p "$2"
+	dir=$(cd "$2" && pwd -P)
+	stack_start
+	;;
+stop)
+	[ -d "$2" ] || exit 0
+	dir=$(cd "$2" && pwd -P)
+	stack_stop
+	;;
+status)
+	dir=$(cd "$2" && pwd -P)
+	stack_status
+	;;
+sync)
+	[ -f "$2/.mp-e2e-stack" ] || { echo "stack: $2: no stack" >&2; exit 1; }
+	dir=$(cd "$2" && pwd -P)
+	stack_sync
+	;;
+*)
+	echo "usage: $0 start|stop|status|sync DIR" >&2
+	exit 64
+	;;
+esac
