@@ -36,7 +36,7 @@ hours_text(const struct conf *conf, const char *lang)
 
 	if (strcmp(conf->business_hours, "mon-fri 09:30-18:00") != 0)
 		return conf->business_hours;
-	return ja ? "平日 9:30〜18:00（土曜・日曜・祝日・年末年始を除く）" :
+	return ja ? "平日9:30〜18:00（土曜・祝日・年末年始を除く）" :
 		"weekdays 9:30-18:00 Japan time (except weekends, Japanese "
 		"national holidays and the year-end/new-year holidays)";
 }

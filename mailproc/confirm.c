@@ -157,13 +157,19 @@ confirm_start(struct compose *c, const struct store_ticket *t,
 			return -1;
 	}
 	{
+		/* Never the address or number itself: the requester may be
+		 * someone who only claims to be the customer. */
 		const char *channel_text = item->channel == RULES_CHANNEL_EMAIL ?
-			(en ? "a confirmation mail to the monitoring "
-			 "notification address registered for your contract" :
-			 "ご契約の監視通知連絡先メールアドレス宛の確認メール") :
-			(en ? "a call from us to the emergency phone number "
-			 "registered for your contract" :
-			 "ご契約の緊急時連絡先電話番号への弊社からのお電話");
+			(en ? "We have sent a confirmation email to the "
+			 "monitoring notification address registered for "
+			 "your contract." :
+			 "ご登録の監視通知連絡先メールアドレスへ、確認のメールを"
+			 "お送りしました。") :
+			(en ? "Our staff will confirm by telephone at the "
+			 "emergency contact number registered for your "
+			 "contract." :
+			 "ご登録の緊急時連絡先電話番号へ、弊社担当者よりお電話で"
+			 "確認させていただきます。");
 		struct tmpl_var vars[] = {
 			{ "task_name", task },
 			{ "channel_text", channel_text },

@@ -15,12 +15,15 @@
 
 #include "clock.h"
 #include "compose.h"
+#include "confirm.h"
+#include "identity.h"
 #include "hours.h"
 #include "ingest.h"
 #include "log.h"
 #include "msg.h"
 #include "msgjson.h"
 #include "respond.h"
+#include "rules.h"
 #include "spool.h"
 #include "store.h"
 #include "ticket.h"
@@ -28,6 +31,7 @@
 struct ingest {
 	const struct conf *conf;
 	struct store *store;
+	struct rules *rules;		/* loaded when first needed */
 	struct hours hours;
 	struct hours_within within;
 	char attach_dir[4096];
@@ -65,6 +69,7 @@ ingest_free(struct ingest **inp)
 	if (in == NULL)
 		return;
 	store_free(&in->store);
+	rules_free(&in->rules);
 	hours_release(&in->hours);
 	free(in);
 	*inp = NULL;
@@ -154,30 +159,336 @@ find_thread(struct ingest *in, const struct msg *m,
 	return 0;
 }
 
+/* What one message is being filed as; lives for one ingest_spooled(). */
+struct filing {
+	struct msg *m;
+	struct spool_envelope env;
+	const char *name;		/* spool file */
+	char *hash, *json;
+	char *requester;		/* the address answers go to */
+	char *contract;			/* the requester's, or NULL */
+	char *form_contract;		/* 契約ID of a form mail, or NULL */
+	int from_form, trusted_staff;
+	long long ticket, now;
+	char action[64];
+};
+
+static void
+filing_release(struct filing *f)
+{
+	free(f->hash);
+	free(f->json);
+	free(f->requester);
+	free(f->contract);
+	free(f->form_contract);
+	msg_free(&f->m);
+	spool_envelope_release(&f->env);
+}
+
+/* The envelope recipient, or for a file without envelope the first To
+ * address. */
+static const char *
+recipient_of(const struct filing *f)
+{
+	if (*f->env.recipient != '\0')
+		return f->env.recipient;
+	return f->m->to.n > 0 ? f->m->to.v[0].address : "";
+}
+
+static int
+load_rules(struct ingest *in, struct mp_err *err)
+{
+	if (in->rules != NULL)
+		return 0;
+	if (rules_load(&in->rules, in->conf->rules_dir, NULL, NULL, err) < 0) {
+		err->kind = MP_TEMP;	/* fix the rules; the mail waits */
+		return -1;
+	}
+	return 0;
+}
+
+/* Works out who is asking: for form-gateway mail the メールアドレス field
+ * (answers go there), otherwise From, else the envelope sender. */
+static int
+find_requester(struct ingest *in, struct filing *f, struct mp_err *err)
+{
+	const struct conf *c = in->conf;
+	const char *addr = requester_of(f->m, &f->env);
+
+	f->from_form = strcasecmp(recipient_of(f), c->form_address) == 0;
+	if (f->from_form) {
+		struct rules_form form;
+		if (load_rules(in, err) < 0 ||
+		    rules_form_parse(in->rules, f->m->text, &form, err) < 0)
+			return -1;
+		if (form.field[RULES_FIELD_EMAIL] != NULL &&
+		    strchr(form.field[RULES_FIELD_EMAIL], '@') != NULL &&
+		    strpbrk(form.field[RULES_FIELD_EMAIL], " <>,;\"") == NULL)
+			f->requester = strdup(form.field[RULES_FIELD_EMAIL]);
+		if (form.field[RULES_FIELD_CONTRACT] != NULL)
+			f->form_contract =
+				strdup(form.field[RULES_FIELD_CONTRACT]);
+		rules_form_release(&form);
+	}
+	if (f->requester == NULL)
+		f->requester = strdup(addr ? addr : "");
+	if (f->requester == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	f->trusted_staff = conf_is_staff(c, f->requester) &&
+			   *f->env.sasl_user != '\0';
+	return store_contract_of(in->store, f->requester, &f->contract,
+				 err) < 0 ? -1 : 0;
+}
+
+static int
+insert_message(struct ingest *in, struct filing *f, struct mp_err *err)
+{
+	struct store_message sm = { 0 };
+
+	sm.ticket = f->ticket;
+	sm.direction = "in";
+	sm.message_id = f->m->message_id;
+	sm.content_hash = f->hash;
+	sm.spool_name = f->name;
+	sm.env_sender = f->env.sender;
+	sm.env_recipient = f->env.recipient;
+	sm.sasl_user = f->env.sasl_user;
+	sm.parsed_json = f->json;
+	sm.received = f->now;
+	return store_message_insert(in->store, &sm, NULL, err);
+}
+
+/* A reply to a confirm/deny address: recorded on its ticket (when there
+ * is one) and handed to the confirmation flow. */
+static int
+file_token_reply(struct ingest *in, struct filing *f, enum identity_kind kind,
+		 long long ticket, const char *token, struct mp_err *err)
+{
+	struct compose c = { in->conf, in->store, &in->hours,
+			     (time_t)f->now };
+	struct store_ticket t;
+	const char *outcome, *from = requester_of(f->m, &f->env);
+	int exists;
+
+	if (load_rules(in, err) < 0)
+		return -1;
+	exists = ticket > 0 ? store_ticket_get(in->store, ticket, &t, err) : 0;
+	if (exists < 0)
+		return -1;
+	if (exists) {
+		store_ticket_release(&t);
+		f->ticket = ticket;
+		if (insert_message(in, f, err) < 0 ||
+		    store_history_add(in->store, ticket, f->now, "mailproc",
+				      "message", kind == IDENTITY_CONFIRM ?
+				      "reply to the confirm address" :
+				      "reply to the decline address",
+				      err) < 0)
+			return -1;
+	}
+	if (confirm_token_mail(&c, in->rules, kind, ticket, token, from,
+			       &outcome, err) < 0)
+		return -1;
+	snprintf(f->action, sizeof(f->action), "identity-%s", outcome);
+	return 0;
+}
+
+/* Opens a new ticket for the message, classified; linked says which
+ * ticket it refers to that its sender may not join (0: none). */
+static int
+file_new_ticket(struct ingest *in, struct filing *f, long long linked,
+		const char *how, struct mp_err *err)
+{
+	struct store_ticket t = { 0 };
+	struct rules_result res;
+	char detail[400];
+	time_t due;
+
+	if (load_rules(in, err) < 0 ||
+	    rules_classify(in->rules, f->m->subject, f->m->text, f->from_form,
+			   &res, err) < 0) {
+		err->kind = MP_TEMP;
+		return -1;
+	}
+	if (hours_due(&in->hours, (time_t)f->now, &in->within, &due, err) < 0)
+		return -1;
+	t.state = "new";
+	t.class = (char *)res.class;
+	t.rule = (char *)res.rule;
+	t.confidence = res.confidence;
+	t.requester = f->requester;
+	t.recipient = (char *)recipient_of(f);
+	t.subject = f->m->subject;
+	t.contract = f->contract;
+	t.lang = lang_of(in->conf, f->m);
+	t.created = f->now;
+	t.first_response_due = (long long)due;
+	t.linked = linked;
+	if (store_ticket_insert(in->store, &t, &f->ticket, err) < 0 ||
+	    store_history_add(in->store, f->ticket, f->now, "mailproc",
+			      "state", "new: received", err) < 0)
+		return -1;
+	snprintf(detail, sizeof(detail), "%s by rule %s (confidence %.2f)%s%s",
+		 res.class, res.rule, res.confidence,
+		 res.second_class ? "; also asks for " : "",
+		 res.second_class ? res.second_class : "");
+	if (store_history_add(in->store, f->ticket, f->now, "mailproc",
+			      "classified", detail, err) < 0)
+		return -1;
+	if (f->from_form && f->form_contract != NULL &&
+	    (f->contract == NULL ||
+	     strcmp(f->form_contract, f->contract) != 0)) {
+		snprintf(detail, sizeof(detail), "the form names contract %s; "
+			 "the requester's registered contract is %s",
+			 f->form_contract, f->contract ? f->contract : "none");
+		if (store_history_add(in->store, f->ticket, f->now,
+				      "mailproc", "contract", detail, err) < 0)
+			return -1;
+	}
+	if (linked > 0) {
+		snprintf(detail, sizeof(detail), "refers to ticket %lld (by "
+			 "%s) but the sender may not add to it", linked, how);
+		if (store_history_add(in->store, f->ticket, f->now,
+				      "mailproc", "linked", detail, err) < 0)
+			return -1;
+		snprintf(f->action, sizeof(f->action), "new-linked");
+	}
+	if (insert_message(in, f, err) < 0)
+		return -1;
+	{
+		struct compose c = { in->conf, in->store, &in->hours,
+				     (time_t)f->now };
+		struct respond_event ev = { 0 };
+		struct store_contract k;
+		struct store_ticket cur;
+		int has_k = 0, rc;
+
+		if (f->contract != NULL &&
+		    (has_k = store_contract_get(in->store, f->contract, &k,
+						err)) < 0)
+			return -1;
+		if (store_ticket_get(in->store, f->ticket, &cur, err) < 0) {
+			if (has_k)
+				store_contract_release(&k);
+			return -1;
+		}
+		ev.m = f->m;
+		ev.env_sender = f->env.sender;
+		ev.rules = in->rules;
+		ev.ticket = &cur;
+		ev.contract = has_k ? &k : NULL;
+		ev.second_class = res.second_class;
+		ev.is_new = 1;
+		rc = respond_filed(&c, &ev, err);
+		store_ticket_release(&cur);
+		if (has_k)
+			store_contract_release(&k);
+		return rc;
+	}
+}
+
+/* Adds the message to an existing ticket it continues. */
+static int
+file_followup(struct ingest *in, struct filing *f, const char *how,
+	      struct mp_err *err)
+{
+	struct compose c = { in->conf, in->store, &in->hours,
+			     (time_t)f->now };
+	struct respond_event ev = { 0 };
+	struct store_ticket cur;
+	char detail[160];
+	int rc;
+
+	snprintf(f->action, sizeof(f->action), "followup");
+	snprintf(detail, sizeof(detail), "message from %s joined by %s",
+		 f->trusted_staff ? "staff" : "customer", how);
+	if (store_history_add(in->store, f->ticket, f->now,
+			      f->trusted_staff ? f->requester : "mailproc",
+			      "message", detail, err) < 0 ||
+	    insert_message(in, f, err) < 0 ||
+	    load_rules(in, err) < 0 ||
+	    store_ticket_get(in->store, f->ticket, &cur, err) < 0)
+		return -1;
+	ev.m = f->m;
+	ev.env_sender = f->env.sender;
+	ev.rules = in->rules;
+	ev.ticket = &cur;
+	ev.from_staff = f->trusted_staff;
+	rc = respond_filed(&c, &ev, err);
+	store_ticket_release(&cur);
+	return rc;
+}
+
+/* Everything that happens to the message inside the transaction. */
+static int
+file_message(struct ingest *in, struct filing *f, struct mp_err *err)
+{
+	const struct conf *c = in->conf;
+	struct store_ticket t;
+	char token[IDENTITY_TOKEN_LEN + 1];
+	enum identity_kind kind;
+	const char *how = NULL;
+	long long cand = 0, tid;
+	int rc;
+
+	rc = store_message_find(in->store, f->m->message_id, f->hash,
+				&f->ticket, err);
+	if (rc != 0) {
+		snprintf(f->action, sizeof(f->action), "duplicate");
+		return rc < 0 ? -1 : 0;
+	}
+	kind = identity_parse_address(recipient_of(f), c->support_address,
+				      &tid, token);
+	if (kind != IDENTITY_NONE)
+		return file_token_reply(in, f, kind, tid, token, err);
+	if (find_requester(in, f, err) < 0)
+		return -1;
+	rc = find_thread(in, f->m, &f->env, &cand, &how, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		rc = store_ticket_get(in->store, cand, &t, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			cand = 0;	/* no such ticket: a plain new one */
+		} else {
+			int join = ticket_may_join(t.requester, t.contract,
+						   f->requester, f->contract,
+						   f->trusted_staff);
+			store_ticket_release(&t);
+			if (join) {
+				f->ticket = cand;
+				return file_followup(in, f, how, err);
+			}
+		}
+	}
+	return file_new_ticket(in, f, cand, how, err);
+}
+
 int
 ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 {
-	const struct conf *c = in->conf, *c_conf = in->conf;
-	struct spool_envelope env;
+	const struct conf *c = in->conf;
 	struct msg_limits lim = { c->max_mime_depth, c->max_text_size };
-	struct msg *m = NULL;
-	struct store_message sm = { 0 };
-	struct store_ticket t = { 0 };
-	char *hash = NULL, *json = NULL, *sender_contract = NULL;
-	char safe_mid[128], action[64] = "new";
-	const char *how = NULL, *sender;
-	long long ticket = 0, cand = 0, now = (long long)clock_now();
+	struct filing f;
+	char safe_mid[128];
 	off_t offset;
-	int fd = -1, rc, in_tx = 0, trusted_staff;
+	int fd = -1;
 
-	if (spool_open(c->state_dir, name, 0, &env, &fd, &offset, err) < 0)
+	memset(&f, 0, sizeof(f));
+	f.name = name;
+	f.now = (long long)clock_now();
+	snprintf(f.action, sizeof(f.action), "new");
+	if (spool_open(c->state_dir, name, 0, &f.env, &fd, &offset, err) < 0)
 		return -1;
-	if (spool_hash(fd, offset, &hash, err) < 0)
+	if (spool_hash(fd, offset, &f.hash, err) < 0 ||
+	    msg_parse_fd(fd, offset, &lim, in->attach_dir, &f.m, err) < 0)
 		goto fail;
-	if (msg_parse_fd(fd, offset, &lim, in->attach_dir, &m, err) < 0)
-		goto fail;
-	json = msgjson_dump(m);
-	if (json == NULL) {
+	close(fd);
+	fd = -1;
+	f.json = msgjson_dump(f.m);
+	if (f.json == NULL) {
 		mp_err_set(err, MP_TEMP, "out of memory");
 		goto fail;
 	}
@@ -186,143 +497,23 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 		goto fail;
 	if (store_begin(in->store, err) < 0)
 		goto fail;
-	in_tx = 1;
-
-	rc = store_message_find(in->store, m->message_id, hash, &ticket, err);
-	if (rc < 0)
-		goto fail;
-	if (rc == 1) {
-		snprintf(action, sizeof(action), "duplicate");
-		goto commit;
-	}
-
-	sender = requester_of(m, &env);
-	trusted_staff = conf_is_staff(c, sender) && *env.sasl_user != '\0';
-	if (store_contract_of(in->store, sender, &sender_contract, err) < 0)
-		goto fail;
-	rc = find_thread(in, m, &env, &cand, &how, err);
-	if (rc < 0)
-		goto fail;
-	if (rc == 1) {
-		rc = store_ticket_get(in->store, cand, &t, err);
-		if (rc < 0)
-			goto fail;
-		if (rc == 1 && ticket_may_join(t.requester, t.contract, sender,
-					       sender_contract,
-					       trusted_staff)) {
-			ticket = cand;
-			snprintf(action, sizeof(action), "followup");
-		}
-		if (rc == 0)
-			cand = 0;	/* no such ticket: a plain new one */
-		store_ticket_release(&t);
-	}
-	if (ticket == 0) {
-		memset(&t, 0, sizeof(t));
-		t.state = "new";
-		t.requester = (char *)(sender ? sender : "");
-		t.recipient = *env.recipient ? env.recipient :
-			(m->to.n > 0 ? m->to.v[0].address : NULL);
-		t.subject = m->subject;
-		t.contract = sender_contract;
-		t.lang = lang_of(c, m);
-		t.created = now;
-		t.linked = cand;
-		{
-			time_t due;
-			if (hours_due(&in->hours, (time_t)now, &in->within,
-				      &due, err) < 0)
-				goto fail;
-			t.first_response_due = (long long)due;
-		}
-		if (store_ticket_insert(in->store, &t, &ticket, err) < 0)
-			goto fail;
-		memset(&t, 0, sizeof(t));
-		if (store_history_add(in->store, ticket, now, "mailproc",
-				      "state", "new: received", err) < 0)
-			goto fail;
-		if (cand > 0) {
-			char detail[160];
-			snprintf(detail, sizeof(detail),
-				 "refers to ticket %lld (by %s) but the sender "
-				 "is not its requester", cand, how);
-			if (store_history_add(in->store, ticket, now,
-					      "mailproc", "linked", detail,
-					      err) < 0)
-				goto fail;
-			snprintf(action, sizeof(action), "new-linked");
-		}
-	} else {
-		char detail[160];
-		snprintf(detail, sizeof(detail), "message from %s joined by %s",
-			 trusted_staff ? "staff" : "customer", how);
-		if (store_history_add(in->store, ticket, now,
-				      trusted_staff ? sender : "mailproc",
-				      "message", detail, err) < 0)
-			goto fail;
-	}
-	sm.ticket = ticket;
-	sm.direction = "in";
-	sm.message_id = m->message_id;
-	sm.content_hash = hash;
-	sm.spool_name = name;
-	sm.env_sender = env.sender;
-	sm.env_recipient = env.recipient;
-	sm.sasl_user = env.sasl_user;
-	sm.parsed_json = json;
-	sm.received = now;
-	if (store_message_insert(in->store, &sm, NULL, err) < 0)
-		goto fail;
-	{
-		struct compose c = { c_conf, in->store, &in->hours,
-				     (time_t)now };
-		struct respond_event ev = { 0 };
-		struct store_ticket cur;
-
-		if (store_ticket_get(in->store, ticket, &cur, err) < 0)
-			goto fail;
-		ev.m = m;
-		ev.env_sender = env.sender;
-		ev.ticket = ticket;
-		ev.is_new = strcmp(action, "followup") != 0;
-		ev.from_staff = trusted_staff && !ev.is_new;
-		ev.requester = sender;
-		ev.lang = cur.lang ? cur.lang : lang_of(c_conf, m);
-		ev.class = cur.class;
-		ev.first_response_due = cur.first_response_due;
-		rc = respond_filed(&c, &ev, err);
-		store_ticket_release(&cur);
-		if (rc < 0)
-			goto fail;
-	}
-commit:
-	if (store_commit(in->store, err) < 0) {
-		in_tx = 0;
+	if (file_message(in, &f, err) < 0) {
+		store_rollback(in->store);
 		goto fail;
 	}
-	in_tx = 0;
+	if (store_commit(in->store, err) < 0)
+		goto fail;
 	if (spool_done(c->state_dir, name, err) < 0)
 		log_warning("spool=%s: %s (processed; will be seen as a "
 			    "duplicate)", name, err->msg);
 	log_info("spool=%s msgid=<%s> ticket=%lld action=%s status=ok", name,
-		 log_safe(safe_mid, sizeof(safe_mid), m->message_id), ticket,
-		 action);
-	free(sender_contract);
-	free(hash);
-	free(json);
-	msg_free(&m);
-	spool_envelope_release(&env);
-	close(fd);
+		 log_safe(safe_mid, sizeof(safe_mid), f.m->message_id),
+		 f.ticket, f.action);
+	filing_release(&f);
 	return 0;
 
 fail:
-	if (in_tx)
-		store_rollback(in->store);
-	free(sender_contract);
-	free(hash);
-	free(json);
-	msg_free(&m);
-	spool_envelope_release(&env);
+	filing_release(&f);
 	if (fd >= 0)
 		close(fd);
 	return -1;

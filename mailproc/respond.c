@@ -1,146 +1,296 @@
 /*
  * respond.c: the answers to a filed message.
  *
- * A new request is acknowledged at once, in or out of hours (outside
- * hours the acknowledgement names the next opening), and staff are told;
- * a customer's follow-up goes to staff only, so that a conversation does
- * not collect an acknowledgement per mail.
+ * A new request is answered at once, in or out of hours (outside hours
+ * the acknowledgement names the next opening), and staff are told.  The
+ * answer depends on what was asked: a fault report gets the monitoring
+ * centre's contact and goes to the centre; an application question gets
+ * the policy's out-of-scope answer; catalogued work needs a registered
+ * requester, a contract with the option and a registered contact for the
+ * confirmation channel, or it is refused with how to ask properly; work
+ * that passes is held for identity confirmation.  A customer's follow-up
+ * goes to staff only, so a conversation does not collect an
+ * acknowledgement per mail.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "autoreply.h"
+#include "confirm.h"
 #include "log.h"
 #include "respond.h"
 
-/* Calls fn for each configured staff address. */
 static int
-each_staff(const struct conf *conf, int (*fn)(void *ctx, const char *addr),
-	   void *ctx)
+is_en(const struct store_ticket *t)
 {
-	char *tmp = strdup(conf->staff_addresses), *tok, *save = NULL;
-	int rc = 0;
+	return t->lang != NULL && strcmp(t->lang, "en") == 0;
+}
 
-	if (tmp == NULL)
-		return -1;
-	for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL && rc == 0;
-	     tok = strtok_r(NULL, " ,\t", &save))
-		rc = fn(ctx, tok);
-	free(tmp);
+static const char *
+subject_text(const struct respond_event *ev)
+{
+	if (*ev->m->subject != '\0')
+		return ev->m->subject;
+	return is_en(ev->ticket) ? "(no subject)" : "(件名なし)";
+}
+
+/* Queues a template mail to the requester, threaded to their mail, unless
+ * loop protection forbids any automatic reply to it. */
+static int
+answer(struct compose *c, const struct respond_event *ev,
+       const char *template, const struct tmpl_var *extra, size_t n_extra,
+       struct mp_err *err)
+{
+	const struct msg *m = ev->m;
+	const struct store_ticket *t = ev->ticket;
+	struct compose_mail mail = { 0 };
+	struct tmpl_var *vars;
+	const char *refusal, **refs;
+	long long id;
+	size_t i, n = 0;
+	int rc;
+
+	refusal = autoreply_refusal(c->conf, m, ev->env_sender, t->requester);
+	if (refusal != NULL) {
+		log_info("ticket=%lld action=reply-suppressed template=%s "
+			 "reason=%s", t->id, template, refusal);
+		return compose_suppressed(c, t->id, template, t->requester,
+					  refusal, err);
+	}
+	vars = calloc(n_extra + 2, sizeof(*vars));
+	refs = calloc(m->n_references + 1, sizeof(*refs));
+	if (vars == NULL || refs == NULL) {
+		free(vars);
+		free(refs);
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	}
+	vars[n].name = "requester";
+	vars[n++].value = t->requester;
+	vars[n].name = "customer_subject";
+	vars[n++].value = subject_text(ev);
+	for (i = 0; i < n_extra; i++)
+		vars[n++] = extra[i];
+	for (i = 0; i < m->n_references; i++)
+		refs[i] = m->references[i];
+	if (m->message_id != NULL)
+		refs[i++] = m->message_id;
+	mail.ticket = t->id;
+	mail.template = template;
+	mail.lang = t->lang;
+	mail.to = t->requester;
+	mail.automatic = 1;
+	mail.in_reply_to = m->message_id;
+	mail.references = refs;
+	mail.n_references = i;
+	mail.vars = vars;
+	mail.n_vars = n;
+	rc = compose_queue(c, &mail, &id, err);
+	free(vars);
+	free(refs);
 	return rc;
 }
 
-struct staff_ctx {
-	struct compose *c;
-	const struct respond_event *ev;
-	const char *template;
-	struct mp_err *err;
-};
-
+/* Tells each address in list (space or comma separated) about the
+ * ticket with template. */
 static int
-notify_one(void *ctx, const char *addr)
+notify(struct compose *c, const struct respond_event *ev, const char *list,
+       const char *template, struct mp_err *err)
 {
-	struct staff_ctx *sc = ctx;
-	const struct respond_event *ev = sc->ev;
-	struct tmpl_var vars[] = {
-		{ "requester", ev->requester },
-		{ "customer_subject", ev->m->subject },
-		{ "customer_text", ev->m->text },
-		{ "class_name", ev->class ? ev->class : "general" },
-		{ "state", ev->is_new ? "new" : "follow-up" },
-	};
-	struct compose_mail mail = { 0 };
-	long long id;
+	const struct store_ticket *t = ev->ticket;
+	const struct rules_item *item = t->class ?
+		rules_item_find(ev->rules, t->class) : NULL;
+	char class_name[256], *tmp, *tok, *save = NULL;
+	int rc = 0;
 
-	mail.ticket = ev->ticket;
-	mail.template = sc->template;
-	mail.lang = sc->c->conf->language;
-	mail.to = addr;
-	mail.automatic = 1;
-	mail.to_staff = 1;
-	mail.vars = vars;
-	mail.n_vars = sizeof(vars) / sizeof(*vars);
-	return compose_queue(sc->c, &mail, &id, sc->err);
+	snprintf(class_name, sizeof(class_name), "%s%s%s%s",
+		 item ? item->name_ja : (t->class ? t->class : "general"),
+		 ev->second_class ? "（ほかに " : "",
+		 ev->second_class ? ev->second_class : "",
+		 ev->second_class ? " も依頼）" : "");
+	{
+		struct tmpl_var vars[] = {
+			{ "requester", t->requester },
+			{ "customer_subject", subject_text(ev) },
+			{ "customer_text", ev->m->text },
+			{ "class_name", class_name },
+			{ "state", t->state },
+			{ "contract_id", t->contract ? t->contract :
+			  "未登録 / none" },
+			{ "task_name", item ? item->name_ja : "" },
+		};
+
+		tmp = strdup(list);
+		if (tmp == NULL)
+			return mp_err_set(err, MP_TEMP, "out of memory");
+		for (tok = strtok_r(tmp, " ,\t", &save);
+		     tok != NULL && rc == 0;
+		     tok = strtok_r(NULL, " ,\t", &save)) {
+			struct compose_mail mail = { 0 };
+			long long id;
+
+			mail.ticket = t->id;
+			mail.template = template;
+			mail.lang = c->conf->language;
+			mail.to = tok;
+			mail.automatic = 1;
+			mail.to_staff = 1;
+			mail.vars = vars;
+			mail.n_vars = sizeof(vars) / sizeof(*vars);
+			rc = compose_queue(c, &mail, &id, err);
+		}
+		free(tmp);
+	}
+	return rc;
 }
 
-static int
-notify_staff(struct compose *c, const struct respond_event *ev,
-	     const char *template, struct mp_err *err)
-{
-	struct staff_ctx sc = { c, ev, template, err };
-
-	return each_staff(c->conf, notify_one, &sc);
-}
-
-/* The acknowledgement to the requester, threaded to their mail. */
+/* The plain acknowledgement: in hours, or outside hours with the next
+ * opening. */
 static int
 acknowledge(struct compose *c, const struct respond_event *ev,
 	    struct mp_err *err)
 {
-	const struct msg *m = ev->m;
+	const struct store_ticket *t = ev->ticket;
 	struct hours_status st;
-	struct compose_mail mail = { 0 };
 	char next[128] = "", due[128] = "";
-	const char *refusal, **refs;
-	long long id;
-	size_t i;
-	int rc;
 
-	refusal = autoreply_refusal(c->conf, m, ev->env_sender,
-				    ev->requester);
-	if (refusal != NULL) {
-		log_info("ticket=%lld action=ack-suppressed reason=%s",
-			 ev->ticket, refusal);
-		return compose_suppressed(c, ev->ticket, "ack", ev->requester,
-					  refusal, err);
-	}
 	if (hours_status(c->hours, c->now, &st, err) < 0)
 		return -1;
-	hours_format_human(c->hours, st.next_open, ev->lang, next,
+	hours_format_human(c->hours, st.next_open, t->lang, next,
 			   sizeof(next), NULL);
-	if (ev->first_response_due > 0)
-		hours_format_human(c->hours, (time_t)ev->first_response_due,
-				   ev->lang, due, sizeof(due), NULL);
+	if (t->first_response_due > 0)
+		hours_format_human(c->hours, (time_t)t->first_response_due,
+				   t->lang, due, sizeof(due), NULL);
 	{
 		struct tmpl_var vars[] = {
-			{ "requester", ev->requester },
-			{ "customer_subject", m->subject },
 			{ "next_open", next },
 			{ "first_response_due", due },
 		};
-		refs = calloc(m->n_references + 1, sizeof(*refs));
-		if (refs == NULL)
-			return mp_err_set(err, MP_TEMP, "out of memory");
-		for (i = 0; i < m->n_references; i++)
-			refs[i] = m->references[i];
-		if (m->message_id != NULL)
-			refs[i++] = m->message_id;
-		mail.ticket = ev->ticket;
-		mail.template = st.open ? "ack" : "ack-closed";
-		mail.lang = ev->lang;
-		mail.to = ev->requester;
-		mail.automatic = 1;
-		mail.in_reply_to = m->message_id;
-		mail.references = refs;
-		mail.n_references = i;
-		mail.vars = vars;
-		mail.n_vars = sizeof(vars) / sizeof(*vars);
-		rc = compose_queue(c, &mail, &id, err);
-		free(refs);
+		return answer(c, ev, st.open ? "ack" : "ack-closed", vars, 2,
+			      err);
 	}
-	return rc;
+}
+
+/* Rejects a request for catalogued work with an answer that says why. */
+static int
+refuse_work(struct compose *c, const struct respond_event *ev,
+	    const char *template, const char *why,
+	    const struct tmpl_var *vars, size_t n, struct mp_err *err)
+{
+	if (store_ticket_set_state(c->store, ev->ticket->id, "rejected",
+				   c->now, "mailproc", why, err) < 0)
+		return -1;
+	return answer(c, ev, template, vars, n, err);
+}
+
+/* The names of the options that would cover item, joined for a list. */
+static void
+option_names(const struct respond_event *ev, const struct rules_item *item,
+	     char *buf, size_t size)
+{
+	int en = is_en(ev->ticket);
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < item->n_options && len + 1 < size; i++) {
+		const struct rules_option *o = rules_option_find(ev->rules,
+							item->options[i]);
+		const char *name = o ? (en ? o->name_en : o->name_ja) :
+			item->options[i];
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					i ? (en ? ", " : "、") : "", name);
+	}
+}
+
+static int
+triage_work(struct compose *c, const struct respond_event *ev,
+	    const struct rules_item *item, struct mp_err *err)
+{
+	const struct store_contract *k = ev->contract;
+	const struct store_ticket *t = ev->ticket;
+	const char *task = is_en(t) ? item->name_en : item->name_ja;
+	char why[300], options[1024];
+
+	if (k == NULL)
+		return refuse_work(c, ev, "unregistered", "requester is not "
+				   "registered to any contract", NULL, 0, err);
+	if (!rules_item_covered(item, k->options)) {
+		option_names(ev, item, options, sizeof(options));
+		snprintf(why, sizeof(why), "contract %s does not subscribe "
+			 "to an option covering %s", k->id, item->id);
+		{
+			struct tmpl_var vars[] = {
+				{ "task_name", task },
+				{ "option_name", options },
+				{ "contract_id", k->id },
+			};
+			return refuse_work(c, ev, "not-subscribed", why, vars,
+					   3, err);
+		}
+	}
+	if ((item->channel == RULES_CHANNEL_EMAIL &&
+	     k->monitoring_email == NULL) ||
+	    (item->channel == RULES_CHANNEL_PHONE &&
+	     k->emergency_phone == NULL)) {
+		snprintf(why, sizeof(why), "contract %s has no registered %s "
+			 "for identity confirmation", k->id,
+			 item->channel == RULES_CHANNEL_EMAIL ?
+			 "monitoring-notification address" :
+			 "emergency phone number");
+		return refuse_work(c, ev, "unregistered", why, NULL, 0, err);
+	}
+	if (!item->identity_required)
+		return acknowledge(c, ev, err);
+	return confirm_start(c, t, item, k, err);
 }
 
 int
 respond_filed(struct compose *c, const struct respond_event *ev,
 	      struct mp_err *err)
 {
+	const struct store_ticket *t = ev->ticket;
+	const struct rules_item *item = t->class ?
+		rules_item_find(ev->rules, t->class) : NULL;
+	const char *class = t->class ? t->class : "general";
+	int rc;
+
 	if (ev->from_staff)
-		return 0;	/* staff replies: the staff-reply issue */
+		return 0;	/* staff replies are staffmail.c's */
 	if (!ev->is_new)
-		return notify_staff(c, ev, "staff-followup", err);
-	if (acknowledge(c, ev, err) < 0)
+		return notify(c, ev, c->conf->staff_addresses,
+			      "staff-followup", err);
+	if (strcmp(class, "fault-report") == 0) {
+		struct tmpl_var vars[] = {
+			{ "monitoring_centre_phone",
+			  c->conf->monitoring_centre_phone },
+		};
+		if (store_history_add(c->store, t->id, c->now, "mailproc",
+				      "urgent", "fault report: routed to the "
+				      "monitoring centre", err) < 0)
+			return -1;
+		rc = answer(c, ev, "fault-ack", vars, 1, err);
+		if (rc == 0)
+			rc = notify(c, ev, c->conf->monitoring_centre_address,
+				    "staff-new-ticket", err);
+	} else if (strcmp(class, "out-of-scope") == 0) {
+		rc = answer(c, ev, "out-of-scope", NULL, 0, err);
+	} else if (item != NULL && item->catalogue) {
+		rc = triage_work(c, ev, item, err);
+	} else {
+		rc = acknowledge(c, ev, err);
+	}
+	if (rc < 0)
 		return -1;
-	return notify_staff(c, ev, "staff-new-ticket", err);
+	/* Staff see the ticket in the state triage left it. */
+	{
+		struct store_ticket now;
+		struct respond_event ev2 = *ev;
+		if (store_ticket_get(c->store, t->id, &now, err) < 0)
+			return -1;
+		ev2.ticket = &now;
+		rc = notify(c, &ev2, c->conf->staff_addresses,
+			    "staff-new-ticket", err);
+		store_ticket_release(&now);
+	}
+	return rc;
 }

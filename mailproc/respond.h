@@ -1,27 +1,33 @@
 /*
  * What mailproc answers, and to whom, when a message has been filed: the
- * support policy's "who is told what".  Owns those decisions; rendering,
- * building and queueing are compose.c's, loop protection autoreply.c's.
+ * support policy's "who is told what".  Owns the triage of a new request
+ * (fault report, out of scope, general, or catalogued work that needs a
+ * registered contract, the right option and identity confirmation) and
+ * the notices to staff.  Rendering, building and queueing are
+ * compose.c's, the confirmation flow confirm.c's, loop protection
+ * autoreply.c's.
  */
 #ifndef MP_RESPOND_H
 #define MP_RESPOND_H
 
 #include "compose.h"
 #include "msg.h"
+#include "rules.h"
+#include "store.h"
 
 struct respond_event {
 	const struct msg *m;
 	const char *env_sender;
-	long long ticket;
+	const struct rules *rules;
+	const struct store_ticket *ticket;	/* as filed */
+	const struct store_contract *contract;	/* requester's, or NULL */
+	const char *second_class;	/* a second task asked for, or NULL */
 	int is_new;		/* a new ticket, or a follow-up */
 	int from_staff;		/* trusted staff */
-	const char *requester;	/* the address answers go to */
-	const char *lang;
-	const char *class;	/* classification, may be NULL */
-	long long first_response_due;
 };
 
-/* Queues every mail the event causes, in the caller's transaction. */
+/* Queues every mail the event causes and moves a new ticket to the
+ * state its triage gives, in the caller's transaction. */
 int respond_filed(struct compose *c, const struct respond_event *ev,
 		  struct mp_err *err);
 

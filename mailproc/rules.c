@@ -144,10 +144,13 @@ struct setting {
 };
 
 static const struct setting settings[] = {
-	{ "subject_bonus", 10, 0, 1000, offsetof(struct rules, subject_bonus) },
-	{ "body_limit", 4000, 256, 1048576, offsetof(struct rules, body_limit) },
-	{ "second_min", 60, 0, 1000, offsetof(struct rules, second_min) },
-	{ "jit_after", 2, 0, 1000000, offsetof(struct rules, jit_after) },
+#define SETTING(name, def, min, max) \
+	{ #name, def, min, max, offsetof(struct rules, name) }
+	SETTING(subject_bonus, 10, 0, 1000),
+	SETTING(body_limit, 4000, 256, 1048576),
+	SETTING(second_min, 60, 0, 1000),
+	SETTING(jit_after, 2, 0, 1000000),
+#undef SETTING
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -1975,7 +1978,8 @@ rules_classify(struct rules *r, const char *subject, const char *text,
 	score = calloc(r->n_items, sizeof(*score));
 	best_rule = calloc(r->n_items, sizeof(*best_rule));
 	pos = calloc(r->n_items, sizeof(*pos));
-	if (body == NULL || score == NULL || best_rule == NULL || pos == NULL)
+	if (nsubj == NULL || body == NULL || score == NULL ||
+	    best_rule == NULL || pos == NULL)
 		goto oom;
 	if (form_parse_norm(r, body, &form) < 0)
 		goto oom;
@@ -2006,7 +2010,8 @@ rules_classify(struct rules *r, const char *subject, const char *text,
 		s = rule_score(r, &r->rules[i], &t, &at, err);
 		if (s < 0)
 			goto out;
-		if (s > score[it] || (s > 0 && s == score[it] && at < pos[it])) {
+		if (s > score[it] ||
+		    (s > 0 && s == score[it] && at < pos[it])) {
 			score[it] = s;
 			best_rule[it] = i;
 			pos[it] = at;

@@ -21,13 +21,13 @@ struct rules;
 
 enum rules_channel {
 	RULES_CHANNEL_NONE = 0,	/* no identity confirmation */
-	RULES_CHANNEL_EMAIL,	/* mail to the monitoring-notification address */
+	RULES_CHANNEL_EMAIL,	/* mail to the monitoring-notification addr. */
 	RULES_CHANNEL_PHONE,	/* callback to the emergency phone number */
 };
 
 enum rules_notify {
 	RULES_NOTIFY_NONE = 0,
-	RULES_NOTIFY_MONITORING_EMAIL,	/* the monitoring-notification address */
+	RULES_NOTIFY_MONITORING_EMAIL,	/* monitoring-notification address */
 };
 
 /* A service menu a contract subscribes to (the `options` of a contract). */
@@ -48,7 +48,7 @@ struct rules_item {
 	enum rules_channel channel;
 	enum rules_notify notify;	/* where the completion notice goes */
 	int urgent;		/* not held to business hours (fault-report) */
-	char **options;		/* option ids; any one of them covers the task */
+	char **options;		/* option ids; any one covers the task */
 	size_t n_options;
 	char **aliases;		/* further names accepted in the form's kind */
 	size_t n_aliases;
