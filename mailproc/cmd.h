@@ -17,6 +17,8 @@ int cmd_hours(struct conf *conf, int argc, char **argv);
 int cmd_outbox(struct conf *conf, int argc, char **argv);
 int cmd_customers(struct conf *conf, int argc, char **argv);
 int cmd_classify(struct conf *conf, int argc, char **argv);
+/* verify, deny, complete, close: argv[0] says which. */
+int cmd_staff(struct conf *conf, int argc, char **argv);
 
 /* Finds "--name value" or "--name=value" in argv; returns 1 with *value_r
  * set, 0 if absent, -1 if the value is missing.  Used by every command. */

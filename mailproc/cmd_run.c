@@ -12,6 +12,8 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "confirm.h"
+#include "rules.h"
 #include "hours.h"
 #include "ingest.h"
 #include "log.h"
@@ -34,6 +36,7 @@ struct run_ctx {
 	struct store *store;
 	struct outbox *ob;
 	struct hours hours;
+	struct rules *rules;
 	struct sender_stats stats;
 	int processed, failed;
 };
@@ -53,6 +56,21 @@ process_one(void *ctx, const char *name)
 	return run_stop ? -1 : 0;
 }
 
+/* Reminders and expiry of identity confirmations, in one transaction. */
+static int
+confirm_pass(struct conf *conf, struct run_ctx *rc, struct mp_err *err)
+{
+	struct compose c = { conf, rc->store, &rc->hours, clock_now() };
+
+	if (store_begin(rc->store, err) < 0)
+		return -1;
+	if (confirm_due(&c, rc->rules, err) < 0) {
+		store_rollback(rc->store);
+		return -1;
+	}
+	return store_commit(rc->store, err);
+}
+
 /* One pass over everything the runner does; returns a sysexits code. */
 static int
 run_pass(struct conf *conf, struct run_ctx *rc)
@@ -63,6 +81,10 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 	    spool_each_new(conf->state_dir, process_one, rc, &err) < 0) {
 		if (run_stop)
 			return EX_OK;
+		log_user_error("run", "%s", err.msg);
+		return EX_TEMPFAIL;
+	}
+	if (confirm_pass(conf, rc, &err) < 0) {
 		log_user_error("run", "%s", err.msg);
 		return EX_TEMPFAIL;
 	}
@@ -87,6 +109,7 @@ cmd_run(struct conf *conf, int argc, char **argv)
 		return EX_USAGE;
 	if (ingest_new(&rc.in, conf, &err) < 0 ||
 	    hours_init_conf(&rc.hours, conf, &err) < 0 ||
+	    rules_load(&rc.rules, conf->rules_dir, NULL, NULL, &err) < 0 ||
 	    store_open(&rc.store, conf->state_dir, conf->lock_timeout,
 		       &err) < 0 ||
 	    store_outbox_requeue_sending(rc.store, &err) < 0 ||
@@ -114,6 +137,7 @@ done:
 	outbox_free(&rc.ob);
 	store_free(&rc.store);
 	hours_release(&rc.hours);
+	rules_free(&rc.rules);
 	ingest_free(&rc.in);
 	return status;
 }

@@ -304,11 +304,19 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 	char detail[400];
 	time_t due;
 
-	if (load_rules(in, err) < 0 ||
-	    rules_classify(in->rules, f->m->subject, f->m->text, f->from_form,
-			   &res, err) < 0) {
-		err->kind = MP_TEMP;
+	if (load_rules(in, err) < 0)
 		return -1;
+	if (rules_classify(in->rules, f->m->subject, f->m->text, f->from_form,
+			   &res, err) < 0) {
+		if (err->kind != MP_PERM)
+			return -1;
+		/* A broken pattern must not hold up mail: file it as a
+		 * general question (which hands no work to anyone) and
+		 * say so loudly. */
+		log_crit("rules unusable, filed as general: %s", err->msg);
+		memset(&res, 0, sizeof(res));
+		res.class = "general";
+		res.rule = "rules-error";
 	}
 	if (hours_due(&in->hours, (time_t)f->now, &in->within, &due, err) < 0)
 		return -1;

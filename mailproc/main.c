@@ -30,6 +30,10 @@ static const struct {
 	{ "outbox", cmd_outbox },
 	{ "customers", cmd_customers },
 	{ "classify", cmd_classify },
+	{ "verify", cmd_staff },
+	{ "deny", cmd_staff },
+	{ "complete", cmd_staff },
+	{ "close", cmd_staff },
 };
 
 static void
@@ -38,7 +42,7 @@ usage(void)
 	fprintf(stderr,
 		"usage: mailproc [-d] [-c FILE] COMMAND [ARGS]\n"
 		"commands: deliver run parse classify ticket outbox customers "
-		"hours check-config\n");
+		"verify deny complete close hours check-config\n");
 }
 
 /* The checkout (or install prefix) the binary runs from: the parent of

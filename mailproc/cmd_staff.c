@@ -1,0 +1,92 @@
+/*
+ * cmd_staff.c: the staff commands `verify ID --by STAFF`, `deny ID --by
+ * STAFF`, `complete ID --by STAFF` and `close ID [--by STAFF]`.  Each runs
+ * in one transaction and queues the mail it causes; `run` sends it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "confirm.h"
+#include "hours.h"
+#include "log.h"
+#include "rules.h"
+#include "staffops.h"
+#include "store.h"
+
+int
+cmd_staff(struct conf *conf, int argc, char **argv)
+{
+	static const char *const options[] = { "by", "override", NULL };
+	const char *cmd = argv[0], *by = NULL, *override = NULL;
+	struct mp_err err = { 0 };
+	struct store *s = NULL;
+	struct rules *rules = NULL;
+	struct hours hours;
+	struct compose c;
+	long long id;
+	char *end;
+	int rc = -1, need_by = strcmp(cmd, "close") != 0;
+
+	if (!cmd_args_known(argc, argv, cmd, NULL, options))
+		return EX_USAGE;
+	if (cmd_option(argc, argv, "by", &by) < 0 ||
+	    cmd_option(argc, argv, "override", &override) < 0 ||
+	    argc < 2 || (need_by && (by == NULL || *by == '\0'))) {
+		log_user_error(cmd, "usage: %s ID%s", cmd, need_by ?
+			       " --by STAFF" : " [--by STAFF]");
+		return EX_USAGE;
+	}
+	id = strtoll(argv[1], &end, 10);
+	if (*argv[1] == '\0' || *end != '\0' || id <= 0) {
+		log_user_error(cmd, "not a ticket id: %s", argv[1]);
+		return EX_USAGE;
+	}
+	if (by == NULL)
+		by = "staff";
+	memset(&hours, 0, sizeof(hours));
+	if (hours_init_conf(&hours, conf, &err) < 0 ||
+	    rules_load(&rules, conf->rules_dir, NULL, NULL, &err) < 0) {
+		log_user_error(cmd, "%s", err.msg);
+		hours_release(&hours);
+		return EX_CONFIG;
+	}
+	if (store_open(&s, conf->state_dir, conf->lock_timeout, &err) < 0 ||
+	    store_begin(s, &err) < 0) {
+		log_user_error(cmd, "%s", err.msg);
+		goto done;
+	}
+	c.conf = conf;
+	c.store = s;
+	c.hours = &hours;
+	c.now = clock_now();
+	if (strcmp(cmd, "verify") == 0 || strcmp(cmd, "deny") == 0)
+		rc = confirm_staff(&c, rules, id, strcmp(cmd, "verify") == 0,
+				   by, "command line", override, &err);
+	else if (strcmp(cmd, "complete") == 0)
+		rc = staffops_complete(&c, rules, id, by, &err);
+	else
+		rc = staffops_close(&c, id, by, &err);
+	if (rc < 0) {
+		store_rollback(s);
+		log_user_error(cmd, "%s", err.msg);
+		goto done;
+	}
+	rc = store_commit(s, &err);
+	if (rc < 0)
+		log_user_error(cmd, "%s", err.msg);
+	else
+		log_info("ticket=%lld action=%s by=%s status=ok", id, cmd, by);
+done:
+	store_free(&s);
+	rules_free(&rules);
+	hours_release(&hours);
+	if (rc == 0)
+		return EX_OK;
+	if (strncmp(err.msg, "no ticket", 9) == 0)
+		return EX_NOINPUT;
+	return err.kind == MP_PERM ? EX_DATAERR : EX_TEMPFAIL;
+}
