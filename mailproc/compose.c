@@ -117,7 +117,8 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 #undef VAR
 	for (i = 0; i < mail->n_vars; i++)
 		vars[n++] = mail->vars[i];
-	if (tmpl_render(conf->templates_dir, mail->lang, mail->template, vars,
+	if ((mail->body_override == NULL || mail->subject_override == NULL) &&
+	    tmpl_render(conf->templates_dir, mail->lang, mail->template, vars,
 			n, &out, err) < 0) {
 		free(vars);
 		err->kind = MP_TEMP;	/* fix the templates, then retry */
@@ -144,6 +145,8 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	b.domain = domain_of(conf->support_address);
 	b.date = c->now;
 	b.timezone = conf->timezone;
+	b.attachments = mail->attachments;
+	b.n_attachments = mail->n_attachments;
 	if (msgbuild_make(&b, &raw, &len, &mid, err) < 0) {
 		err->kind = MP_TEMP;
 		goto done;

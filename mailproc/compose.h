@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "hours.h"
+#include "msgbuild.h"
 #include "store.h"
 #include "tmpl.h"
 
@@ -38,8 +39,12 @@ struct compose_mail {
 	const struct tmpl_var *vars;	/* besides the standard ones */
 	size_t n_vars;
 	long long release_at;	/* > 0: held until then */
-	const char *body_override;	/* a staff reply's own text */
+	/* A staff reply's own subject and text: with both set, no template
+	 * is rendered. */
+	const char *body_override;
 	const char *subject_override;
+	const struct msgbuild_attachment *attachments;
+	size_t n_attachments;
 };
 
 /* Renders, builds and queues one mail; *outbox_id_r gets its row (0 when

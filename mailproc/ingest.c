@@ -24,6 +24,8 @@
 #include "msgjson.h"
 #include "respond.h"
 #include "rules.h"
+#include "staffmail.h"
+#include "trust.h"
 #include "spool.h"
 #include "store.h"
 #include "ticket.h"
@@ -168,7 +170,7 @@ struct filing {
 	char *requester;		/* the address answers go to */
 	char *contract;			/* the requester's, or NULL */
 	char *form_contract;		/* 契約ID of a form mail, or NULL */
-	int from_form, trusted_staff;
+	int from_form, trusted_staff, spoofed;
 	long long ticket, now;
 	char action[64];
 };
@@ -234,8 +236,13 @@ find_requester(struct ingest *in, struct filing *f, struct mp_err *err)
 		f->requester = strdup(addr ? addr : "");
 	if (f->requester == NULL)
 		return mp_err_set(err, MP_TEMP, "out of memory");
-	f->trusted_staff = conf_is_staff(c, f->requester) &&
-			   *f->env.sasl_user != '\0';
+	{
+		const char *signal;
+		enum trust_verdict v = trust_judge(c, f->m, f->requester,
+						   f->env.sasl_user, &signal);
+		f->trusted_staff = v == TRUST_STAFF;
+		f->spoofed = v == TRUST_SPOOFED;
+	}
 	return store_contract_of(in->store, f->requester, &f->contract,
 				 err) < 0 ? -1 : 0;
 }
@@ -246,7 +253,7 @@ insert_message(struct ingest *in, struct filing *f, struct mp_err *err)
 	struct store_message sm = { 0 };
 
 	sm.ticket = f->ticket;
-	sm.direction = "in";
+	sm.direction = f->trusted_staff ? "staff" : "in";
 	sm.message_id = f->m->message_id;
 	sm.content_hash = f->hash;
 	sm.spool_name = f->name;
@@ -414,16 +421,71 @@ file_followup(struct ingest *in, struct filing *f, const char *how,
 			      f->trusted_staff ? f->requester : "mailproc",
 			      "message", detail, err) < 0 ||
 	    insert_message(in, f, err) < 0 ||
-	    load_rules(in, err) < 0 ||
-	    store_ticket_get(in->store, f->ticket, &cur, err) < 0)
+	    load_rules(in, err) < 0)
+		return -1;
+	if (f->trusted_staff) {
+		const char *action;
+		rc = staffmail_handle(&c, in->rules, f->ticket, f->m,
+				      f->requester, in->attach_dir, &action,
+				      err);
+		snprintf(f->action, sizeof(f->action), "%s", action);
+		return rc;
+	}
+	if (store_ticket_get(in->store, f->ticket, &cur, err) < 0)
 		return -1;
 	ev.m = f->m;
 	ev.env_sender = f->env.sender;
 	ev.rules = in->rules;
 	ev.ticket = &cur;
-	ev.from_staff = f->trusted_staff;
 	rc = respond_filed(&c, &ev, err);
 	store_ticket_release(&cur);
+	return rc;
+}
+
+/* A staff From without a trust signal: logged, shown on the ticket it
+ * lands on, and staff are told.  The mail itself is then handled as
+ * customer mail. */
+static int
+record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
+{
+	struct compose c = { in->conf, in->store, &in->hours,
+			     (time_t)f->now };
+	char safe[128], detail[300], *tmp, *tok, *save = NULL;
+	struct tmpl_var vars[] = {
+		{ "from", f->requester },
+		{ "customer_subject", f->m->subject },
+	};
+	int rc = 0;
+
+	log_warning("ticket=%lld from=%s action=spoofing-attempt "
+		    "reason=\"staff address without SASL login or trusted "
+		    "DKIM\"", f->ticket,
+		    log_safe(safe, sizeof(safe), f->requester));
+	snprintf(detail, sizeof(detail), "mail with the staff address %s as "
+		 "From but no trust signal: handled as customer mail",
+		 f->requester);
+	if (store_history_add(in->store, f->ticket, f->now, "mailproc",
+			      "spoofing", detail, err) < 0)
+		return -1;
+	tmp = strdup(in->conf->staff_addresses);
+	if (tmp == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, " ,\t", &save)) {
+		struct compose_mail mail = { 0 };
+		long long id;
+
+		mail.ticket = f->ticket;
+		mail.template = "staff-spoofing";
+		mail.lang = in->conf->language;
+		mail.to = tok;
+		mail.automatic = 1;
+		mail.to_staff = 1;
+		mail.vars = vars;
+		mail.n_vars = 2;
+		rc = compose_queue(&c, &mail, &id, err);
+	}
+	free(tmp);
 	return rc;
 }
 
@@ -467,11 +529,16 @@ file_message(struct ingest *in, struct filing *f, struct mp_err *err)
 			store_ticket_release(&t);
 			if (join) {
 				f->ticket = cand;
-				return file_followup(in, f, how, err);
+				rc = file_followup(in, f, how, err);
+				goto done;
 			}
 		}
 	}
-	return file_new_ticket(in, f, cand, how, err);
+	rc = file_new_ticket(in, f, cand, how, err);
+done:
+	if (rc == 0 && f->spoofed)
+		rc = record_spoofing(in, f, err);
+	return rc;
 }
 
 int

@@ -363,9 +363,11 @@ store_ticket_by_message_ids(struct store *s, const char *const *ids,
 
 		if (ids[i] == NULL || *ids[i] == '\0')
 			continue;
-		st = prep(s, err, "SELECT ticket FROM messages WHERE "
-			  "message_id = ?1 ORDER BY id DESC LIMIT 1", "s",
-			  ids[i]);
+		st = prep(s, err, "SELECT ticket FROM (SELECT ticket, 1 AS o, "
+			  "id FROM messages WHERE message_id = ?1 UNION ALL "
+			  "SELECT ticket, 0, id FROM outbox WHERE message_id "
+			  "= ?1 AND ticket IS NOT NULL) ORDER BY o DESC, id "
+			  "DESC LIMIT 1", "s", ids[i]);
 		if (st == NULL)
 			return -1;
 		rc = sqlite3_step(st);
@@ -1129,4 +1131,52 @@ store_identity_log(struct store *s, long long at, long long ticket,
 	if (st != NULL && ticket == 0)
 		sqlite3_bind_null(st, 2);
 	return run(s, st, err, "identity log");
+}
+
+int
+store_savepoint(struct store *s, struct mp_err *err)
+{
+	return exec(s, "SAVEPOINT mp", err);
+}
+
+void
+store_savepoint_rollback(struct store *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK TO mp; RELEASE mp", NULL, NULL, NULL);
+}
+
+int
+store_savepoint_release(struct store *s, struct mp_err *err)
+{
+	return exec(s, "RELEASE mp", err);
+}
+
+int
+store_customer_message_ids(struct store *s, long long ticket,
+			   char ***ids_r, size_t *n_r, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT message_id FROM messages "
+				"WHERE ticket = ?1 AND direction = 'in' AND "
+				"message_id != '' ORDER BY id", "i", ticket);
+	char **v = NULL;
+	size_t n = 0;
+	int rc;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char **nv = realloc(v, (n + 1) * sizeof(*v));
+		if (nv == NULL)
+			break;
+		v = nv;
+		v[n++] = col_str(st, 0);
+	}
+	sqlite3_finalize(st);
+	*ids_r = v;
+	*n_r = n;
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "message ids");
+	return 0;
 }

@@ -32,7 +32,7 @@ struct store_ticket {
 
 struct store_message {
 	long long ticket;
-	const char *direction;	/* "in" or "out" */
+	const char *direction;	/* "in" (customer) or "staff" */
 	const char *message_id;	/* may be NULL */
 	const char *content_hash;
 	const char *spool_name;
@@ -65,8 +65,9 @@ int store_message_find(struct store *s, const char *message_id,
 		       const char *content_hash, long long *ticket_r,
 		       struct mp_err *err);
 
-/* Finds the ticket of the newest message (ours or theirs) whose
- * Message-ID is one of ids.  Returns 1, 0 or -1. */
+/* Finds the ticket of a message we stored or sent whose Message-ID is
+ * one of ids (the last id, the closest ancestor, first).  Returns 1, 0
+ * or -1. */
 int store_ticket_by_message_ids(struct store *s, const char *const *ids,
 				size_t n, long long *ticket_r,
 				struct mp_err *err);
@@ -243,5 +244,16 @@ int store_identity_due(struct store *s, long long now,
 int store_identity_log(struct store *s, long long at, long long ticket,
 		       const char *address, const char *outcome,
 		       const char *detail, struct mp_err *err);
+
+/* A savepoint inside the current transaction: undo part of it. */
+int store_savepoint(struct store *s, struct mp_err *err);
+void store_savepoint_rollback(struct store *s);
+int store_savepoint_release(struct store *s, struct mp_err *err);
+
+/* The Message-IDs of the customer's mail on a ticket, oldest first
+ * (*ids_r: new vector of new strings, caller frees each and it). */
+int store_customer_message_ids(struct store *s, long long ticket,
+			       char ***ids_r, size_t *n_r,
+			       struct mp_err *err);
 
 #endif
