@@ -85,9 +85,10 @@ demo: deps
 	$(MAKE) all
 	tests/demo.sh $(CURDIR)/bin/mailproc
 
-bench: deps
-	$(MAKE) all
-	bench/run.sh $(CURDIR)/bin/mailproc
+# bench/bench.mk defines `bench`; fuzz/fuzz.mk defines `fuzz` and the
+# short fuzz pass `fuzz-check` that `make check` runs.
+-include bench/bench.mk
+-include fuzz/fuzz.mk
 
 install: all
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/mailproc

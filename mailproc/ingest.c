@@ -594,6 +594,51 @@ fail:
 	return -1;
 }
 
+/* Queues a notice of a message moved to failed/ for each staff address,
+ * in a transaction of its own. */
+static int
+tell_staff_failed(struct ingest *in, const char *name, const char *why)
+{
+	struct compose c = { in->conf, in->store, &in->hours, clock_now() };
+	struct mp_err err = { 0 };
+	char where[4096], *tmp, *tok, *save = NULL;
+	struct tmpl_var vars[] = {
+		{ "to", where },
+		{ "error", why },
+	};
+	int rc = 0;
+
+	snprintf(where, sizeof(where), "%s/spool/failed/%s",
+		 in->conf->state_dir, name);
+	if (in->store == NULL && store_open(&in->store, in->conf->state_dir,
+					    in->conf->lock_timeout, &err) < 0)
+		return -1;
+	c.store = in->store;
+	if (store_begin(in->store, &err) < 0)
+		return -1;
+	tmp = strdup(in->conf->staff_addresses);
+	for (tok = tmp ? strtok_r(tmp, " ,\t", &save) : NULL;
+	     tok != NULL && rc == 0; tok = strtok_r(NULL, " ,\t", &save)) {
+		struct compose_mail mail = { 0 };
+		long long id;
+
+		mail.template = "staff-failed-message";
+		mail.lang = in->conf->language;
+		mail.to = tok;
+		mail.automatic = 1;
+		mail.to_staff = 1;
+		mail.vars = vars;
+		mail.n_vars = 2;
+		rc = compose_queue(&c, &mail, &id, &err);
+	}
+	free(tmp);
+	if (rc < 0) {
+		store_rollback(in->store);
+		return -1;
+	}
+	return store_commit(in->store, &err);
+}
+
 void
 ingest_failed(struct ingest *in, const char *name, const struct mp_err *err)
 {
@@ -608,6 +653,6 @@ ingest_failed(struct ingest *in, const char *name, const struct mp_err *err)
 		  err->msg);
 	if (spool_fail(in->conf->state_dir, name, err->msg, &e2) < 0)
 		log_error("spool=%s: %s", name, e2.msg);
-	/* XXX staff are told of failed/ through the log only until the
-	 * outbox exists (outgoing-mail issue). */
+	if (tell_staff_failed(in, name, err->msg) < 0)
+		log_error("spool=%s: staff could not be told", name);
 }

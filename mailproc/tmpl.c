@@ -93,6 +93,7 @@ static const char *const tmpl_names[] = {
 	"staff-delivery-failure",
 	"staff-spoofing",
 	"staff-identity-expired",
+	"staff-failed-message",
 };
 #define N_NAMES (sizeof(tmpl_names) / sizeof(tmpl_names[0]))
 
