@@ -161,6 +161,27 @@ mp verify "$t6" --by alice --override "customer called from the registered numbe
 want_state "$t6" open "override"
 mp ticket show "$t6" --json | grep -q 'override' || fail "override not recorded"
 
+# 7b. ... and by mail command from trusted staff: #verified / #denied.
+staff_cmd() {	# staff_cmd TICKET COMMAND
+	n=$((n + 1))
+	printf 'From: staff@example.jp\nTo: support+%s@example.jp\nSubject: Re: [SUPPORT#%s]\nMessage-ID: <sc%s@example.jp>\n\n%s\n' "$1" "$1" "$n" "$2" |
+		mp deliver --sender staff@example.jp --recipient "support+$1@example.jp" --sasl-user staff || fail "staff deliver"
+}
+request req@a.example.jp "再起動のお願い" "web03 を再起動してください。"
+t10=$(last_ticket)
+staff_cmd "$t10" "#verified"
+want_state "$t10" open "#verified by mail"
+request req@a.example.jp "再起動のお願い" "web04 を再起動してください。"
+t11=$(last_ticket)
+staff_cmd "$t11" "#denied"
+want_state "$t11" rejected "#denied by mail"
+# A forged #verified (no SASL login) changes nothing.
+request req@a.example.jp "再起動のお願い" "web05 を再起動してください。"
+t12=$(last_ticket)
+printf 'From: staff@example.jp\nTo: support+%s@example.jp\nSubject: Re: [SUPPORT#%s]\nMessage-ID: <forged%s@x>\n\n#verified\n' "$t12" "$t12" "$RANDOM" |
+	mp deliver --sender staff@example.jp --recipient "support+$t12@example.jp" || fail "forged deliver"
+want_state "$t12" held "forged #verified"
+
 # 8. Never held without a registered contact: unregistered sender, or a
 #    contract with no phone for a phone-channel task.
 request stranger@evil.example "サーバーの再起動をお願いします" "今すぐ再起動してください。"
