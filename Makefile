@@ -54,10 +54,11 @@ $(B)/unit/suites.inc: $(UNITSRCS)
 	sed -n 's/^suite_\([a-z0-9_]*\)(void)$$/SUITE(\1)/p' $(UNITSRCS) /dev/null > $@
 
 $(B)/unit/runner.o: tests/runner.c $(B)/unit/suites.inc
-	$(CC) $(CFLAGS_ALL) -I$(B)/unit $$(pkg-config --cflags check) -c -o $@ $<
+	@$(CC) $(CFLAGS_ALL) -I$(B)/unit $$(pkg-config --cflags check) -c -o $@ $<
 
 $(B)/runtests: $(B)/unit/runner.o $(UNITOBJS) $(LIBOBJS)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL) $$(pkg-config --libs check)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL) $$(pkg-config --libs check)
 
 asan:
 	$(MAKE) SANITIZE=1

@@ -182,3 +182,24 @@ done:
 	free(mid);
 	return rc;
 }
+
+int
+compose_queue_each(struct compose *c, const struct compose_mail *mail,
+		   const char *list, struct mp_err *err)
+{
+	char *tmp = strdup(list), *tok, *save = NULL;
+	int rc = 0;
+
+	if (tmp == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, " ,\t", &save)) {
+		struct compose_mail one = *mail;
+		long long id;
+
+		one.to = tok;
+		rc = compose_queue(c, &one, &id, err);
+	}
+	free(tmp);
+	return rc;
+}

@@ -54,6 +54,11 @@ struct compose_mail {
 int compose_queue(struct compose *c, const struct compose_mail *mail,
 		  long long *outbox_id_r, struct mp_err *err);
 
+/* Queues mail once for each address of list (space or comma separated,
+ * e.g. conf->staff_addresses), mail->to being ignored. */
+int compose_queue_each(struct compose *c, const struct compose_mail *mail,
+		       const char *list, struct mp_err *err);
+
 /* Records on the outbox and the ticket that an automatic reply with this
  * template to `to` was not sent, and why. */
 int compose_suppressed(struct compose *c, long long ticket,

@@ -55,16 +55,16 @@ send_staff(struct compose *c, const struct store_ticket *t,
 	   const char *template, const struct tmpl_var *vars, size_t n,
 	   struct mp_err *err)
 {
-	char *tmp = strdup(c->conf->staff_addresses), *tok, *save = NULL;
-	int rc = 0;
+	struct compose_mail mail = { 0 };
 
-	if (tmp == NULL)
-		return mp_err_set(err, MP_TEMP, "out of memory");
-	for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL && rc == 0;
-	     tok = strtok_r(NULL, " ,\t", &save))
-		rc = send_about(c, t, template, tok, 1, NULL, vars, n, err);
-	free(tmp);
-	return rc;
+	mail.ticket = t->id;
+	mail.template = template;
+	mail.lang = c->conf->language;
+	mail.automatic = 1;
+	mail.to_staff = 1;
+	mail.vars = vars;
+	mail.n_vars = n;
+	return compose_queue_each(c, &mail, c->conf->staff_addresses, err);
 }
 
 /* A new token mail (first request or reminder) to the monitoring

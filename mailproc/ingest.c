@@ -450,12 +450,12 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 {
 	struct compose c = { in->conf, in->store, &in->hours,
 			     (time_t)f->now };
-	char safe[128], detail[300], *tmp, *tok, *save = NULL;
+	char safe[128], detail[300];
 	struct tmpl_var vars[] = {
 		{ "from", f->requester },
 		{ "customer_subject", f->m->subject },
 	};
-	int rc = 0;
+	struct compose_mail mail = { 0 };
 
 	log_warning("ticket=%lld from=%s action=spoofing-attempt "
 		    "reason=\"staff address without SASL login or trusted "
@@ -467,26 +467,14 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 	if (store_history_add(in->store, f->ticket, f->now, "mailproc",
 			      "spoofing", detail, err) < 0)
 		return -1;
-	tmp = strdup(in->conf->staff_addresses);
-	if (tmp == NULL)
-		return mp_err_set(err, MP_TEMP, "out of memory");
-	for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL && rc == 0;
-	     tok = strtok_r(NULL, " ,\t", &save)) {
-		struct compose_mail mail = { 0 };
-		long long id;
-
-		mail.ticket = f->ticket;
-		mail.template = "staff-spoofing";
-		mail.lang = in->conf->language;
-		mail.to = tok;
-		mail.automatic = 1;
-		mail.to_staff = 1;
-		mail.vars = vars;
-		mail.n_vars = 2;
-		rc = compose_queue(&c, &mail, &id, err);
-	}
-	free(tmp);
-	return rc;
+	mail.ticket = f->ticket;
+	mail.template = "staff-spoofing";
+	mail.lang = in->conf->language;
+	mail.automatic = 1;
+	mail.to_staff = 1;
+	mail.vars = vars;
+	mail.n_vars = 2;
+	return compose_queue_each(&c, &mail, in->conf->staff_addresses, err);
 }
 
 /* Everything that happens to the message inside the transaction. */
@@ -601,7 +589,7 @@ tell_staff_failed(struct ingest *in, const char *name, const char *why)
 {
 	struct compose c = { in->conf, in->store, &in->hours, clock_now() };
 	struct mp_err err = { 0 };
-	char where[4096], *tmp, *tok, *save = NULL;
+	char where[4096];
 	struct tmpl_var vars[] = {
 		{ "to", where },
 		{ "error", why },
@@ -616,22 +604,18 @@ tell_staff_failed(struct ingest *in, const char *name, const char *why)
 	c.store = in->store;
 	if (store_begin(in->store, &err) < 0)
 		return -1;
-	tmp = strdup(in->conf->staff_addresses);
-	for (tok = tmp ? strtok_r(tmp, " ,\t", &save) : NULL;
-	     tok != NULL && rc == 0; tok = strtok_r(NULL, " ,\t", &save)) {
+	{
 		struct compose_mail mail = { 0 };
-		long long id;
 
 		mail.template = "staff-failed-message";
 		mail.lang = in->conf->language;
-		mail.to = tok;
 		mail.automatic = 1;
 		mail.to_staff = 1;
 		mail.vars = vars;
 		mail.n_vars = 2;
-		rc = compose_queue(&c, &mail, &id, &err);
+		rc = compose_queue_each(&c, &mail, in->conf->staff_addresses,
+					&err);
 	}
-	free(tmp);
 	if (rc < 0) {
 		store_rollback(in->store);
 		return -1;

@@ -100,8 +100,7 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 	const struct store_ticket *t = ev->ticket;
 	const struct rules_item *item = t->class ?
 		rules_item_find(ev->rules, t->class) : NULL;
-	char class_name[256], *tmp, *tok, *save = NULL;
-	int rc = 0;
+	char class_name[256];
 
 	snprintf(class_name, sizeof(class_name), "%s%s%s%s",
 		 item ? item->name_ja : (t->class ? t->class : "general"),
@@ -120,28 +119,17 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 			{ "task_name", item ? item->name_ja : "" },
 		};
 
-		tmp = strdup(list);
-		if (tmp == NULL)
-			return mp_err_set(err, MP_TEMP, "out of memory");
-		for (tok = strtok_r(tmp, " ,\t", &save);
-		     tok != NULL && rc == 0;
-		     tok = strtok_r(NULL, " ,\t", &save)) {
-			struct compose_mail mail = { 0 };
-			long long id;
+		struct compose_mail mail = { 0 };
 
-			mail.ticket = t->id;
-			mail.template = template;
-			mail.lang = c->conf->language;
-			mail.to = tok;
-			mail.automatic = 1;
-			mail.to_staff = 1;
-			mail.vars = vars;
-			mail.n_vars = sizeof(vars) / sizeof(*vars);
-			rc = compose_queue(c, &mail, &id, err);
-		}
-		free(tmp);
+		mail.ticket = t->id;
+		mail.template = template;
+		mail.lang = c->conf->language;
+		mail.automatic = 1;
+		mail.to_staff = 1;
+		mail.vars = vars;
+		mail.n_vars = sizeof(vars) / sizeof(*vars);
+		return compose_queue_each(c, &mail, list, err);
 	}
-	return rc;
 }
 
 /* The plain acknowledgement: in hours, or outside hours with the next

@@ -62,37 +62,24 @@ notify_failure(const struct conf *conf, struct store *store,
 	       const struct store_outbox *o, const char *why,
 	       struct mp_err *err)
 {
-	char *tmp, *tok, *save = NULL;
-	int rc = 0;
+	struct compose c = { conf, store, hours, now };
+	struct tmpl_var vars[] = {
+		{ "to", o->to_addr },
+		{ "error", why },
+		{ "customer_subject", o->subject },
+	};
+	struct compose_mail mail = { 0 };
 
 	if (strcmp(o->template, "staff-delivery-failure") == 0)
 		return 0;
-	tmp = strdup(conf->staff_addresses);
-	if (tmp == NULL)
-		return mp_err_set(err, MP_TEMP, "out of memory");
-	for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL && rc == 0;
-	     tok = strtok_r(NULL, " ,\t", &save)) {
-		struct compose c = { conf, store, hours, now };
-		struct tmpl_var vars[] = {
-			{ "to", o->to_addr },
-			{ "error", why },
-			{ "customer_subject", o->subject },
-		};
-		struct compose_mail mail = { 0 };
-		long long id;
-
-		mail.ticket = o->ticket;
-		mail.template = "staff-delivery-failure";
-		mail.lang = conf->language;
-		mail.to = tok;
-		mail.automatic = 1;
-		mail.to_staff = 1;
-		mail.vars = vars;
-		mail.n_vars = sizeof(vars) / sizeof(*vars);
-		rc = compose_queue(&c, &mail, &id, err);
-	}
-	free(tmp);
-	return rc;
+	mail.ticket = o->ticket;
+	mail.template = "staff-delivery-failure";
+	mail.lang = conf->language;
+	mail.automatic = 1;
+	mail.to_staff = 1;
+	mail.vars = vars;
+	mail.n_vars = sizeof(vars) / sizeof(*vars);
+	return compose_queue_each(&c, &mail, conf->staff_addresses, err);
 }
 
 /* Records the outcome of one attempt in its own transaction. */
