@@ -5,6 +5,10 @@
  * connection open between mails.  Every step has a timeout: a relay that
  * hangs must not hang the runner.  Credentials go over TLS only: with
  * smtp_user set, STARTTLS is required unless the relay is on loopback.
+ *
+ * libcurl is loaded with dlopen() when the runner first needs it rather
+ * than linked: linking it pulls in GnuTLS, whose start-up would double the
+ * cost of every `deliver`, which never sends anything.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +19,58 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include "outbox.h"
+
+/* The libcurl functions we use, resolved at run time. */
+static struct {
+	void *handle;
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} lc;
+
+static int
+curl_load(struct mp_err *err)
+{
+	static const char *const names[] = {
+		"libcurl-gnutls.so.4", "libcurl.so.4", "libcurl-nss.so.4",
+	};
+	size_t i;
+
+	if (lc.handle != NULL)
+		return 0;
+	for (i = 0; i < sizeof(names) / sizeof(*names) && !lc.handle; i++)
+		lc.handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (lc.handle == NULL)
+		return mp_err_set(err, MP_TEMP, "cannot load libcurl: %s",
+				  dlerror());
+#define SYM(field, name) \
+	if ((*(void **)&lc.field = dlsym(lc.handle, name)) == NULL) \
+		goto missing
+	SYM(global_init, "curl_global_init");
+	SYM(easy_init, "curl_easy_init");
+	SYM(easy_setopt, "curl_easy_setopt");
+	SYM(easy_perform, "curl_easy_perform");
+	SYM(easy_getinfo, "curl_easy_getinfo");
+	SYM(easy_cleanup, "curl_easy_cleanup");
+	SYM(easy_strerror, "curl_easy_strerror");
+	SYM(slist_append, "curl_slist_append");
+	SYM(slist_free_all, "curl_slist_free_all");
+#undef SYM
+	return 0;
+missing:
+	dlclose(lc.handle);
+	lc.handle = NULL;
+	return mp_err_set(err, MP_TEMP, "libcurl lacks a function we need");
+}
 
 struct outbox {
 	CURL *curl;
@@ -88,7 +142,9 @@ outbox_new(struct outbox **ob_r, const struct conf *conf,
 	struct outbox *ob;
 
 	*ob_r = NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (curl_load(err) < 0)
+		return -1;
+	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return mp_err_set(err, MP_TEMP, "curl initialisation failed");
 	ob = calloc(1, sizeof(*ob));
 	if (ob == NULL)
@@ -99,7 +155,7 @@ outbox_new(struct outbox **ob_r, const struct conf *conf,
 		free(ob);
 		return -1;
 	}
-	ob->curl = curl_easy_init();
+	ob->curl = lc.easy_init();
 	if (ob->curl == NULL) {
 		free(ob->password);
 		free(ob);
@@ -116,7 +172,7 @@ outbox_free(struct outbox **obp)
 
 	if (ob == NULL)
 		return;
-	curl_easy_cleanup(ob->curl);
+	lc.easy_cleanup(ob->curl);
 	if (ob->password != NULL) {
 		memset(ob->password, 0, strlen(ob->password));
 		free(ob->password);
@@ -139,42 +195,42 @@ outbox_send(struct outbox *ob, const char *env_from, const char *to,
 
 	snprintf(from, sizeof(from), "<%s>", env_from ? env_from : "");
 	snprintf(rcptbuf, sizeof(rcptbuf), "<%s>", to);
-	rcpt = curl_slist_append(NULL, rcptbuf);
+	rcpt = lc.slist_append(NULL, rcptbuf);
 	if (rcpt == NULL)
 		return mp_err_set(err, MP_TEMP, "out of memory");
-	curl_easy_setopt(h, CURLOPT_URL, c->smtp_url);
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(h, CURLOPT_READDATA, &up);
-	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->smtp_timeout);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, c->smtp_timeout * 4);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->smtp_timeout);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(h, CURLOPT_URL, c->smtp_url);
+	lc.easy_setopt(h, CURLOPT_MAIL_FROM, from);
+	lc.easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	lc.easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	lc.easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+	lc.easy_setopt(h, CURLOPT_READDATA, &up);
+	lc.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	lc.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->smtp_timeout);
+	lc.easy_setopt(h, CURLOPT_TIMEOUT, c->smtp_timeout * 4);
+	lc.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	lc.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->smtp_timeout);
+	lc.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	lc.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	if (*c->smtp_user != '\0') {
-		curl_easy_setopt(h, CURLOPT_USERNAME, c->smtp_user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD,
+		lc.easy_setopt(h, CURLOPT_USERNAME, c->smtp_user);
+		lc.easy_setopt(h, CURLOPT_PASSWORD,
 				 ob->password ? ob->password : "");
-		curl_easy_setopt(h, CURLOPT_USE_SSL,
+		lc.easy_setopt(h, CURLOPT_USE_SSL,
 				 is_loopback_url(c->smtp_url) ?
 				 (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
 	} else {
-		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+		lc.easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
 	}
-	rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, NULL);
-	curl_slist_free_all(rcpt);
+	rc = lc.easy_perform(h);
+	lc.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	lc.easy_setopt(h, CURLOPT_MAIL_RCPT, NULL);
+	lc.slist_free_all(rcpt);
 	if (rc == CURLE_OK)
 		return 0;
 	if (code >= 500 && code < 600)
 		return mp_err_set(err, MP_PERM, "relay refused (%ld): %s",
 				  code, *errbuf ? errbuf :
-				  curl_easy_strerror(rc));
-	return mp_err_set(err, MP_TEMP, "%s%s%s", curl_easy_strerror(rc),
+				  lc.easy_strerror(rc));
+	return mp_err_set(err, MP_TEMP, "%s%s%s", lc.easy_strerror(rc),
 			  *errbuf ? ": " : "", errbuf);
 }

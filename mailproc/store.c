@@ -207,7 +207,9 @@ store_open(struct store **s_r, const char *state_dir, long busy_ms,
 	}
 	sqlite3_busy_timeout(s->db, (int)busy_ms);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	sqlite3_wal_autocheckpoint(s->db, 10000);
+	/* A short WAL keeps the recovery that the first connection after a
+	 * quiet spell runs short; `run` checkpoints on its own as well. */
+	sqlite3_wal_autocheckpoint(s->db, 256);
 	if (exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
 	    exec(s, "PRAGMA synchronous = FULL", err) < 0 ||
 	    exec(s, "PRAGMA foreign_keys = ON", err) < 0 ||
