@@ -227,6 +227,13 @@ outbox_send(struct outbox *ob, const char *env_from, const char *to,
 	lc.slist_free_all(rcpt);
 	if (rc == CURLE_OK)
 		return 0;
+	/* Our credentials being refused says nothing about the mail: it
+	 * waits (and staff hear of it through max_retry_age) until the
+	 * configuration is mended. */
+	if (rc == CURLE_LOGIN_DENIED)
+		return mp_err_set(err, MP_TEMP, "relay refused our login "
+				  "(%ld): check smtp_user and "
+				  "smtp_password_file", code);
 	if (code >= 500 && code < 600)
 		return mp_err_set(err, MP_PERM, "relay refused (%ld): %s",
 				  code, *errbuf ? errbuf :
