@@ -88,8 +88,10 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 		log_user_error("run", "%s", err.msg);
 		return EX_TEMPFAIL;
 	}
+	if (spool_clean_tmp(conf->state_dir, 3600, &err) < 0)
+		log_warning("run: %s", err.msg);
 	if (sender_pass(conf, rc->store, &rc->hours, rc->ob, clock_now(),
-			&rc->stats, &err) < 0) {
+			&run_stop, &rc->stats, &err) < 0) {
 		log_user_error("run", "%s", err.msg);
 		return EX_TEMPFAIL;
 	}
@@ -104,9 +106,21 @@ cmd_run(struct conf *conf, int argc, char **argv)
 	struct run_ctx rc = { 0 };
 	struct mp_err err = { 0 };
 	int once = cmd_flag(argc, argv, "once"), status = EX_OK;
+	int locked, lock_fd = -1;
 
 	if (!cmd_args_known(argc, argv, "run", flags, NULL))
 		return EX_USAGE;
+	if (spool_init(conf->state_dir, &err) < 0 ||
+	    (locked = spool_runner_lock(conf->state_dir, &lock_fd, &err)) < 0) {
+		log_user_error("run", "%s", err.msg);
+		return EX_TEMPFAIL;
+	}
+	if (locked == 0) {
+		/* Two runners would race for the same mail. */
+		log_user_error("run", "another runner is active on %s",
+			       conf->state_dir);
+		return EX_TEMPFAIL;
+	}
 	if (ingest_new(&rc.in, conf, &err) < 0 ||
 	    hours_init_conf(&rc.hours, conf, &err) < 0 ||
 	    rules_load(&rc.rules, conf->rules_dir, NULL, NULL, &err) < 0 ||
@@ -139,5 +153,6 @@ done:
 	hours_release(&rc.hours);
 	rules_free(&rc.rules);
 	ingest_free(&rc.in);
+	close(lock_fd);
 	return status;
 }

@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,19 +152,21 @@ parse_size(const char *s, long long *r)
 	char *end;
 	long long v;
 
+	long long mult = 1;
+
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (end == s || errno != 0 || v < 0)
 		return -1;
 	if (*end == 'k' || *end == 'K')
-		v *= 1024, end++;
+		mult = 1024, end++;
 	else if (*end == 'M')
-		v *= 1024 * 1024, end++;
+		mult = 1024 * 1024, end++;
 	else if (*end == 'G')
-		v *= 1024LL * 1024 * 1024, end++;
-	if (*end != '\0')
+		mult = 1024LL * 1024 * 1024, end++;
+	if (*end != '\0' || v > LLONG_MAX / mult)
 		return -1;
-	*r = v;
+	*r = v * mult;
 	return 0;
 }
 
@@ -219,7 +222,7 @@ conf_set(struct conf *conf, const struct conf_key *k, const char *value,
 		size_t n = strlen(value);
 		const char *c = k->choices;
 
-		while ((c = strstr(c, value)) != NULL) {
+		while (n > 0 && (c = strstr(c, value)) != NULL) {
 			if ((c == k->choices || c[-1] == ' ') &&
 			    (c[n] == '\0' || c[n] == ' '))
 				break;

@@ -363,7 +363,8 @@ read_part_content(struct msg *m, GMimePart *part, long long limit,
 	g_object_unref(filtered);
 	*out_r = malloc(bytes->len + 1);
 	if (*out_r != NULL) {
-		memcpy(*out_r, bytes->data, bytes->len);
+		if (bytes->len > 0)
+			memcpy(*out_r, bytes->data, bytes->len);
 		(*out_r)[bytes->len] = '\0';
 		*len_r = bytes->len;
 	}

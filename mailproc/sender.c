@@ -140,7 +140,8 @@ fail:
 int
 sender_pass(const struct conf *conf, struct store *store,
 	    const struct hours *hours, struct outbox *ob, time_t now,
-	    struct sender_stats *stats, struct mp_err *err)
+	    volatile const sig_atomic_t *stop, struct sender_stats *stats,
+	    struct mp_err *err)
 {
 	struct batch *b;
 	int i, rc = 0, n;
@@ -167,12 +168,16 @@ sender_pass(const struct conf *conf, struct store *store,
 			char safe[128];
 			int ok;
 
-			if (store_outbox_update(store, o->id, "sending",
-						o->attempts, o->next_attempt,
-						o->last_error, 0, err) < 0) {
+			if (stop != NULL && *stop)
+				break;
+			/* Another runner may have taken it meanwhile. */
+			ok = store_outbox_claim(store, o->id, err);
+			if (ok < 0) {
 				rc = -1;
 				break;
 			}
+			if (ok == 0)
+				continue;
 			ok = outbox_send(ob, o->env_from, o->to_addr, o->raw,
 					 o->raw_len, &serr) == 0;
 			log_info("outbox=%lld ticket=%lld to=%s template=%s "
@@ -193,7 +198,8 @@ sender_pass(const struct conf *conf, struct store *store,
 		 * that ended early leaves them for the next pass. */
 		for (i = 0; i < b->n; i++)
 			store_outbox_release(&b->v[i]);
-		if (relay_down || b->n < BATCH || rc != 0)
+		if (relay_down || b->n < BATCH || rc != 0 ||
+		    (stop != NULL && *stop))
 			break;
 	}
 	free(b);

@@ -7,6 +7,7 @@
 #ifndef MP_SENDER_H
 #define MP_SENDER_H
 
+#include <signal.h>
 #include <time.h>
 
 #include "conf.h"
@@ -19,11 +20,14 @@ struct sender_stats {
 };
 
 /* One pass at time now.  A relay that is down stops the pass early (the
- * rest waits for the next one).  Returns 0, or -1 with err for database
- * trouble. */
+ * rest waits for the next one), and so does *stop becoming non-zero (a
+ * signal), between two mails.  Each mail is claimed before it is sent,
+ * so two runners never send the same one.  Returns 0, or -1 with err for
+ * database trouble. */
 int sender_pass(const struct conf *conf, struct store *store,
 		const struct hours *hours, struct outbox *ob, time_t now,
-		struct sender_stats *stats, struct mp_err *err);
+		volatile const sig_atomic_t *stop, struct sender_stats *stats,
+		struct mp_err *err);
 
 /* Seconds to wait before attempt number `attempts` (1, 2, ...): one
  * minute doubling up to an hour. */

@@ -18,6 +18,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -406,4 +407,66 @@ spool_hash(int fd, off_t offset, char **hex_r, struct mp_err *err)
 	*hex_r = strdup(g_checksum_get_string(sum));
 	g_checksum_free(sum);
 	return *hex_r ? 0 : mp_err_set(err, MP_TEMP, "out of memory");
+}
+
+int
+spool_runner_lock(const char *state_dir, int *fd_r, struct mp_err *err)
+{
+	char path[4096];
+	int fd;
+
+	*fd_r = -1;
+	snprintf(path, sizeof(path), "%s/run.lock", state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return mp_err_set(err, MP_TEMP, "cannot open %s: %s", path,
+				  strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return 0;
+		return mp_err_set(err, MP_TEMP, "cannot lock %s: %s", path,
+				  strerror(e));
+	}
+	*fd_r = fd;
+	return 1;
+}
+
+int
+spool_clean_tmp(const char *state_dir, long max_age, struct mp_err *err)
+{
+	char dir[4096], path[4400];
+	struct dirent *de;
+	time_t now = time(NULL);
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/spool/incoming/tmp", state_dir);
+	d = opendir(dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
+				  strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) < 0 || now - st.st_mtime < max_age)
+			continue;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* A live deliver holds its file locked. */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
+			n++;
+		close(fd);
+	}
+	closedir(d);
+	return n;
 }

@@ -63,4 +63,14 @@ int spool_each_new(const char *state_dir,
 		   int (*fn)(void *ctx, const char *name), void *ctx,
 		   struct mp_err *err);
 
+/* Takes the runner's lock, state_dir/run.lock, without waiting: 1 with
+ * the lock held through *fd_r (closing it releases), 0 when another
+ * runner holds it, -1 on error. */
+int spool_runner_lock(const char *state_dir, int *fd_r, struct mp_err *err);
+
+/* Removes files that a killed `deliver` left in tmp/: older than max_age
+ * seconds and locked by no one.  Such a message was never acknowledged
+ * to Postfix, which delivers it again.  Returns how many, or -1. */
+int spool_clean_tmp(const char *state_dir, long max_age, struct mp_err *err);
+
 #endif

@@ -56,7 +56,8 @@ int store_begin(struct store *s, struct mp_err *err);
 int store_commit(struct store *s, struct mp_err *err);
 void store_rollback(struct store *s);
 
-/* Runs a passive WAL checkpoint (for `run`). */
+/* Checkpoints and truncates the WAL if no one is writing, else does what
+ * it can without waiting (for `run`). */
 void store_checkpoint(struct store *s);
 
 /* Finds the ticket of a message with this Message-ID ("" when none) and
@@ -155,6 +156,10 @@ int store_outbox_update(struct store *s, long long id, const char *state,
 			long long attempts, long long next_attempt,
 			const char *last_error, long long sent_at,
 			struct mp_err *err);
+
+/* Moves a queued mail to 'sending' unless someone else already did:
+ * returns 1 (ours to send), 0 (not queued any more) or -1. */
+int store_outbox_claim(struct store *s, long long id, struct mp_err *err);
 
 /* Puts mails left in 'sending' by a crashed runner back in the queue. */
 int store_outbox_requeue_sending(struct store *s, struct mp_err *err);

@@ -36,6 +36,10 @@ START_TEST(test_values)
 		{ "identity_token_ttl = 3 weeks\n", 0 },
 		{ "outgoing_charset = iso-2022-jp\n", 1 },
 		{ "outgoing_charset = iso\n", 0 },
+		/* fuzz findings: an empty enum hung, a huge size overflowed */
+		{ "outgoing_charset =\n", 0 },
+		{ "max_message_size = 9000000000000M\n", 0 },
+		{ "max_message_size = 9223372036854775807G\n", 0 },
 		{ "support_address = not-an-address\n", 0 },
 		{ "staff_addresses = a@x.jp, b@x.jp\n", 1 },
 		{ "staff_addresses = a@x.jp, b\n", 0 },
