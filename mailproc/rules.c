@@ -6,10 +6,12 @@
  *   them with a text editor, and every problem is reported with file:line
  *   while parsing goes on, so one check-config run lists them all.
  * - Patterns are compiled the first time a classification needs them, and
- *   JIT-compiled only from the jit_after-th classification in a process
- *   on.  `deliver` classifies one message per process: JIT-compiling some
- *   hundred patterns costs more than interpreting them once over a few
- *   kilobytes, while the long-running `run` gains from JIT.
+ *   JIT-compiled from the jit_after-th classification in a process on, or
+ *   at once when the body to read is at least jit_min_text bytes.
+ *   `deliver` classifies one message per process: JIT-compiling some
+ *   hundred patterns costs more than interpreting them over a short mail
+ *   but less than interpreting them over a long one, while the
+ *   long-running `run` gains from JIT either way.
  * - Text is NFKC-normalised first (full-width letters and digits become
  *   ASCII, half-width kana become full-width) so that rules are written
  *   once; quoted history and signatures are cut before matching, and only
@@ -129,8 +131,10 @@ struct rules {
 	long body_limit;
 	long second_min;
 	long jit_after;
+	long jit_min_text;
 
-	int keys_done;		/* item_keys() ran */
+	int keys_done;
+	int jit_now;		/* this classification's body is long */		/* item_keys() ran */
 	unsigned long n_classified;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
@@ -150,6 +154,7 @@ static const struct setting settings[] = {
 	SETTING(body_limit, 4000, 256, 1048576),
 	SETTING(second_min, 60, 0, 1000),
 	SETTING(jit_after, 2, 0, 1000000),
+	SETTING(jit_min_text, 1500, 0, 1048576),
 #undef SETTING
 };
 
@@ -1428,8 +1433,8 @@ pattern_match(struct rules *r, struct pattern *p, const char *s,
 			return mp_err_set(err, MP_PERM, "%s:%d: %s",
 					  r->rules_path, p->line, msg);
 	}
-	if (!p->jit_done && r->jit_after > 0 &&
-	    r->n_classified >= (unsigned long)r->jit_after) {
+	if (!p->jit_done && (r->jit_now || (r->jit_after > 0 &&
+	    r->n_classified + 1 >= (unsigned long)r->jit_after))) {
 		/* A pattern the JIT refuses is still matched by the
 		 * interpreter. */
 		(void)pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
@@ -2003,6 +2008,11 @@ rules_classify(struct rules *r, const char *subject, const char *text,
 	t.subject_len = strlen(t.subject);
 	t.body = body;
 	t.body_len = utf8_cut(body, strlen(body), (size_t)r->body_limit);
+	/* Interpreting every pattern over a long body costs more than
+	 * JIT-compiling them (measured with callgrind: about 68M
+	 * instructions interpreted over 4000 bytes, 24M JIT-compiled). */
+	r->jit_now = r->jit_min_text > 0 &&
+		     t.body_len >= (size_t)r->jit_min_text;
 
 	for (i = 0; i < r->n_rules; i++) {
 		size_t it = r->rules[i].item;
