@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "conf.h"
 
 enum conf_type { T_STR, T_ADDR, T_ADDRS, T_LONG, T_SIZE, T_DURATION, T_ENUM };
@@ -100,23 +101,6 @@ trim(char *s)
 	return s;
 }
 
-/* A deliberately plain check: one @, no spaces or control characters,
- * something on both sides. */
-static int
-addr_ok(const char *a)
-{
-	const char *at = strchr(a, '@');
-	const char *p;
-
-	if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@'))
-		return 0;
-	for (p = a; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' ||
-		    *p == ',' || *p == ';' || *p == '"')
-			return 0;
-	return 1;
-}
-
 int
 conf_parse_duration(const char *s, long *secs_r)
 {
@@ -182,7 +166,7 @@ conf_set(struct conf *conf, const struct conf_key *k, const char *value,
 
 	switch (k->type) {
 	case T_ADDR:
-		if (!addr_ok(value))
+		if (!addr_plausible(value))
 			return "not a mail address";
 		break;
 	case T_ADDRS: {
@@ -193,7 +177,7 @@ conf_set(struct conf *conf, const struct conf_key *k, const char *value,
 			return "out of memory";
 		for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL;
 		     tok = strtok_r(NULL, " ,\t", &save))
-			if (!addr_ok(tok))
+			if (!addr_plausible(tok))
 				bad = 1;
 		free(tmp);
 		if (bad)

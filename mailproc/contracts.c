@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "contracts.h"
 
 enum col { C_ID, C_HOLDER, C_ADDRS, C_MONITOR, C_PHONE, C_OPTIONS, C_N };
@@ -120,20 +121,6 @@ trim(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
-}
-
-static int
-addr_ok(const char *a)
-{
-	const char *at = strchr(a, '@'), *p;
-
-	if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@') ||
-	    strchr(at + 1, '.') == NULL)
-		return 0;
-	for (p = a; *p; p++)
-		if ((unsigned char)*p <= ' ' || strchr("<>,;\"()[]\\", *p))
-			return 0;
-	return 1;
 }
 
 static int
@@ -267,7 +254,7 @@ contracts_read(const char *path, contracts_option_fn *option_ok, void *ctx,
 				    f[C_ID]);
 		if (*f[C_HOLDER] == '\0')
 			BAD(start, "holder_name is empty");
-		if (*f[C_MONITOR] != '\0' && !addr_ok(f[C_MONITOR]))
+		if (*f[C_MONITOR] != '\0' && !addr_plausible(f[C_MONITOR]))
 			BAD(start, "monitoring_email '%s' is not a mail "
 			    "address", f[C_MONITOR]);
 		if (*f[C_PHONE] != '\0' && !phone_ok(f[C_PHONE]))
@@ -277,7 +264,7 @@ contracts_read(const char *path, contracts_option_fn *option_ok, void *ctx,
 		if (c.n_addresses == 0)
 			BAD(start, "requester_addresses is empty");
 		for (i = 0; i < c.n_addresses; i++) {
-			if (!addr_ok(c.addresses[i]))
+			if (!addr_plausible(c.addresses[i]))
 				BAD(start, "requester address '%s' is not a "
 				    "mail address", c.addresses[i]);
 			for (k = 0; k < n; k++)

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "clock.h"
 #include "compose.h"
 #include "confirm.h"
@@ -223,9 +224,7 @@ find_requester(struct ingest *in, struct filing *f, struct mp_err *err)
 		if (load_rules(in, err) < 0 ||
 		    rules_form_parse(in->rules, f->m->text, &form, err) < 0)
 			return -1;
-		if (form.field[RULES_FIELD_EMAIL] != NULL &&
-		    strchr(form.field[RULES_FIELD_EMAIL], '@') != NULL &&
-		    strpbrk(form.field[RULES_FIELD_EMAIL], " <>,;\"") == NULL)
+		if (addr_plausible(form.field[RULES_FIELD_EMAIL]))
 			f->requester = strdup(form.field[RULES_FIELD_EMAIL]);
 		if (form.field[RULES_FIELD_CONTRACT] != NULL)
 			f->form_contract =
