@@ -726,6 +726,13 @@ static const struct {
 	  NULL, 1,
 	  { "classify.rules:2: bad regex: missing closing parenthesis",
 	    "classify.rules:4: bad regex: range out of order" } },
+	/* the text is lower-cased: an upper-case literal never matches,
+	 * while escapes like \W and \p{Han} are fine */
+	{ NULL,
+	  "rule r1 reboot priority 50\n\tmatch any /Reboot/\n"
+	  "\tmatch any /\\W\\p{Han}x/\n",
+	  NULL, 1,
+	  { "classify.rules:2: bad regex: upper-case 'R' at offset 0" } },
 	/* one pass reports structural and regex problems together */
 	{ "option reboot\n\tja a\n\ten b\n",
 	  "rule r1 reboot priority 50\n\tmatch any /(x/\n"
