@@ -22,7 +22,25 @@ struct store {
 	sqlite3 *db;
 	int in_tx;
 	long busy_ms;
+	int wal_pages;		/* frames in the WAL after our last commit */
 };
+
+#define WAL_CHECKPOINT_PAGES 256	/* checkpoint after a commit */
+#define WAL_CLOSE_PAGES 64		/* empty the WAL when closing */
+
+/* After each commit: remember the WAL's length, and checkpoint (without
+ * waiting) once it is long, as SQLite's autocheckpoint would. */
+static int
+wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+	struct store *s = ctx;
+
+	s->wal_pages = pages;
+	if (pages >= WAL_CHECKPOINT_PAGES)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
+					  NULL, NULL);
+	return SQLITE_OK;
+}
 
 /* SQLite's own busy handler sleeps 1, 2, 5, 10... ms, far longer than a
  * deliver holds the lock; polling every millisecond keeps parallel
@@ -227,9 +245,7 @@ store_open(struct store **s_r, const char *state_dir, long busy_ms,
 	s->busy_ms = busy_ms;
 	sqlite3_busy_handler(s->db, busy_wait, s);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	/* A short WAL keeps the recovery that the first connection after a
-	 * quiet spell runs short; `run` checkpoints on its own as well. */
-	sqlite3_wal_autocheckpoint(s->db, 256);
+	sqlite3_wal_hook(s->db, wal_hook, s);
 	if (exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
 	    exec(s, "PRAGMA synchronous = FULL", err) < 0 ||
 	    exec(s, "PRAGMA foreign_keys = ON", err) < 0 ||
@@ -250,6 +266,15 @@ store_free(struct store **sp)
 		return;
 	if (s->in_tx)
 		store_rollback(s);
+	/* A process that opens the database while no other has it open
+	 * first reads the whole WAL back (recovery).  Once the WAL holds
+	 * more than a few messages, leave it empty; never wait for that. */
+	if (s->wal_pages >= WAL_CLOSE_PAGES) {
+		sqlite3_busy_timeout(s->db, 0);
+		sqlite3_wal_checkpoint_v2(s->db, NULL,
+					  SQLITE_CHECKPOINT_TRUNCATE, NULL,
+					  NULL);
+	}
 	sqlite3_close_v2(s->db);
 	free(s);
 	*sp = NULL;
