@@ -14,16 +14,24 @@
 #include "confirm.h"
 #include "log.h"
 
-const char *
-confirm_task_name(const struct rules *rules, const struct store_ticket *t)
+/* The name of ticket t's task in lang ("en" or anything else for ja). */
+static const char *
+task_name_in(const struct rules *rules, const struct store_ticket *t,
+	     const char *lang)
 {
 	const struct rules_item *item = t->class ?
 		rules_item_find(rules, t->class) : NULL;
 
 	if (item == NULL)
 		return t->class ? t->class : "";
-	return t->lang && strcmp(t->lang, "en") == 0 ? item->name_en :
+	return lang && strcmp(lang, "en") == 0 ? item->name_en :
 		item->name_ja;
+}
+
+const char *
+confirm_task_name(const struct rules *rules, const struct store_ticket *t)
+{
+	return task_name_in(rules, t, t->lang);
 }
 
 /* Queues one template mail about ticket t. */
@@ -50,12 +58,25 @@ send_about(struct compose *c, const struct store_ticket *t,
 	return compose_queue(c, &mail, &id, err);
 }
 
+/* Staff mail is in the staff's language (conf language), so the task is
+ * named in it too: staff_task replaces any task_name among vars. */
 static int
 send_staff(struct compose *c, const struct store_ticket *t,
 	   const char *template, const struct tmpl_var *vars, size_t n,
-	   struct mp_err *err)
+	   const char *staff_task, struct mp_err *err)
 {
 	struct compose_mail mail = { 0 };
+	struct tmpl_var v[8];
+	size_t i;
+
+	if (n > sizeof(v) / sizeof(*v))
+		return mp_err_set(err, MP_TEMP, "too many template values");
+	for (i = 0; i < n; i++) {
+		v[i] = vars[i];
+		if (strcmp(v[i].name, "task_name") == 0 && staff_task)
+			v[i].value = staff_task;
+	}
+	vars = v;
 
 	mail.ticket = t->id;
 	mail.template = template;
@@ -153,7 +174,9 @@ confirm_start(struct compose *c, const struct store_ticket *t,
 					   "mailproc", detail, err) < 0 ||
 		    store_identity_insert(c->store, &r, err) < 0 ||
 		    send_staff(c, t, "identity-callback", vars,
-			       sizeof(vars) / sizeof(*vars), err) < 0)
+			       sizeof(vars) / sizeof(*vars),
+			       strcmp(c->conf->language, "en") == 0 ?
+			       item->name_en : item->name_ja, err) < 0)
 			return -1;
 	}
 	{
@@ -226,7 +249,9 @@ resolve(struct compose *c, const struct rules *rules,
 		       also_tell, 0, NULL, vars, 3, err) < 0)
 		return -1;
 	if (confirmed)
-		return send_staff(c, t, "staff-work", vars, 3, err);
+		return send_staff(c, t, "staff-work", vars, 3,
+				  task_name_in(rules, t, c->conf->language),
+				  err);
 	return 0;
 }
 
@@ -389,7 +414,9 @@ due_one(void *ctx, const struct store_identity *r)
 						d->err);
 			if (rc == 0)
 				rc = send_staff(c, &t, "staff-identity-expired",
-						vars, 4, d->err);
+						vars, 4, task_name_in(d->rules,
+						&t, c->conf->language),
+						d->err);
 		}
 	} else if (strcmp(r->channel, "email") == 0 &&
 		   strcmp(t.state, "held") == 0) {

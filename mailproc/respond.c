@@ -102,11 +102,14 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 		rules_item_find(ev->rules, t->class) : NULL;
 	char class_name[256];
 
-	snprintf(class_name, sizeof(class_name), "%s%s%s%s",
-		 item ? item->name_ja : (t->class ? t->class : "general"),
-		 ev->second_class ? "（ほかに " : "",
-		 ev->second_class ? ev->second_class : "",
-		 ev->second_class ? " も依頼）" : "");
+	int en = strcmp(c->conf->language, "en") == 0;	/* staff's */
+	const char *name = item ? (en ? item->name_en : item->name_ja) :
+		(t->class ? t->class : "general");
+
+	snprintf(class_name, sizeof(class_name), "%s%s%s%s", name,
+		 ev->second_class ? (en ? " (also asks for " : "（ほかに ") :
+		 "", ev->second_class ? ev->second_class : "",
+		 ev->second_class ? (en ? ")" : " も依頼）") : "");
 	{
 		struct tmpl_var vars[] = {
 			{ "requester", t->requester },
@@ -116,7 +119,7 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 			{ "state", t->state },
 			{ "contract_id", t->contract ? t->contract :
 			  "未登録 / none" },
-			{ "task_name", item ? item->name_ja : "" },
+			{ "task_name", item ? name : "" },
 		};
 
 		struct compose_mail mail = { 0 };
