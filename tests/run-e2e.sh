@@ -1,9 +1,11 @@
 #!/bin/sh
 # Runs the unit suites and the end-to-end scripts under one Check runner,
 # with one private Postfix/sink stack started for the whole run.
-#   tests/run-e2e.sh BINARY RUNNER [SCRIPT-PREFIX]
+#   tests/run-e2e.sh BINARY RUNNER [SCRIPT-PREFIX] [PLAIN-BINARY]
+# BINARY is what the scripts (and Postfix's pipe) run; scripts that start
+# hundreds of processes use PLAIN-BINARY when given (MAILPROC_PLAIN).
 set -u
-bin=$1 runner=$2 only=${3:-}
+bin=$1 runner=$2 only=${3:-} plain=${4:-$1}
 top=$(pwd)
 stack=$(mktemp -d /tmp/mailproc-stack.XXXXXX)
 chmod 755 "$stack"
@@ -14,4 +16,5 @@ if [ -x tests/e2e/stack.sh ]; then
 		exit 1
 	}
 fi
-MP_TOP=$top MAILPROC=$bin MP_STACK=$stack "$runner" all $only
+MP_TOP=$top MAILPROC=$bin MAILPROC_PLAIN=$plain MP_STACK=$stack \
+	"$runner" all $only
