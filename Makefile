@@ -39,7 +39,7 @@ LIBOBJS  = $(filter-out $(B)/main.o,$(OBJS))
 UNITSRCS = $(wildcard tests/unit/test_*.c)
 UNITOBJS = $(UNITSRCS:tests/unit/%.c=$(B)/unit/%.o)
 
-DEBPKGS  = build-essential pkg-config libgmime-3.0-dev \
+DEBPKGS  = build-essential pkg-config libgmime-3.0-dev libetpan-dev \
 	   libsqlite3-dev libpcre2-dev libcurl4-gnutls-dev libjansson-dev \
 	   check postfix swaks dovecot-core dovecot-imapd python3 sqlite3 \
 	   ca-certificates clang libclang-rt-14-dev libidn2-dev zlib1g-dev \

@@ -10,6 +10,7 @@
 
 int cmd_deliver(struct conf *conf, int argc, char **argv);
 int cmd_run(struct conf *conf, int argc, char **argv);
+int cmd_fetch(struct conf *conf, int argc, char **argv);
 int cmd_parse(struct conf *conf, int argc, char **argv);
 int cmd_ticket(struct conf *conf, int argc, char **argv);
 int cmd_check_config(struct conf *conf, int argc, char **argv);

@@ -52,6 +52,7 @@ static const struct conf_key conf_keys[] = {
 	{ "smtp_url", T_STR, S(smtp_url), "smtp://127.0.0.1:25", 0, 0, NULL },
 	{ "smtp_user", T_STR, S(smtp_user), "", 0, 0, NULL },
 	{ "smtp_password_file", T_STR, S(smtp_password_file), "", 0, 0, NULL },
+	{ "imap_password_file", T_STR, S(imap_password_file), "", 0, 0, NULL },
 	{ "subject_tag", T_STR, S(subject_tag), "SUPPORT", 0, 0, NULL },
 	{ "timezone", T_STR, S(timezone), "Asia/Tokyo", 0, 0, NULL },
 	{ "business_hours", T_STR, S(business_hours), "mon-fri 09:30-18:00",

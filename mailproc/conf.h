@@ -30,6 +30,7 @@ struct conf {
 	char *smtp_url;
 	char *smtp_user;
 	char *smtp_password_file;
+	char *imap_password_file;	/* for `fetch` when the URL has none */
 	char *subject_tag;
 	char *timezone;			/* Asia/Tokyo */
 	char *business_hours;		/* "mon-fri 09:30-18:00" */

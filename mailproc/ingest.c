@@ -172,6 +172,7 @@ struct filing {
 	char *contract;			/* the requester's, or NULL */
 	char *form_contract;		/* 契約ID of a form mail, or NULL */
 	int from_form, trusted_staff, spoofed;
+	struct rules_result res;	/* classified before the transaction */
 	long long ticket, now;
 	char action[64];
 };
@@ -218,7 +219,6 @@ find_requester(struct ingest *in, struct filing *f, struct mp_err *err)
 	const struct conf *c = in->conf;
 	const char *addr = requester_of(f->m, &f->env);
 
-	f->from_form = strcasecmp(recipient_of(f), c->form_address) == 0;
 	if (f->from_form) {
 		struct rules_form form;
 		if (load_rules(in, err) < 0 ||
@@ -310,20 +310,7 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 	char detail[400];
 	time_t due;
 
-	if (load_rules(in, err) < 0)
-		return -1;
-	if (rules_classify(in->rules, f->m->subject, f->m->text, f->from_form,
-			   &res, err) < 0) {
-		if (err->kind != MP_PERM)
-			return -1;
-		/* A broken pattern must not hold up mail: file it as a
-		 * general question (which hands no work to anyone) and
-		 * say so loudly. */
-		log_crit("rules unusable, filed as general: %s", err->msg);
-		memset(&res, 0, sizeof(res));
-		res.class = "general";
-		res.rule = "rules-error";
-	}
+	res = f->res;
 	if (hours_due(&in->hours, (time_t)f->now, &in->within, &due, err) < 0)
 		return -1;
 	t.state = "new";
@@ -476,6 +463,36 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 	return compose_queue_each(&c, &mail, in->conf->staff_addresses, err);
 }
 
+/* Classifies the message (unless it is a reply to a confirm/deny
+ * address) into f->res.  The mail is read as form-gateway mail when it
+ * was sent to form_address. */
+static int
+classify(struct ingest *in, struct filing *f, struct mp_err *err)
+{
+	char token[IDENTITY_TOKEN_LEN + 1];
+	long long tid;
+
+	if (identity_parse_address(recipient_of(f),
+				   in->conf->support_address, &tid,
+				   token) != IDENTITY_NONE)
+		return 0;
+	if (load_rules(in, err) < 0)
+		return -1;
+	f->from_form = strcasecmp(recipient_of(f), in->conf->form_address) == 0;
+	if (rules_classify(in->rules, f->m->subject, f->m->text, f->from_form,
+			   &f->res, err) == 0)
+		return 0;
+	if (err->kind != MP_PERM)
+		return -1;
+	/* A broken pattern must not hold up mail: file it as a general
+	 * question (which hands no work to anyone) and say so loudly. */
+	log_crit("rules unusable, filed as general: %s", err->msg);
+	memset(&f->res, 0, sizeof(f->res));
+	f->res.class = "general";
+	f->res.rule = "rules-error";
+	return 0;
+}
+
 /* Everything that happens to the message inside the transaction. */
 static int
 file_message(struct ingest *in, struct filing *f, struct mp_err *err)
@@ -554,6 +571,10 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 		mp_err_set(err, MP_TEMP, "out of memory");
 		goto fail;
 	}
+	/* Classifying is the costliest step and needs no database: do it
+	 * before taking the write lock, which other deliveries wait for. */
+	if (classify(in, &f, err) < 0)
+		goto fail;
 	if (in->store == NULL &&
 	    store_open(&in->store, c->state_dir, c->lock_timeout, err) < 0)
 		goto fail;

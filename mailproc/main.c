@@ -23,6 +23,7 @@ static const struct {
 } commands[] = {
 	{ "deliver", cmd_deliver },
 	{ "run", cmd_run },
+	{ "fetch", cmd_fetch },
 	{ "parse", cmd_parse },
 	{ "ticket", cmd_ticket },
 	{ "check-config", cmd_check_config },
@@ -41,7 +42,7 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: mailproc [-d] [-c FILE] COMMAND [ARGS]\n"
-		"commands: deliver run parse classify ticket outbox customers "
+		"commands: deliver run fetch parse classify ticket outbox customers "
 		"verify deny complete close hours check-config\n");
 }
 

@@ -147,6 +147,11 @@ static const char *const migrations[] = {
 	/* 3 -> 4: the per-sender limit compares addresses without case */
 	"DROP INDEX outbox_to;"
 	"CREATE INDEX outbox_to ON outbox(to_addr COLLATE NOCASE, created);",
+	/* 4 -> 5: where `fetch` left off in each IMAP mailbox */
+	"CREATE TABLE imap_state ("
+	"  mailbox TEXT PRIMARY KEY,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  last_uid INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -1243,4 +1248,37 @@ store_outbox_claim(struct store *s, long long id, struct mp_err *err)
 		"outbox claim") < 0)
 		return -1;
 	return sqlite3_changes(s->db) == 1;
+}
+
+int
+store_imap_get(struct store *s, const char *mailbox, long long *uidvalidity_r,
+	       long long *last_uid_r, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT uidvalidity, last_uid FROM "
+				"imap_state WHERE mailbox = ?1", "s", mailbox);
+	int rc;
+
+	*uidvalidity_r = *last_uid_r = 0;
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*uidvalidity_r = sqlite3_column_int64(st, 0);
+		*last_uid_r = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "imap state");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_imap_set(struct store *s, const char *mailbox, long long uidvalidity,
+	       long long last_uid, struct mp_err *err)
+{
+	return run(s, prep(s, err, "INSERT INTO imap_state (mailbox, "
+			   "uidvalidity, last_uid) VALUES (?1, ?2, ?3) ON "
+			   "CONFLICT(mailbox) DO UPDATE SET uidvalidity = ?2, "
+			   "last_uid = ?3", "sii", mailbox, uidvalidity,
+			   last_uid), err, "imap state");
 }

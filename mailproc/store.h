@@ -250,6 +250,15 @@ int store_identity_log(struct store *s, long long at, long long ticket,
 		       const char *address, const char *outcome,
 		       const char *detail, struct mp_err *err);
 
+/* Where `fetch` left off in a mailbox (named without its password):
+ * 1 with both values, 0 (never fetched) or -1. */
+int store_imap_get(struct store *s, const char *mailbox,
+		   long long *uidvalidity_r, long long *last_uid_r,
+		   struct mp_err *err);
+int store_imap_set(struct store *s, const char *mailbox,
+		   long long uidvalidity, long long last_uid,
+		   struct mp_err *err);
+
 /* A savepoint inside the current transaction: undo part of it. */
 int store_savepoint(struct store *s, struct mp_err *err);
 void store_savepoint_rollback(struct store *s);
