@@ -78,6 +78,6 @@ cmd_check_config(struct conf *conf, int argc, char **argv)
 		return EX_CONFIG;
 	}
 	printf("configuration ok: %s\n", conf->path ? conf->path :
-	       "(checkout default)");
+	       "(built-in defaults)");
 	return EX_OK;
 }

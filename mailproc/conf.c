@@ -243,18 +243,37 @@ bounds:
 	return NULL;
 }
 
+/* Whether path is a directory. */
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The defaults follow where the binary runs from: in a checkout, its own
+ * rules/, templates/ and spool/; installed (`make install`: PREFIX/bin),
+ * PREFIX/share/mailproc/ and /var/lib/mailproc. */
 static int
 conf_defaults(struct conf *conf, const char *top)
 {
-	char buf[4096], why[128];
+	char buf[4200], why[128], share[4096];
+	int installed;
 	size_t i;
 
+	snprintf(buf, sizeof(buf), "%s/rules", top);
+	snprintf(share, sizeof(share), "%s/share/mailproc", top);
+	installed = !is_dir(buf) && is_dir(share);
 	for (i = 0; i < NKEYS; i++) {
 		const struct conf_key *k = &conf_keys[i];
 		const char *v = k->def;
 
-		if (strncmp(v, "@top/", 5) == 0) {
-			snprintf(buf, sizeof(buf), "%s/%s", top, v + 5);
+		if (installed && strcmp(k->name, "state_dir") == 0) {
+			v = "/var/lib/mailproc";
+		} else if (strncmp(v, "@top/", 5) == 0) {
+			snprintf(buf, sizeof(buf), "%s/%s", installed ? share :
+				 top, v + 5);
 			v = buf;
 		}
 		if (conf_set(conf, k, v, why, sizeof(why)) != NULL)
