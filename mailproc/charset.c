@@ -23,6 +23,7 @@
 
 #include <glib.h>
 
+#include "buf.h"
 #include "charset.h"
 
 #define REPL		"\xEF\xBF\xBD"	/* U+FFFD in UTF-8 */
@@ -33,12 +34,6 @@
 
 /* A growable byte string.  After a failed allocation oom is set and
  * further appends do nothing, so callers check once at the end. */
-struct buf {
-	char *p;
-	size_t len;
-	size_t cap;
-	int oom;
-};
 
 /* How far to skip after an undecodable sequence, by input encoding. */
 enum skip {
@@ -69,87 +64,6 @@ static void conv_named(struct conv *c, const char *name,
 		       const unsigned char *s, size_t n);
 
 /* ---- buffers ---- */
-
-/* Makes room for n more bytes plus a terminating NUL. */
-static int
-buf_reserve(struct buf *b, size_t n)
-{
-	size_t want;
-	char *p;
-
-	if (b->oom)
-		return -1;
-	if (n > SIZE_MAX / 2 - b->len - 1) {
-		b->oom = 1;
-		return -1;
-	}
-	want = b->len + n + 1;
-	if (want <= b->cap)
-		return 0;
-	if (want < b->cap * 2)
-		want = b->cap * 2;
-	if (want < 64)
-		want = 64;
-	p = realloc(b->p, want);
-	if (p == NULL) {
-		b->oom = 1;
-		return -1;
-	}
-	b->p = p;
-	b->cap = want;
-	return 0;
-}
-
-static void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (n == 0 || buf_reserve(b, n) < 0)
-		return;
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-static void
-buf_addc(struct buf *b, unsigned char ch)
-{
-	buf_add(b, &ch, 1);
-}
-
-static void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void
-buf_release(struct buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = 0;
-	b->cap = 0;
-}
-
-/* Returns the NUL-terminated contents, handing them to the caller, or NULL
- * (and frees) if an allocation failed. */
-static char *
-buf_detach(struct buf *b, size_t *len_r)
-{
-	char *p;
-
-	if (buf_reserve(b, 0) < 0) {
-		buf_release(b);
-		return NULL;
-	}
-	b->p[b->len] = '\0';
-	p = b->p;
-	if (len_r != NULL)
-		*len_r = b->len;
-	b->p = NULL;
-	b->len = 0;
-	b->cap = 0;
-	return p;
-}
 
 /* Appends the UTF-8 form of code point cp (below U+10000). */
 static void

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "rules.h"
 
 #define CATALOGUE_FILE	"catalogue.conf"
@@ -160,62 +161,6 @@ static const struct setting settings[] = {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-struct buf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	char *ns;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		ns = realloc(b->s, cap);
-		if (ns == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-/* Returns the string (never NULL unless out of memory) and resets b. */
-static char *
-buf_take(struct buf *b)
-{
-	char *s;
-
-	if (!b->oom && b->s == NULL)
-		buf_add(b, "", 0);
-	if (b->oom) {
-		free(b->s);
-		b->s = NULL;
-		b->len = b->cap = 0;
-		return NULL;
-	}
-	s = b->s;
-	b->s = NULL;
-	b->len = b->cap = 0;
-	return s;
-}
 
 /* Appends one zeroed element to *v (of *n elements of size size); returns
  * it, or NULL when out of memory. */
@@ -353,7 +298,7 @@ name_key(const char *s, gssize len)
 		buf_add(&b, p, (size_t)(g_utf8_next_char(p) - p));
 	}
 	g_free(f);
-	return buf_take(&b);
+	return buf_detach(&b, NULL);
 }
 
 /* ---- loading ---------------------------------------------------------- */
@@ -919,7 +864,7 @@ expand(struct loader *ld, int line, const char *s)
 		if (m == NULL) {
 			problem(ld, line, "unknown macro {{%.*s}}",
 				(int)(close - open - 2), open + 2);
-			free(b.s);
+			free(b.p);
 			return NULL;
 		}
 		buf_add(&b, p, (size_t)(open - p));
@@ -929,7 +874,7 @@ expand(struct loader *ld, int line, const char *s)
 	buf_adds(&b, p);
 	if (b.oom)
 		ld->oom = 1;
-	return buf_take(&b);
+	return buf_detach(&b, NULL);
 }
 
 static void
@@ -1726,7 +1671,7 @@ body_prepare(const char *raw, size_t limit)
 		g_free(norm);
 		off += n;
 	}
-	return buf_take(&q.out);
+	return buf_detach(&q.out, NULL);
 }
 
 /* All of a text, NFKC-normalised and unquoted (for forms).  Returns a
@@ -1739,7 +1684,7 @@ text_prepare(const char *raw)
 
 	unquote_chunk(&q, norm);
 	g_free(norm);
-	return buf_take(&q.out);
+	return buf_detach(&q.out, NULL);
 }
 
 /* Strips reply and forward prefixes ("Re:", "Fwd:", "転送:", "Re[2]:")
@@ -1917,7 +1862,7 @@ form_parse_norm(const struct rules *r, const char *s,
 		if (field >= 0) {
 			cur = field;
 			/* a label seen twice keeps both values */
-			if (vals[cur].s != NULL)
+			if (vals[cur].p != NULL)
 				buf_add(&vals[cur], "\n", 1);
 			else
 				form->n_fields++;
@@ -1933,12 +1878,12 @@ form_parse_norm(const struct rules *r, const char *s,
 	for (i = 0; i < RULES_FIELD_COUNT; i++) {
 		if (vals[i].oom)
 			rc = -1;
-		if (vals[i].s != NULL && rc == 0) {
-			form->field[i] = trimmed_dup(vals[i].s, vals[i].len);
+		if (vals[i].p != NULL && rc == 0) {
+			form->field[i] = trimmed_dup(vals[i].p, vals[i].len);
 			if (form->field[i] == NULL)
 				rc = -1;
 		}
-		free(vals[i].s);
+		free(vals[i].p);
 	}
 	if (rc < 0)
 		rules_form_release(form);

@@ -11,48 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "text.h"
-
-struct buf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (p == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static char *
-buf_finish(struct buf *b)
-{
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	if (b->s == NULL)
-		return strdup("");
-	return b->s;
-}
 
 size_t
 text_normalise_newlines(char *s, size_t len)
@@ -116,7 +76,7 @@ text_unflow(const char *s, int delsp)
 			break;
 		s = nl + 1;
 	}
-	return buf_finish(&b);
+	return buf_detach(&b, NULL);
 }
 
 static const struct {
@@ -261,7 +221,7 @@ text_from_html(const char *h)
 			}
 		}
 		if (!pre && isspace((unsigned char)*h)) {
-			if (!space && b.len > 0 && b.s[b.len - 1] != '\n')
+			if (!space && b.len > 0 && b.p[b.len - 1] != '\n')
 				buf_add(&b, " ", 1);
 			space = 1;
 			h++;
@@ -272,29 +232,29 @@ text_from_html(const char *h)
 		h++;
 	}
 	/* Collapse runs of more than two newlines and trailing spaces. */
-	if (!b.oom && b.s != NULL) {
+	if (!b.oom && b.p != NULL) {
 		size_t i, n = 0, nls = 0;
 		for (i = 0; i < b.len; i++) {
-			char c = b.s[i];
+			char c = b.p[i];
 			if (c == '\n') {
-				while (n > 0 && b.s[n - 1] == ' ')
+				while (n > 0 && b.p[n - 1] == ' ')
 					n--;
 				if (++nls > 2)
 					continue;
-			} else if (c == ' ' && n > 0 && b.s[n - 1] == '\n') {
+			} else if (c == ' ' && n > 0 && b.p[n - 1] == '\n') {
 				continue;
 			} else {
 				nls = 0;
 			}
-			b.s[n++] = c;
+			b.p[n++] = c;
 		}
-		while (n > 0 && (b.s[n - 1] == '\n' || b.s[n - 1] == ' '))
+		while (n > 0 && (b.p[n - 1] == '\n' || b.p[n - 1] == ' '))
 			n--;
-		b.s[n] = '\0';
+		b.p[n] = '\0';
 		b.len = n;
 		/* Drop leading newlines. */
-		i = strspn(b.s, "\n");
-		memmove(b.s, b.s + i, b.len - i + 1);
+		i = strspn(b.p, "\n");
+		memmove(b.p, b.p + i, b.len - i + 1);
 	}
-	return buf_finish(&b);
+	return buf_detach(&b, NULL);
 }

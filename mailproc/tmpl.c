@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "tmpl.h"
 
 #define TMPL_MAX_SIZE (256 * 1024)	/* bytes of one template file */
@@ -102,44 +103,6 @@ static const char *const tmpl_langs[] = { "ja", "en" };
 
 typedef void tmpl_report_fn(void *ctx, const char *file, int line,
 			    const char *msg);
-
-/* A growing string; after a failed allocation it stays failed and every
- * later append is a no-op, so callers check once at the end. */
-struct buf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (p == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
 
 /* A template split into lines (pointers into text, which is modified). */
 struct parsed {
@@ -639,7 +602,7 @@ tmpl_render(const char *templates_dir, const char *lang, const char *name,
 	}
 	buf_add(&used, lang, strlen(lang));
 	parsed_release(&p);
-	if (subject.failed || body.failed || used.failed)
+	if (subject.oom || body.oom || used.oom)
 		goto nomem;
 
 	/* Trim the subject; end the body with exactly one newline. */
@@ -658,7 +621,7 @@ tmpl_render(const char *templates_dir, const char *lang, const char *name,
 		body.len--;
 	body.p[body.len] = '\0';
 	buf_addc(&body, '\n');
-	if (body.failed)
+	if (body.oom)
 		goto nomem;
 
 	out->subject = subject.p;
