@@ -184,21 +184,29 @@ done:
 }
 
 int
-compose_queue_each(struct compose *c, const struct compose_mail *mail,
-		   const char *list, struct mp_err *err)
+compose_notify(struct compose *c, const char *list, long long ticket,
+	       const char *template, const struct tmpl_var *vars,
+	       size_t n_vars, struct mp_err *err)
 {
+	struct compose_mail mail = { 0 };
 	char *tmp = strdup(list), *tok, *save = NULL;
 	int rc = 0;
 
 	if (tmp == NULL)
 		return mp_err_set(err, MP_TEMP, "out of memory");
+	mail.ticket = ticket;
+	mail.template = template;
+	mail.lang = c->conf->language;
+	mail.automatic = 1;
+	mail.to_staff = 1;
+	mail.vars = vars;
+	mail.n_vars = n_vars;
 	for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL && rc == 0;
 	     tok = strtok_r(NULL, " ,\t", &save)) {
-		struct compose_mail one = *mail;
 		long long id;
 
-		one.to = tok;
-		rc = compose_queue(c, &one, &id, err);
+		mail.to = tok;
+		rc = compose_queue(c, &mail, &id, err);
 	}
 	free(tmp);
 	return rc;

@@ -54,10 +54,12 @@ struct compose_mail {
 int compose_queue(struct compose *c, const struct compose_mail *mail,
 		  long long *outbox_id_r, struct mp_err *err);
 
-/* Queues mail once for each address of list (space or comma separated,
- * e.g. conf->staff_addresses), mail->to being ignored. */
-int compose_queue_each(struct compose *c, const struct compose_mail *mail,
-		       const char *list, struct mp_err *err);
+/* Tells each address of list (space or comma separated: the staff, or
+ * the monitoring centre) about ticket (0: none) with template, in the
+ * staff's language, Reply-To the ticket address. */
+int compose_notify(struct compose *c, const char *list, long long ticket,
+		   const char *template, const struct tmpl_var *vars,
+		   size_t n_vars, struct mp_err *err);
 
 /* Records on the outbox and the ticket that an automatic reply with this
  * template to `to` was not sent, and why. */

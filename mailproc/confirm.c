@@ -65,7 +65,6 @@ send_staff(struct compose *c, const struct store_ticket *t,
 	   const char *template, const struct tmpl_var *vars, size_t n,
 	   const char *staff_task, struct mp_err *err)
 {
-	struct compose_mail mail = { 0 };
 	struct tmpl_var v[8];
 	size_t i;
 
@@ -76,16 +75,8 @@ send_staff(struct compose *c, const struct store_ticket *t,
 		if (strcmp(v[i].name, "task_name") == 0 && staff_task)
 			v[i].value = staff_task;
 	}
-	vars = v;
-
-	mail.ticket = t->id;
-	mail.template = template;
-	mail.lang = c->conf->language;
-	mail.automatic = 1;
-	mail.to_staff = 1;
-	mail.vars = vars;
-	mail.n_vars = n;
-	return compose_queue_each(c, &mail, c->conf->staff_addresses, err);
+	return compose_notify(c, c->conf->staff_addresses, t->id, template,
+			      v, n, err);
 }
 
 /* A new token mail (first request or reminder) to the monitoring

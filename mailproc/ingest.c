@@ -441,7 +441,6 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 		{ "from", f->requester },
 		{ "customer_subject", f->m->subject },
 	};
-	struct compose_mail mail = { 0 };
 
 	log_warning("ticket=%lld from=%s action=spoofing-attempt "
 		    "reason=\"staff address without SASL login or trusted "
@@ -453,14 +452,8 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 	if (store_history_add(in->store, f->ticket, f->now, "mailproc",
 			      "spoofing", detail, err) < 0)
 		return -1;
-	mail.ticket = f->ticket;
-	mail.template = "staff-spoofing";
-	mail.lang = in->conf->language;
-	mail.automatic = 1;
-	mail.to_staff = 1;
-	mail.vars = vars;
-	mail.n_vars = 2;
-	return compose_queue_each(&c, &mail, in->conf->staff_addresses, err);
+	return compose_notify(&c, in->conf->staff_addresses, f->ticket,
+			      "staff-spoofing", vars, 2, err);
 }
 
 /* Classifies the message (unless it is a reply to a confirm/deny
@@ -624,18 +617,8 @@ tell_staff_failed(struct ingest *in, const char *name, const char *why)
 	c.store = in->store;
 	if (store_begin(in->store, &err) < 0)
 		return -1;
-	{
-		struct compose_mail mail = { 0 };
-
-		mail.template = "staff-failed-message";
-		mail.lang = in->conf->language;
-		mail.automatic = 1;
-		mail.to_staff = 1;
-		mail.vars = vars;
-		mail.n_vars = 2;
-		rc = compose_queue_each(&c, &mail, in->conf->staff_addresses,
-					&err);
-	}
+	rc = compose_notify(&c, in->conf->staff_addresses, 0,
+			    "staff-failed-message", vars, 2, &err);
 	if (rc < 0) {
 		store_rollback(in->store);
 		return -1;

@@ -122,16 +122,8 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 			{ "task_name", item ? name : "" },
 		};
 
-		struct compose_mail mail = { 0 };
-
-		mail.ticket = t->id;
-		mail.template = template;
-		mail.lang = c->conf->language;
-		mail.automatic = 1;
-		mail.to_staff = 1;
-		mail.vars = vars;
-		mail.n_vars = sizeof(vars) / sizeof(*vars);
-		return compose_queue_each(c, &mail, list, err);
+		return compose_notify(c, list, t->id, template, vars,
+				      sizeof(vars) / sizeof(*vars), err);
 	}
 }
 

@@ -68,18 +68,12 @@ notify_failure(const struct conf *conf, struct store *store,
 		{ "error", why },
 		{ "customer_subject", o->subject },
 	};
-	struct compose_mail mail = { 0 };
 
 	if (strcmp(o->template, "staff-delivery-failure") == 0)
 		return 0;
-	mail.ticket = o->ticket;
-	mail.template = "staff-delivery-failure";
-	mail.lang = conf->language;
-	mail.automatic = 1;
-	mail.to_staff = 1;
-	mail.vars = vars;
-	mail.n_vars = sizeof(vars) / sizeof(*vars);
-	return compose_queue_each(&c, &mail, conf->staff_addresses, err);
+	return compose_notify(&c, conf->staff_addresses, o->ticket,
+			      "staff-delivery-failure", vars,
+			      sizeof(vars) / sizeof(*vars), err);
 }
 
 /* Records the outcome of one attempt in its own transaction. */
