@@ -26,34 +26,6 @@ sender_backoff(long long attempts)
 	return secs > 3600 ? 3600 : secs;
 }
 
-struct batch {
-	struct store_outbox v[BATCH];
-	int n;
-};
-
-static int
-collect(void *ctx, const struct store_outbox *o)
-{
-	struct batch *b = ctx;
-	struct store_outbox *d = &b->v[b->n];
-
-	*d = *o;
-	d->template = strdup(o->template);
-	d->to_addr = strdup(o->to_addr);
-	d->env_from = strdup(o->env_from);
-	d->subject = strdup(o->subject);
-	d->message_id = o->message_id ? strdup(o->message_id) : NULL;
-	d->state = strdup(o->state);
-	d->last_error = o->last_error ? strdup(o->last_error) : NULL;
-	d->raw = malloc(o->raw_len + 1);
-	b->n++;
-	if (d->raw == NULL || d->template == NULL || d->to_addr == NULL ||
-	    d->env_from == NULL || d->subject == NULL || d->state == NULL)
-		return -1;
-	memcpy(d->raw, o->raw, o->raw_len + 1);
-	return 0;
-}
-
 /* Tells staff that a mail could not be delivered (never about a notice
  * of this kind itself, which would loop). */
 static int
@@ -137,27 +109,22 @@ sender_pass(const struct conf *conf, struct store *store,
 	    volatile const sig_atomic_t *stop, struct sender_stats *stats,
 	    struct mp_err *err)
 {
-	struct batch *b;
-	int i, rc = 0, n;
+	struct store_outbox *v = NULL;
+	size_t i, nv = 0;
+	int rc = 0, n;
 
 	if (store_outbox_release_held(store, now, &n, err) < 0)
 		return -1;
 	stats->released += n;
-	b = calloc(1, sizeof(*b));
-	if (b == NULL)
-		return mp_err_set(err, MP_TEMP, "out of memory");
 	for (;;) {
 		int relay_down = 0;
 
-		b->n = 0;
-		if (store_outbox_due(store, now, BATCH, collect, b, err) != 0) {
+		if (store_outbox_due(store, now, BATCH, &v, &nv, err) < 0) {
 			rc = -1;
 			break;
 		}
-		if (b->n == 0)
-			break;
-		for (i = 0; i < b->n && rc == 0 && !relay_down; i++) {
-			struct store_outbox *o = &b->v[i];
+		for (i = 0; i < nv && rc == 0 && !relay_down; i++) {
+			struct store_outbox *o = &v[i];
 			struct mp_err serr = { 0 };
 			char safe[128];
 			int ok;
@@ -190,12 +157,12 @@ sender_pass(const struct conf *conf, struct store *store,
 		}
 		/* Rows not tried in this batch keep their state; a batch
 		 * that ended early leaves them for the next pass. */
-		for (i = 0; i < b->n; i++)
-			store_outbox_release(&b->v[i]);
-		if (relay_down || b->n < BATCH || rc != 0 ||
+		for (i = 0; i < nv; i++)
+			store_outbox_release(&v[i]);
+		free(v);
+		if (relay_down || nv < BATCH || rc != 0 ||
 		    (stop != NULL && *stop))
 			break;
 	}
-	free(b);
 	return rc;
 }

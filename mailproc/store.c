@@ -759,31 +759,44 @@ store_outbox_insert(struct store *s, const struct store_outbox *o,
 
 int
 store_outbox_due(struct store *s, long long now, int limit,
-		 int (*fn)(void *ctx, const struct store_outbox *o),
-		 void *ctx, struct mp_err *err)
+		 struct store_outbox **rows_r, size_t *n_r,
+		 struct mp_err *err)
 {
 	sqlite3_stmt *st = prep(s, err, "SELECT " OUTBOX_COLS ", raw FROM "
 				"outbox WHERE state = 'queued' AND "
 				"next_attempt <= ?1 ORDER BY id LIMIT ?2",
 				"ii", now, (long long)limit);
-	int rc, out = 0;
+	struct store_outbox *v;
+	size_t n = 0;
+	int rc;
 
+	*rows_r = NULL;
+	*n_r = 0;
 	if (st == NULL)
 		return -1;
-	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_outbox o;
-		outbox_from_row(st, &o, 1);
-		out = o.raw != NULL ? fn(ctx, &o) :
-			mp_err_set(err, MP_TEMP, "out of memory");
-		store_outbox_release(&o);
-	}
-	if (out != 0) {
+	v = calloc((size_t)limit, sizeof(*v));
+	if (v == NULL) {
 		sqlite3_finalize(st);
-		return out;
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	}
+	while (n < (size_t)limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		outbox_from_row(st, &v[n], 1);
+		if (v[n++].raw == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, err, "outbox due");
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		while (n > 0)
+			store_outbox_release(&v[--n]);
+		free(v);
+		return rc == SQLITE_NOMEM ?
+			mp_err_set(err, MP_TEMP, "out of memory") :
+			db_fail(s, err, "outbox due");
+	}
+	*rows_r = v;
+	*n_r = n;
 	return 0;
 }
 

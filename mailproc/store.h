@@ -144,12 +144,12 @@ void store_outbox_release(struct store_outbox *o);
 int store_outbox_insert(struct store *s, const struct store_outbox *o,
 			long long *id_r, struct mp_err *err);
 
-/* Calls fn with each queued mail due at now (raw loaded), oldest first,
- * at most limit of them.  fn's non-zero return stops the walk and is
- * returned. */
+/* The queued mails due at now (raw loaded), oldest first, at most limit
+ * of them: a new array of *n_r rows in *rows_r, which the caller frees
+ * with store_outbox_release() on each row and free(). */
 int store_outbox_due(struct store *s, long long now, int limit,
-		     int (*fn)(void *ctx, const struct store_outbox *o),
-		     void *ctx, struct mp_err *err);
+		     struct store_outbox **rows_r, size_t *n_r,
+		     struct mp_err *err);
 
 /* Sets a mail's state and retry bookkeeping (sent_at 0 = none). */
 int store_outbox_update(struct store *s, long long id, const char *state,
