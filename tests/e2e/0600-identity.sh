@@ -67,6 +67,16 @@ sqlite3 "$db" "SELECT count(*) FROM identity WHERE token_hash LIKE '%$(confirm_a
 	grep -qx 0 || fail "the token is stored in clear"
 addr1=$(confirm_addr "$t1")
 
+# A customer follow-up, or a staff attempt to complete, leaves it held.
+printf 'From: req@a.example.jp\nTo: support+%s@example.jp\nSubject: Re: [SUPPORT#%s]\nMessage-ID: <fu%s@x>\n\n急ぎでお願いします。\n' "$t1" "$t1" "$RANDOM" |
+	mp deliver --sender req@a.example.jp --recipient "support+$t1@example.jp" || fail "follow-up"
+want_state "$t1" held "customer follow-up"
+set +e
+mp complete "$t1" --by alice 2>/dev/null; rc=$?
+set -e
+[ $rc = 65 ] || fail "complete of a held ticket: exit $rc, want 65"
+want_state "$t1" held "complete refused"
+
 # 2. A forged request From the registered monitoring address still waits
 #    for the token.
 request mon@a.example.jp "サービス監視の除外設定をお願いします" "メンテナンス中は監視を除外してください。"

@@ -40,6 +40,21 @@ relayed() {	# relayed TICKET -> rows "state release_at" of staff replies
 
 customer c1@example.com "question" "ディスクの使い方について教えてください。"
 t=$(mp ticket list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+# Outside hours the acknowledgement goes out at once and names the next
+# opening (Monday 30 Nov 9:30); the first response is due by its close.
+sqlite3 "$db" "SELECT template, state FROM outbox WHERE ticket = $t AND to_addr = 'taro@example.com'" |
+	grep -qx 'ack-closed|queued' || fail "no immediate ack-closed outside hours"
+sqlite3 "$db" "SELECT raw FROM outbox WHERE ticket = $t AND template = 'ack-closed'" |
+	python3 -c '
+import email, email.policy, sys
+m = email.message_from_string(sys.stdin.read(), policy=email.policy.default)
+body = m.get_body(("plain",)).get_content()
+assert "2026年11月30日(月) 9:30" in body, body
+' || fail "ack-closed does not name the next opening"
+mp ticket show "$t" --json | python3 -c '
+import json, sys
+assert json.load(sys.stdin)["first_response_due"] == "2026-11-30T09:00:00Z"
+' || fail "first response due"
 
 # 1. A multipart/alternative ISO-2022-JP reply with quoted text and an
 #    attachment, by SASL login, at 20:00 on a Friday: held until Monday.
