@@ -43,10 +43,25 @@ DEBPKGS  = build-essential pkg-config libgmime-3.0-dev libetpan-dev \
 	   libsqlite3-dev libpcre2-dev libcurl4-gnutls-dev libjansson-dev \
 	   check postfix swaks dovecot-core dovecot-imapd python3 sqlite3 \
 	   ca-certificates clang libclang-rt-14-dev libidn2-dev zlib1g-dev \
-	   libmount-dev libselinux1-dev libffi-dev libgpgme11
+	   libmount-dev libselinux1-dev libffi-dev libgpgme11 liblinear-dev
+
+# The classifier's model is built from the labelled corpus by the binary
+# itself (`mailproc train`, LIBLINEAR loaded at run time); the sanitizer
+# build uses the same file.
+MODEL    = rules/model.bin
+CORPUS   = $(wildcard rules/corpus/*/*.eml)
 
 .PHONY: all deps check unit e2e demo bench asan clean install
+ifeq ($(SANITIZE),1)
 all: $(BIN)
+else
+all: $(BIN) $(MODEL)
+endif
+
+$(MODEL): bin/mailproc $(CORPUS) rules/catalogue.conf rules/classify.rules \
+	  rules/form.conf
+	@echo "  TRAIN   $@"
+	@bin/mailproc -c /dev/null train --model $@
 
 $(BIN): $(OBJS)
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@ int cmd_hours(struct conf *conf, int argc, char **argv);
 int cmd_outbox(struct conf *conf, int argc, char **argv);
 int cmd_customers(struct conf *conf, int argc, char **argv);
 int cmd_classify(struct conf *conf, int argc, char **argv);
+int cmd_train(struct conf *conf, int argc, char **argv);
 /* verify, deny, complete, close: argv[0] says which. */
 int cmd_staff(struct conf *conf, int argc, char **argv);
 

@@ -35,6 +35,7 @@ static const struct conf_key conf_keys[] = {
 	{ "rules_dir", T_STR, S(rules_dir), "@top/rules", 0, 0, NULL },
 	{ "templates_dir", T_STR, S(templates_dir), "@top/templates", 0, 0,
 	  NULL },
+	{ "model_file", T_STR, S(model_file), "", 0, 0, NULL },
 	{ "support_address", T_ADDR, S(support_address),
 	  "support@example.jp", 0, 0, NULL },
 	{ "form_address", T_ADDR, S(form_address), "form@example.jp", 0, 0,
@@ -403,6 +404,20 @@ addr_same(const char *ours, const char *addr, int allow_detail)
 	if (allow_detail && plus != NULL)
 		alocal = (size_t)(plus - addr);
 	return olocal == alocal && strncasecmp(ours, addr, olocal) == 0;
+}
+
+const char *
+conf_model_path(const struct conf *conf, char *buf, size_t size)
+{
+	if (*conf->model_file != '\0') {
+		snprintf(buf, size, "%s", conf->model_file);
+		return buf;
+	}
+	snprintf(buf, size, "%s/model.bin", conf->state_dir);
+	if (access(buf, F_OK) == 0)
+		return buf;
+	snprintf(buf, size, "%s/model.bin", conf->rules_dir);
+	return buf;
 }
 
 int

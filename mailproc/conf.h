@@ -20,6 +20,7 @@ struct conf {
 	char *state_dir;		/* db, spool, attachments */
 	char *rules_dir;
 	char *templates_dir;
+	char *model_file;		/* "": state_dir's, else rules_dir's */
 	char *support_address;		/* support@example.jp */
 	char *form_address;		/* the web form gateway's address */
 	char *staff_addresses;		/* space/comma separated */
@@ -72,6 +73,12 @@ int conf_line(const struct conf *conf, const char *key);
 /* Parses a duration such as "3600", "90s", "30m", "24h", "7d" into
  * seconds.  Returns 0 or -1. */
 int conf_parse_duration(const char *s, long *secs_r);
+
+/* The classifier's model file: model_file when set, else
+ * state_dir/model.bin when it exists (retrained by the desk with
+ * `train --from-desk`), else rules_dir/model.bin (built from the shipped
+ * corpus).  Writes into buf; returns buf. */
+const char *conf_model_path(const struct conf *conf, char *buf, size_t size);
 
 /* Whether addr (any case) is one of staff_addresses. */
 int conf_is_staff(const struct conf *conf, const char *addr);

@@ -204,8 +204,19 @@ load_rules(struct ingest *in, struct mp_err *err)
 {
 	if (in->rules != NULL)
 		return 0;
+	char path[4096];
+
 	if (rules_load(&in->rules, in->conf->rules_dir, NULL, NULL, err) < 0) {
 		err->kind = MP_TEMP;	/* fix the rules; the mail waits */
+		return -1;
+	}
+	/* No model file: the rules alone classify (check-config says so);
+	 * a damaged one is a broken installation: the mail waits. */
+	if (rules_model_load(in->rules, conf_model_path(in->conf, path,
+							sizeof(path)),
+			     err) < 0) {
+		rules_free(&in->rules);
+		err->kind = MP_TEMP;
 		return -1;
 	}
 	return 0;
@@ -299,6 +310,26 @@ file_token_reply(struct ingest *in, struct filing *f, enum identity_kind kind,
 	return 0;
 }
 
+/* What the history says of a classification: class, by what, the
+ * runner-up, the tasks asked, and the model's candidates. */
+static void
+classified_detail(const struct rules_result *res, char *buf, size_t size)
+{
+	size_t len, i;
+
+	len = (size_t)snprintf(buf, size, "%s by %s %s (confidence %.2f)",
+			       res->class, res->by, res->rule,
+			       res->confidence);
+	for (i = 0; i < res->n_tasks && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					i ? " " : "; tasks ", res->tasks[i]);
+	for (i = 0; i < res->n_scores && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s %.2f",
+					i ? ", " : "; candidates ",
+					res->scores[i].class,
+					res->scores[i].p);
+}
+
 /* Opens a new ticket for the message, classified; linked says which
  * ticket it refers to that its sender may not join (0: none). */
 static int
@@ -313,7 +344,7 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 	res = f->res;
 	if (hours_due(&in->hours, (time_t)f->now, &in->within, &due, err) < 0)
 		return -1;
-	t.state = "new";
+	t.state = res.triage ? "triage" : "new";
 	t.class = (char *)res.class;
 	t.rule = (char *)res.rule;
 	t.confidence = res.confidence;
@@ -327,15 +358,25 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 	t.linked = linked;
 	if (store_ticket_insert(in->store, &t, &f->ticket, err) < 0 ||
 	    store_history_add(in->store, f->ticket, f->now, "mailproc",
-			      "state", "new: received", err) < 0)
+			      "state", res.triage ? "triage: the classifier "
+			      "is unsure; staff choose the class" :
+			      "new: received", err) < 0)
 		return -1;
-	snprintf(detail, sizeof(detail), "%s by rule %s (confidence %.2f)%s%s",
-		 res.class, res.rule, res.confidence,
-		 res.second_class ? "; also asks for " : "",
-		 res.second_class ? res.second_class : "");
+	classified_detail(&res, detail, sizeof(detail));
 	if (store_history_add(in->store, f->ticket, f->now, "mailproc",
 			      "classified", detail, err) < 0)
 		return -1;
+	/* Every identity task the mail asks for is recorded: each needs its
+	 * own confirmation before any work (confirm.c). */
+	for (size_t i = 0; !res.triage && i < res.n_tasks; i++) {
+		const struct rules_item *it = rules_item_find(in->rules,
+							      res.tasks[i]);
+		if (it != NULL &&
+		    store_task_set(in->store, f->ticket, it->id,
+				   rules_channel_name(it->channel), "asked",
+				   f->now, err) < 0)
+			return -1;
+	}
 	if (f->from_form && f->form_contract != NULL &&
 	    (f->contract == NULL ||
 	     strcmp(f->form_contract, f->contract) != 0)) {
@@ -378,7 +419,7 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 		ev.rules = in->rules;
 		ev.ticket = &cur;
 		ev.contract = has_k ? &k : NULL;
-		ev.second_class = res.second_class;
+		ev.classified = &res;
 		ev.is_new = 1;
 		rc = respond_filed(&c, &ev, err);
 		store_ticket_release(&cur);

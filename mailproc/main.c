@@ -31,6 +31,7 @@ static const struct {
 	{ "outbox", cmd_outbox },
 	{ "customers", cmd_customers },
 	{ "classify", cmd_classify },
+	{ "train", cmd_train },
 	{ "verify", cmd_staff },
 	{ "deny", cmd_staff },
 	{ "complete", cmd_staff },
@@ -42,8 +43,8 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: mailproc [-d] [-c FILE] COMMAND [ARGS]\n"
-		"commands: deliver run fetch parse classify ticket outbox customers "
-		"verify deny complete close hours check-config\n");
+		"commands: deliver run fetch parse classify train ticket outbox "
+		"customers verify deny complete close hours check-config\n");
 }
 
 /* The checkout (or install prefix) the binary runs from: the parent of

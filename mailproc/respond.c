@@ -91,6 +91,57 @@ answer(struct compose *c, const struct respond_event *ev,
 	return rc;
 }
 
+/* The class's name for staff, with the other tasks the mail asks for. */
+static void
+class_name_of(const struct respond_event *ev, int en, char *buf, size_t size)
+{
+	const struct store_ticket *t = ev->ticket;
+	const struct rules_result *res = ev->classified;
+	const struct rules_item *item = t->class ?
+		rules_item_find(ev->rules, t->class) : NULL;
+	size_t len, i, n = 0;
+
+	len = (size_t)snprintf(buf, size, "%s", item ? (en ? item->name_en :
+						       item->name_ja) :
+			       (t->class ? t->class : "general"));
+	for (i = 0; res != NULL && i < res->n_tasks && len < size; i++) {
+		const struct rules_item *ti;
+
+		if (t->class != NULL && strcmp(res->tasks[i], t->class) == 0)
+			continue;
+		ti = rules_item_find(ev->rules, res->tasks[i]);
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					n++ ? (en ? ", " : "、") :
+					(en ? " (also asks for " : "（ほかに "),
+					ti ? (en ? ti->name_en : ti->name_ja) :
+					res->tasks[i]);
+	}
+	if (n > 0 && len < size)
+		snprintf(buf + len, size - len, "%s", en ? ")" : " も依頼）");
+}
+
+/* The model's candidates, one per line, for the triage notice. */
+static void
+candidates_of(const struct respond_event *ev, int en, char *buf, size_t size)
+{
+	const struct rules_result *res = ev->classified;
+	size_t len = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; res != NULL && i < res->n_scores && len < size; i++) {
+		const struct rules_item *it = rules_item_find(
+			ev->rules, res->scores[i].class);
+
+		len += (size_t)snprintf(buf + len, size - len,
+					"  %-30s %-24s %.2f\n",
+					res->scores[i].class,
+					it ? (en ? it->name_en : it->name_ja) :
+					"", res->scores[i].p);
+	}
+	if (len == 0)
+		snprintf(buf, size, "  -\n");
+}
+
 /* Tells each address in list (space or comma separated) about the
  * ticket with template. */
 static int
@@ -100,16 +151,11 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 	const struct store_ticket *t = ev->ticket;
 	const struct rules_item *item = t->class ?
 		rules_item_find(ev->rules, t->class) : NULL;
-	char class_name[256];
-
 	int en = strcmp(c->conf->language, "en") == 0;	/* staff's */
-	const char *name = item ? (en ? item->name_en : item->name_ja) :
-		(t->class ? t->class : "general");
+	char class_name[512], candidates[1024];
 
-	snprintf(class_name, sizeof(class_name), "%s%s%s%s", name,
-		 ev->second_class ? (en ? " (also asks for " : "（ほかに ") :
-		 "", ev->second_class ? ev->second_class : "",
-		 ev->second_class ? (en ? ")" : " も依頼）") : "");
+	class_name_of(ev, en, class_name, sizeof(class_name));
+	candidates_of(ev, en, candidates, sizeof(candidates));
 	{
 		struct tmpl_var vars[] = {
 			{ "requester", t->requester },
@@ -119,7 +165,9 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 			{ "state", t->state },
 			{ "contract_id", t->contract ? t->contract :
 			  "未登録 / none" },
-			{ "task_name", item ? name : "" },
+			{ "task_name", item ? (en ? item->name_en :
+					       item->name_ja) : "" },
+			{ "candidates", candidates },
 		};
 
 		return compose_notify(c, list, t->id, template, vars,
@@ -131,7 +179,7 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
  * opening. */
 static int
 acknowledge(struct compose *c, const struct respond_event *ev,
-	    struct mp_err *err)
+	    const char *template, struct mp_err *err)
 {
 	const struct store_ticket *t = ev->ticket;
 	struct hours_status st;
@@ -149,8 +197,9 @@ acknowledge(struct compose *c, const struct respond_event *ev,
 			{ "next_open", next },
 			{ "first_response_due", due },
 		};
-		return answer(c, ev, st.open ? "ack" : "ack-closed", vars, 2,
-			      err);
+		if (template == NULL)
+			template = st.open ? "ack" : "ack-closed";
+		return answer(c, ev, template, vars, 2, err);
 	}
 }
 
@@ -223,7 +272,7 @@ triage_work(struct compose *c, const struct respond_event *ev,
 		return refuse_work(c, ev, "unregistered", why, NULL, 0, err);
 	}
 	if (!item->identity_required)
-		return acknowledge(c, ev, err);
+		return acknowledge(c, ev, NULL, err);
 	return confirm_start(c, t, item, k, err);
 }
 
@@ -242,6 +291,15 @@ respond_filed(struct compose *c, const struct respond_event *ev,
 	if (!ev->is_new)
 		return notify(c, ev, c->conf->staff_addresses,
 			      "staff-followup", err);
+	if (strcmp(t->state, "triage") == 0) {
+		/* Unsure: a neutral answer, and staff choose the class
+		 * before anything is confirmed, worked or refused. */
+		rc = acknowledge(c, ev, "ack-triage", err);
+		if (rc == 0)
+			rc = notify(c, ev, c->conf->staff_addresses,
+				    "staff-triage", err);
+		return rc;
+	}
 	if (strcmp(class, "fault-report") == 0) {
 		struct tmpl_var vars[] = {
 			{ "monitoring_centre_phone",
@@ -260,7 +318,7 @@ respond_filed(struct compose *c, const struct respond_event *ev,
 	} else if (item != NULL && item->catalogue) {
 		rc = triage_work(c, ev, item, err);
 	} else {
-		rc = acknowledge(c, ev, err);
+		rc = acknowledge(c, ev, NULL, err);
 	}
 	if (rc < 0)
 		return -1;

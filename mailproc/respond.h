@@ -21,7 +21,7 @@ struct respond_event {
 	const struct rules *rules;
 	const struct store_ticket *ticket;	/* as filed */
 	const struct store_contract *contract;	/* requester's, or NULL */
-	const char *second_class;	/* a second task asked for, or NULL */
+	const struct rules_result *classified;	/* a new ticket's, or NULL */
 	int is_new;		/* a new ticket, or a follow-up */
 	int from_staff;		/* trusted staff */
 };

@@ -33,6 +33,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "features.h"
+#include "model.h"
 #include "rules.h"
 
 #define CATALOGUE_FILE	"catalogue.conf"
@@ -127,12 +129,19 @@ struct rules {
 	size_t n_rules;
 	struct label *labels;
 	size_t n_labels;
+	struct pattern *strips;	/* text removed before anything reads it */
+	size_t n_strips;
+	struct model *model;	/* NULL: rules alone decide */
 
 	long subject_bonus;
 	long body_limit;
 	long second_min;
 	long jit_after;
 	long jit_min_text;
+	long triage_margin;
+	long task_threshold;
+	long task_alert;
+	long fault_threshold;
 
 	int keys_done;
 	int jit_now;		/* this classification's body is long */		/* item_keys() ran */
@@ -156,6 +165,10 @@ static const struct setting settings[] = {
 	SETTING(second_min, 60, 0, 1000),
 	SETTING(jit_after, 2, 0, 1000000),
 	SETTING(jit_min_text, 1500, 0, 1048576),
+	SETTING(triage_margin, 15, 0, 100),
+	SETTING(task_threshold, 50, 1, 100),
+	SETTING(task_alert, 35, 1, 100),
+	SETTING(fault_threshold, 50, 1, 100),
 #undef SETTING
 };
 
@@ -1000,7 +1013,9 @@ rules_pattern(struct loader *ld, int line, const char *kw, char *s)
 	char *scope = next_word(&s), *last;
 	int sc;
 
-	if (!ld->rule_seen) {
+	int strip = strcmp(kw, "strip") == 0;
+
+	if (!strip && !ld->rule_seen) {
 		problem(ld, line, "'%s' before the first rule", kw);
 		return;
 	}
@@ -1028,11 +1043,16 @@ rules_pattern(struct loader *ld, int line, const char *kw, char *s)
 		problem(ld, line, "empty pattern");
 		return;
 	}
-	if (!ld->rule_open)
+	if (!strip && !ld->rule_open)
 		return;		/* its rule was bad: reported already */
 	last[-1] = '\0';
-	ru = &r->rules[r->n_rules - 1];
-	p = push(&ru->pats, &ru->n_pats, sizeof(*p));
+	if (strip) {
+		p = push(&r->strips, &r->n_strips, sizeof(*p));
+		ru = NULL;
+	} else {
+		ru = &r->rules[r->n_rules - 1];
+		p = push(&ru->pats, &ru->n_pats, sizeof(*p));
+	}
 	if (p == NULL) {
 		ld->oom = 1;
 		return;
@@ -1043,10 +1063,13 @@ rules_pattern(struct loader *ld, int line, const char *kw, char *s)
 	p->line = line;
 	p->src = expand(ld, line, s + 1);
 	if (p->src == NULL) {
-		ru->n_pats--;
+		if (strip)
+			r->n_strips--;
+		else
+			ru->n_pats--;
 		return;
 	}
-	if (p->kind == PAT_MATCH)
+	if (p->kind == PAT_MATCH && !strip)
 		ru->n_match++;
 }
 
@@ -1062,11 +1085,11 @@ rules_line(struct loader *ld, int line, char *s)
 	else if (strcmp(kw, "rule") == 0)
 		rules_rule(ld, line, s);
 	else if (strcmp(kw, "match") == 0 || strcmp(kw, "require") == 0 ||
-		 strcmp(kw, "not") == 0)
+		 strcmp(kw, "not") == 0 || strcmp(kw, "strip") == 0)
 		rules_pattern(ld, line, kw, s);
 	else
-		problem(ld, line, "unknown keyword '%s' (set, define, rule, "
-			"match, require, not)", kw);
+		problem(ld, line, "unknown keyword '%s' (set, define, strip, "
+			"rule, match, require, not)", kw);
 }
 
 static void
@@ -1298,6 +1321,12 @@ rules_free(struct rules **rp)
 		free(ru->id);
 	}
 	free(r->rules);
+	for (j = 0; j < r->n_strips; j++) {
+		free(r->strips[j].src);
+		pcre2_code_free(r->strips[j].code);
+	}
+	free(r->strips);
+	model_free(&r->model);
 	for (i = 0; i < r->n_labels; i++)
 		free(r->labels[i].key);
 	free(r->labels);
@@ -1364,6 +1393,19 @@ compile_all(struct loader *ld)
 	size_t i, j;
 
 	ld->file = r->rules_path;
+	for (j = 0; j < r->n_strips; j++) {
+		if (r->strips[j].code != NULL)
+			continue;
+		switch (pattern_compile(&r->strips[j], msg, sizeof(msg))) {
+		case 0:
+			break;
+		case -2:
+			ld->oom = 1;
+			return;
+		default:
+			problem(ld, r->strips[j].line, "%s", msg);
+		}
+	}
 	for (i = 0; i < r->n_rules; i++) {
 		struct rule *ru = &r->rules[i];
 
@@ -1930,11 +1972,122 @@ rules_field_name(enum rules_field field)
 
 /* ---- classification --------------------------------------------------- */
 
+/* Removes every match of the strip patterns from s (of *len bytes, in
+ * place: each match becomes one space).  Returns 0, or -1 with err. */
+static int
+apply_strips(struct rules *r, char *s, size_t *len, int scope,
+	     struct mp_err *err)
+{
+	char msg[300];
+	size_t i;
+
+	for (i = 0; i < r->n_strips; i++) {
+		struct pattern *p = &r->strips[i];
+		size_t off = 0;
+		int rc;
+
+		if (!(p->scope & scope))
+			continue;
+		if (p->code == NULL) {
+			rc = pattern_compile(p, msg, sizeof(msg));
+			if (rc == -2)
+				return mp_err_set(err, MP_TEMP,
+						  "rules: out of memory");
+			if (rc < 0)
+				return mp_err_set(err, MP_PERM, "%s:%d: %s",
+						  r->rules_path, p->line, msg);
+		}
+		while (off < *len) {
+			PCRE2_SIZE *ov;
+			size_t from, to;
+
+			rc = pcre2_match(p->code, (PCRE2_SPTR)s, *len, off,
+					 PCRE2_NO_UTF_CHECK, r->md, r->mctx);
+			if (rc == PCRE2_ERROR_NOMEMORY)
+				return mp_err_set(err, MP_TEMP,
+						  "rules: out of memory");
+			if (rc < 0)
+				break;
+			ov = pcre2_get_ovector_pointer(r->md);
+			from = (size_t)ov[0];
+			to = (size_t)ov[1];
+			if (to <= from) {
+				off = to + 1;
+				continue;
+			}
+			s[from] = ' ';
+			memmove(s + from + 1, s + to, *len - to + 1);
+			*len -= to - from - 1;
+			off = from + 1;
+		}
+	}
+	return 0;
+}
+
+int
+rules_prepare(struct rules *r, const char *subject, const char *text,
+	      int from_form, struct rules_prepared *p, struct mp_err *err)
+{
+	char *nsubj;
+	const char *stripped;
+	size_t len;
+
+	memset(p, 0, sizeof(*p));
+	if (match_setup(r, err) < 0)
+		return -1;
+	nsubj = nfkc_lower(subject != NULL ? subject : "", -1);
+	p->body = body_prepare(text != NULL ? text : "",
+			       (size_t)r->body_limit);
+	if (nsubj == NULL || p->body == NULL)
+		goto oom;
+	stripped = subject_strip(nsubj, &p->reply);
+	p->subject = strdup(stripped);
+	g_free(nsubj);
+	nsubj = NULL;
+	if (p->subject == NULL)
+		goto oom;
+	if (form_parse_norm(r, p->body, &p->form) < 0)
+		goto oom;
+	if (from_form || (p->form.field[RULES_FIELD_KIND] != NULL &&
+			  p->form.n_fields >= 3)) {
+		p->is_form = 1;
+		if (p->form.field[RULES_FIELD_CONTENT] != NULL) {
+			free(p->body);
+			p->body = p->form.field[RULES_FIELD_CONTENT];
+			p->form.field[RULES_FIELD_CONTENT] = NULL;
+		}
+	}
+	len = utf8_cut(p->body, strlen(p->body), (size_t)r->body_limit);
+	p->body[len] = '\0';
+	if (apply_strips(r, p->body, &len, SCOPE_BODY, err) < 0)
+		goto fail;
+	len = strlen(p->subject);
+	if (apply_strips(r, p->subject, &len, SCOPE_SUBJECT, err) < 0)
+		goto fail;
+	return 0;
+oom:
+	mp_err_set(err, MP_TEMP, "rules: out of memory");
+fail:
+	g_free(nsubj);
+	rules_prepared_release(p);
+	return -1;
+}
+
+void
+rules_prepared_release(struct rules_prepared *p)
+{
+	free(p->subject);
+	free(p->body);
+	rules_form_release(&p->form);
+	memset(p, 0, sizeof(*p));
+}
+
 static void
 result_set(struct rules_result *res, const struct rules_item *it,
-	   const char *rule, double confidence)
+	   const char *by, const char *rule, double confidence)
 {
 	res->class = it->id;
+	res->by = by;
 	res->rule = rule;
 	res->channel = it->channel;
 	res->identity_required = it->identity_required;
@@ -1943,138 +2096,357 @@ result_set(struct rules_result *res, const struct rules_item *it,
 			  confidence;
 }
 
-int
-rules_classify(struct rules *r, const char *subject, const char *text,
-	       int from_form, struct rules_result *res, struct mp_err *err)
+static void
+why_add(struct rules_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+why_add(struct rules_result *res, const char *fmt, ...)
 {
-	char *nsubj = NULL, *body = NULL;
-	struct rules_form form = { 0 };
-	const struct rules_item *kind_item = NULL;
-	struct text t = { 0 };
-	long *score = NULL, s;
-	size_t *best_rule = NULL, *pos = NULL, at, i, win, second;
-	long other;
-	double conf;
+	va_list ap;
+
+	if (res->n_why >= RULES_MAX_WHY)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(res->why[res->n_why++], sizeof(res->why[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void
+task_add(struct rules_result *res, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < res->n_tasks; i++)
+		if (strcmp(res->tasks[i], id) == 0)
+			return;
+	if (res->n_tasks < RULES_MAX_TASKS)
+		res->tasks[res->n_tasks++] = id;
+}
+
+/* Scores every rule over t; the winning item's index (n_items when none
+ * fired) in *win_r with its rule in *rule_r.  Returns 0 or -1. */
+static int
+rules_decide(struct rules *r, const struct text *t, size_t *win_r,
+	     size_t *rule_r, struct mp_err *err)
+{
+	long *score = calloc(r->n_items + 1, sizeof(*score)), s;
+	size_t *best = calloc(r->n_items + 1, sizeof(*best));
+	size_t *pos = calloc(r->n_items + 1, sizeof(*pos));
+	size_t i, at, win = r->n_items;
 	int rc = -1;
 
-	memset(res, 0, sizeof(*res));
-	if (match_setup(r, err) < 0)
-		return -1;
-
-	nsubj = nfkc_lower(subject != NULL ? subject : "", -1);
-	body = body_prepare(text != NULL ? text : "", (size_t)r->body_limit);
-	score = calloc(r->n_items, sizeof(*score));
-	best_rule = calloc(r->n_items, sizeof(*best_rule));
-	pos = calloc(r->n_items, sizeof(*pos));
-	if (nsubj == NULL || body == NULL || score == NULL ||
-	    best_rule == NULL || pos == NULL)
-		goto oom;
-	if (form_parse_norm(r, body, &form) < 0)
-		goto oom;
-	if (from_form ||
-	    (form.field[RULES_FIELD_KIND] != NULL && form.n_fields >= 3)) {
-		res->form = 1;
-		if (form.field[RULES_FIELD_KIND] != NULL)
-			kind_item = rules_item_by_name(
-				r, form.field[RULES_FIELD_KIND]);
-		if (kind_item != NULL && !kind_item->catalogue &&
-		    strcmp(kind_item->id, "general") == 0)
-			kind_item = NULL;	/* "その他": let rules decide */
-		if (form.field[RULES_FIELD_CONTENT] != NULL) {
-			free(body);
-			body = form.field[RULES_FIELD_CONTENT];
-			form.field[RULES_FIELD_CONTENT] = NULL;
-		}
+	if (score == NULL || best == NULL || pos == NULL) {
+		mp_err_set(err, MP_TEMP, "rules: out of memory");
+		goto out;
 	}
-
-	t.subject = subject_strip(nsubj, &t.reply);
-	t.subject_len = strlen(t.subject);
-	t.body = body;
-	t.body_len = utf8_cut(body, strlen(body), (size_t)r->body_limit);
-	/* Interpreting every pattern over a long body costs more than
-	 * JIT-compiling them (measured with callgrind: about 68M
-	 * instructions interpreted over 4000 bytes, 24M JIT-compiled). */
-	r->jit_now = r->jit_min_text > 0 &&
-		     t.body_len >= (size_t)r->jit_min_text;
-
 	for (i = 0; i < r->n_rules; i++) {
 		size_t it = r->rules[i].item;
 
-		s = rule_score(r, &r->rules[i], &t, &at, err);
+		s = rule_score(r, &r->rules[i], t, &at, err);
 		if (s < 0)
 			goto out;
 		if (s > score[it] ||
 		    (s > 0 && s == score[it] && at < pos[it])) {
 			score[it] = s;
-			best_rule[it] = i;
+			best[it] = i;
 			pos[it] = at;
 		}
 	}
-	r->n_classified++;
-
-	/* The winner: the best score; on a tie the class whose rule hit
-	 * first in the text (a mail names its main request first), then
-	 * the rule written first. */
-	win = r->n_items;
+	/* The best score; on a tie the class whose rule hit first in the
+	 * text, then the rule written first. */
 	for (i = 0; i < r->n_items; i++) {
 		if (score[i] == 0)
 			continue;
 		if (win == r->n_items || score[i] > score[win] ||
 		    (score[i] == score[win] && (pos[i] < pos[win] ||
-		     (pos[i] == pos[win] && best_rule[i] < best_rule[win]))))
+		     (pos[i] == pos[win] && best[i] < best[win]))))
 			win = i;
 	}
-	if (kind_item != NULL)
-		win = (size_t)((const struct item_priv *)kind_item - r->items);
-
-	/* A second task: another catalogue task asked for as firmly. */
-	second = r->n_items;
-	if (win < r->n_items && r->items[win].pub.catalogue) {
-		for (i = 0; i < r->n_items; i++) {
-			if (i == win || !r->items[i].pub.catalogue ||
-			    score[i] == 0 || score[i] < r->second_min)
-				continue;
-			if (second == r->n_items || score[i] > score[second])
-				second = i;
-		}
-	}
-	if (second < r->n_items) {
-		res->second_class = r->items[second].pub.id;
-		res->second_rule = r->rules[best_rule[second]].id;
-	}
-
-	if (kind_item != NULL) {
-		result_set(res, kind_item, FORM_RULE_ID, FORM_CONFIDENCE);
-	} else if (win == r->n_items) {
-		const struct rules_item *g = rules_item_find(r, "general");
-
-		result_set(res, g, DEFAULT_RULE_ID, DEFAULT_CONFIDENCE);
-	} else {
-		/* Half from how strong the deciding rule is, half from its
-		 * margin over the best other class (a reported second task
-		 * is no rival). */
-		other = 0;
-		for (i = 0; i < r->n_items; i++)
-			if (i != win && i != second && score[i] > other)
-				other = score[i];
-		s = score[win];
-		conf = 0.5 * (s > 100 ? 1.0 : (double)s / 100.0) +
-		       0.5 * (double)(s - other) / (double)s;
-		result_set(res, &r->items[win].pub,
-			   r->rules[best_rule[win]].id, conf);
-	}
+	*win_r = win;
+	*rule_r = win < r->n_items ? best[win] : 0;
 	rc = 0;
-	goto out;
-oom:
-	mp_err_set(err, MP_TEMP, "rules: out of memory");
 out:
-	rules_form_release(&form);
-	g_free(nsubj);
-	free(body);
 	free(score);
-	free(best_rule);
+	free(best);
 	free(pos);
 	return rc;
+}
+
+/* The catalogue item of the model's class c, or NULL. */
+static const struct rules_item *
+model_item(const struct rules *r, size_t c)
+{
+	return rules_item_find(r, model_class_at(r->model, c));
+}
+
+/* The n-grams that added most to class c's score, into res->why. */
+static void
+explain(const struct rules *r, const struct features *fs, size_t c,
+	const struct rules_prepared *p, struct rules_result *res)
+{
+	enum { TOP = 4 };
+	size_t best[TOP], n = 0, i, k;
+	double contrib[TOP];
+	char text[64];
+
+	for (i = 0; i < fs->n; i++) {
+		double v = model_weight(r->model, &fs->v[i], c) *
+			   fs->v[i].value;
+
+		if (v <= 0 || (n == TOP && v <= contrib[TOP - 1]))
+			continue;
+		k = n < TOP ? n++ : TOP - 1;
+		for (; k > 0 && contrib[k - 1] < v; k--) {
+			contrib[k] = contrib[k - 1];
+			best[k] = best[k - 1];
+		}
+		contrib[k] = v;
+		best[k] = i;
+	}
+	for (i = 0; i < n; i++)
+		why_add(res, "model: \"%s\" +%.2f",
+			features_describe(&fs->v[best[i]], p->subject, p->body,
+					  text, sizeof(text)), contrib[i]);
+}
+
+/* The model's decision over prepared text p, into res: the class, the
+ * runner-up, every identity task it is sure enough of, and whether staff
+ * must choose (triage). */
+static int
+model_decide(struct rules *r, const struct rules_prepared *p,
+	     struct rules_result *res, struct mp_err *err)
+{
+	double prob[MODEL_MAX_CLASSES], thr = r->task_threshold / 100.0;
+	size_t n = model_class_count(r->model), c, top = n, second = n;
+	size_t fault = n, best_task = n;
+	const struct rules_item *it;
+	struct features fs = { 0 };
+
+	if (features_extract(&fs, p->subject, p->body) < 0)
+		return mp_err_set(err, MP_TEMP, "rules: out of memory");
+	model_score(r->model, &fs, prob);
+	for (c = 0; c < n; c++) {
+		it = model_item(r, c);
+		if (it == NULL)
+			continue;	/* check-config reports it */
+		if (top == n || prob[c] > prob[top]) {
+			second = top;
+			top = c;
+		} else if (second == n || prob[c] > prob[second]) {
+			second = c;
+		}
+		if (strcmp(it->id, "fault-report") == 0)
+			fault = c;
+		if (it->identity_required &&
+		    (best_task == n || prob[c] > prob[best_task]))
+			best_task = c;
+	}
+	if (top == n) {
+		features_release(&fs);
+		return 0;	/* a model of no known class: rules decide */
+	}
+	for (c = 0; c < n; c++) {
+		size_t k;
+
+		/* The best RULES_MAX_SCORES, kept sorted, best first. */
+		if (res->n_scores == RULES_MAX_SCORES &&
+		    prob[c] <= res->scores[RULES_MAX_SCORES - 1].p)
+			continue;
+		k = res->n_scores < RULES_MAX_SCORES ? res->n_scores++ :
+		    RULES_MAX_SCORES - 1;
+		while (k > 0 && res->scores[k - 1].p < prob[c]) {
+			res->scores[k] = res->scores[k - 1];
+			k--;
+		}
+		res->scores[k].class = model_class_at(r->model, c);
+		res->scores[k].p = prob[c];
+	}
+	/* A fault report never waits for staff to choose: it goes to the
+	 * monitoring centre as urgent, and staff can correct it later. */
+	if (fault < n && prob[fault] >= r->fault_threshold / 100.0)
+		top = fault;
+	it = model_item(r, top);
+	result_set(res, it, "model", "model", prob[top]);
+	res->second_class = second < n ?
+		model_class_at(r->model, top == second ? best_task : second) :
+		NULL;
+	if (second < n && top == fault && second == fault)
+		res->second_class = NULL;
+	if (it->identity_required)
+		task_add(res, it->id);
+	for (c = 0; c < n; c++) {
+		const struct rules_item *ti = model_item(r, c);
+
+		if (ti != NULL && ti->identity_required && prob[c] >= thr)
+			task_add(res, ti->id);
+	}
+	if (top != fault) {
+		double rival = second < n ? prob[second] : 0;
+		const struct rules_item *si = second < n ?
+			model_item(r, second) : NULL;
+		int rival_asked = si != NULL && si->identity_required &&
+				  prob[second] >= thr && it->identity_required;
+
+		if (!rival_asked &&
+		    prob[top] - rival < r->triage_margin / 100.0)
+			res->triage = 1;
+		if (it->identity_required && prob[top] < thr)
+			res->triage = 1;
+		if (!it->identity_required && best_task < n &&
+		    prob[best_task] >= r->task_alert / 100.0)
+			res->triage = 1;
+		if (fault < n && top != fault &&
+		    prob[fault] >= r->task_alert / 100.0)
+			res->triage = 1;
+	}
+	explain(r, &fs, top, p, res);
+	features_release(&fs);
+	return 1;
+}
+
+int
+rules_classify(struct rules *r, const char *subject, const char *text,
+	       int from_form, struct rules_result *res, struct mp_err *err)
+{
+	struct rules_prepared p;
+	const struct rules_item *kind_item = NULL;
+	struct text t = { 0 };
+	size_t win, rule;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (rules_prepare(r, subject, text, from_form, &p, err) < 0)
+		return -1;
+	res->form = p.is_form;
+	if (p.is_form && p.form.field[RULES_FIELD_KIND] != NULL) {
+		kind_item = rules_item_by_name(r, p.form.field[RULES_FIELD_KIND]);
+		if (kind_item != NULL && !kind_item->catalogue &&
+		    strcmp(kind_item->id, "general") == 0)
+			kind_item = NULL;	/* "その他": the text decides */
+	}
+	t.subject = p.subject;
+	t.subject_len = strlen(p.subject);
+	t.body = p.body;
+	t.body_len = strlen(p.body);
+	/* Interpreting every pattern over a long body costs more than
+	 * JIT-compiling them. */
+	r->jit_now = r->jit_min_text > 0 &&
+		     t.body_len >= (size_t)r->jit_min_text;
+	rc = rules_decide(r, &t, &win, &rule, err);
+	r->n_classified++;
+	if (rc < 0)
+		goto out;
+
+	/* The model runs first even when a hard signal decides: it names
+	 * the other tasks the mail asks for, and the runner-up. */
+	rc = 0;
+	if (r->model != NULL && (rc = model_decide(r, &p, res, err)) < 0)
+		goto out;
+	if (kind_item != NULL) {
+		result_set(res, kind_item, "form", FORM_RULE_ID,
+			   FORM_CONFIDENCE);
+		res->triage = 0;
+		if (kind_item->identity_required) {
+			memmove(res->tasks + 1, res->tasks,
+				(RULES_MAX_TASKS - 1) * sizeof(*res->tasks));
+			res->tasks[0] = NULL;
+			res->n_tasks = res->n_tasks < RULES_MAX_TASKS ?
+				       res->n_tasks + 1 : RULES_MAX_TASKS;
+			res->tasks[0] = kind_item->id;
+			/* once: it may have been among the model's */
+			{
+				size_t i, o = 1;
+
+				for (i = 1; i < res->n_tasks; i++)
+					if (strcmp(res->tasks[i],
+						   kind_item->id) != 0)
+						res->tasks[o++] =
+							res->tasks[i];
+				res->n_tasks = o;
+			}
+		}
+		why_add(res, "form: 依頼種別 \"%s\"",
+			p.form.field[RULES_FIELD_KIND]);
+	} else if (win < r->n_items) {
+		const struct rules_item *it = &r->items[win].pub;
+
+		result_set(res, it, "rule", r->rules[rule].id, 0.9);
+		res->triage = 0;
+		if (it->identity_required)
+			task_add(res, it->id);
+		why_add(res, "rule: %s (%s:%d)", r->rules[rule].id,
+			RULES_FILE, r->rules[rule].line);
+	} else if (rc == 0) {
+		const struct rules_item *g = rules_item_find(r, "general");
+
+		result_set(res, g, "rule", DEFAULT_RULE_ID,
+			   DEFAULT_CONFIDENCE);
+	}
+	if (res->second_class != NULL &&
+	    strcmp(res->second_class, res->class) == 0)
+		res->second_class = NULL;
+	rc = 0;
+out:
+	rules_prepared_release(&p);
+	return rc;
+}
+
+int
+rules_model_load(struct rules *r, const char *path, struct mp_err *err)
+{
+	model_free(&r->model);
+	return model_open(&r->model, path, err);
+}
+
+int
+rules_model_check(const struct rules *r, const char *path,
+		  rules_report_fn *report, void *ctx, struct mp_err *err)
+{
+	struct model *m;
+	size_t i, n = 0;
+	char msg[600];
+	int rc = model_open(&m, path, err);
+
+	if (rc <= 0) {
+		if (rc == 0)
+			snprintf(msg, sizeof(msg), "no model: run mailproc "
+				 "train (the rules alone classify)");
+		else
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+		if (report != NULL)
+			report(ctx, path, 0, msg);
+		return rc == 0 ? mp_err_set(err, MP_PERM, "%s", msg) : -1;
+	}
+	for (i = 0; i < model_class_count(m); i++)
+		if (rules_item_find(r, model_class_at(m, i)) == NULL) {
+			snprintf(msg, sizeof(msg), "model class %s is not in "
+				 "the catalogue: run mailproc train",
+				 model_class_at(m, i));
+			if (report != NULL)
+				report(ctx, path, 0, msg);
+			n++;
+		}
+	for (i = 0; i < r->n_items; i++) {
+		size_t c;
+
+		for (c = 0; c < model_class_count(m); c++)
+			if (strcmp(model_class_at(m, c),
+				   r->items[i].pub.id) == 0)
+				break;
+		if (c == model_class_count(m)) {
+			snprintf(msg, sizeof(msg), "catalogue item %s is not "
+				 "in the model: run mailproc train",
+				 r->items[i].pub.id);
+			if (report != NULL)
+				report(ctx, path, 0, msg);
+			n++;
+		}
+	}
+	model_free(&m);
+	if (n > 0)
+		return mp_err_set(err, MP_PERM, "%s: %zu problems", path, n);
+	return 0;
 }
 
 /* ---- lookups ---------------------------------------------------------- */

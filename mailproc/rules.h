@@ -71,21 +71,45 @@ struct rules_form {
 	int n_fields;			/* how many labels were found */
 };
 
+#define RULES_MAX_TASKS 8
+#define RULES_MAX_WHY 6
+#define RULES_MAX_SCORES 4
+
 /* What rules_classify() decided.  Every string points into the struct
- * rules and stays valid until rules_free(). */
+ * rules (or into res itself) and stays valid until rules_free(). */
 struct rules_result {
 	const char *class;	/* a task id, "fault-report", "out-of-scope"
 				 * or "general" */
+	const char *by;		/* "form", "rule" or "model" */
 	const char *rule;	/* the deciding rule id; "form-kind" when the
-				 * form's kind field decided, "default" when
-				 * no rule matched */
+				 * form's kind field decided, "model" when
+				 * the model did, "default" when nothing did */
 	enum rules_channel channel;
 	int identity_required;
 	int urgent;
 	double confidence;	/* 0..1 */
-	const char *second_class;	/* a second task asked for, or NULL */
-	const char *second_rule;	/* the rule that found it, or NULL */
+	const char *second_class;	/* the runner-up, or NULL */
+	int triage;		/* unsure: staff must choose the class */
+	const char *tasks[RULES_MAX_TASKS];	/* every identity task asked */
+	size_t n_tasks;
+	char why[RULES_MAX_WHY][96];	/* what weighed most */
+	size_t n_why;
+	struct {
+		const char *class;
+		double p;
+	} scores[RULES_MAX_SCORES];	/* the model's best candidates */
+	size_t n_scores;
 	int form;		/* the text was read as form-gateway fields */
+};
+
+/* The text as the classifier reads it: NFKC, lower case, the subject
+ * without reply prefixes and tags, the body without quotes, signatures
+ * and what the strip patterns remove (for a form, its 内容 field). */
+struct rules_prepared {
+	char *subject, *body;
+	int reply;		/* the subject had a reply prefix */
+	int is_form;
+	struct rules_form form;
 };
 
 /* Reports one problem in a rules file.  line is 1-based; 0 means the file
@@ -123,6 +147,26 @@ void rules_free(struct rules **r);
 int rules_classify(struct rules *r, const char *subject, const char *text,
 		   int from_form, struct rules_result *res,
 		   struct mp_err *err);
+
+/* Prepares subject and text as rules_classify() reads them (and as
+ * `train` must, so both see the same features).  Returns 0 with p filled
+ * (release with rules_prepared_release()), or -1 with err. */
+int rules_prepare(struct rules *r, const char *subject, const char *text,
+		  int from_form, struct rules_prepared *p,
+		  struct mp_err *err);
+void rules_prepared_release(struct rules_prepared *p);
+
+/* Maps the learned model at path for rules_classify().  Returns 1, 0 when
+ * there is no such file (the rules alone classify), or -1 with err
+ * (MP_PERM: not a model of this version). */
+int rules_model_load(struct rules *r, const char *path, struct mp_err *err);
+
+/* check-config: whether the model at path exists and names exactly the
+ * catalogue's tasks and classes; each problem goes to report.  Returns 0
+ * or -1 with err. */
+int rules_model_check(const struct rules *r, const char *path,
+		      rules_report_fn *report, void *ctx,
+		      struct mp_err *err);
 
 /* Reads the labelled fields of form-gateway mail from text: one
  * "label: value" line per field (full-width colon and 【label】 also

@@ -17,13 +17,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
-
-struct store {
-	sqlite3 *db;
-	int in_tx;
-	long busy_ms;
-	int wal_pages;		/* frames in the WAL after our last commit */
-};
+#include "store_priv.h"
 
 #define WAL_CHECKPOINT_PAGES 256	/* checkpoint after a commit */
 #define WAL_CLOSE_PAGES 64		/* empty the WAL when closing */
@@ -152,10 +146,28 @@ static const char *const migrations[] = {
 	"  mailbox TEXT PRIMARY KEY,"
 	"  uidvalidity INTEGER NOT NULL,"
 	"  last_uid INTEGER NOT NULL);",
+	/* 5 -> 6: staff class decisions (examples for `train --from-desk`)
+	 * and every identity task a ticket asks for */
+	"CREATE TABLE class_decisions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER NOT NULL REFERENCES tickets(id),"
+	"  at INTEGER NOT NULL, by TEXT NOT NULL,"
+	"  class TEXT NOT NULL,"
+	"  was TEXT, was_by TEXT, was_triage INTEGER NOT NULL DEFAULT 0,"
+	"  subject TEXT NOT NULL, text TEXT NOT NULL,"
+	"  from_form INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX class_decisions_at ON class_decisions(at);"
+	"CREATE TABLE ticket_tasks ("
+	"  ticket INTEGER NOT NULL REFERENCES tickets(id),"
+	"  task TEXT NOT NULL,"
+	"  channel TEXT,"
+	"  state TEXT NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  PRIMARY KEY (ticket, task));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-static int
+int
 db_fail(struct store *s, struct mp_err *err, const char *what)
 {
 	int code = sqlite3_errcode(s->db);
@@ -328,7 +340,7 @@ store_checkpoint(struct store *s)
 
 /* Prepares sql and binds the text/int arguments described by fmt:
  * 's' text (NULL allowed), 'i' 64-bit int, 'd' double. */
-static sqlite3_stmt *
+sqlite3_stmt *
 prep(struct store *s, struct mp_err *err, const char *sql, const char *fmt,
      ...)
 {
@@ -365,7 +377,7 @@ prep(struct store *s, struct mp_err *err, const char *sql, const char *fmt,
 }
 
 /* Steps a statement that returns no rows and finalizes it. */
-static int
+int
 run(struct store *s, sqlite3_stmt *st, struct mp_err *err, const char *what)
 {
 	int rc;
@@ -379,7 +391,7 @@ run(struct store *s, sqlite3_stmt *st, struct mp_err *err, const char *what)
 	return 0;
 }
 
-static char *
+char *
 col_str(sqlite3_stmt *st, int i)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);

@@ -270,4 +270,62 @@ int store_customer_message_ids(struct store *s, long long ticket,
 			       char ***ids_r, size_t *n_r,
 			       struct mp_err *err);
 
+/* ---- classification (store_class.c) ---- */
+
+/* A staff class decision (`#category`, `category`): what the classifier
+ * had said and what staff chose, with the customer's text it was about
+ * (the ticket's first customer message) as a training example. */
+struct store_decision {
+	long long ticket, at;
+	const char *by, *class;		/* staff address, chosen class */
+	const char *was, *was_by;	/* the classifier's class and "model",
+					 * "rule" or "form" */
+	int was_triage;			/* the ticket was in triage */
+	const char *subject, *text;	/* filled by store_decision_each() */
+	int from_form;
+};
+
+/* Records d (subject and text are taken from the ticket's first customer
+ * message; d's own are ignored; from_form is the caller's).  Returns 0 or -1 with err. */
+int store_decision_add(struct store *s, const struct store_decision *d,
+		       struct mp_err *err);
+
+/* Calls fn for each decision at or after since (0: all), oldest first;
+ * strings are valid during the call.  fn returning -1 stops with -1. */
+typedef int store_decision_fn(void *ctx, const struct store_decision *d,
+			      struct mp_err *err);
+int store_decision_each(struct store *s, long long since,
+			store_decision_fn *fn, void *ctx, struct mp_err *err);
+
+/* How many tickets were created at or after since, and how many of them
+ * entered triage. */
+int store_triage_rate(struct store *s, long long since, long long *tickets_r,
+		      long long *triaged_r, struct mp_err *err);
+
+/* One identity task of a ticket: state "held" (waiting for its
+ * confirmation), "open" (confirmed: work may start), "done", "denied",
+ * "rejected" (expired or refused), "dropped" (staff changed the class). */
+struct store_task {
+	char *task;
+	char *channel;		/* "email" or "phone" */
+	char *state;
+};
+
+/* Sets (inserting or replacing) the state of ticket's task. */
+int store_task_set(struct store *s, long long ticket, const char *task,
+		   const char *channel, const char *state, long long at,
+		   struct mp_err *err);
+
+/* The tasks of ticket in the order they were recorded, as a new array of
+ * *n_r (free with store_tasks_free()).  Returns 0 or -1. */
+int store_tasks_get(struct store *s, long long ticket, struct store_task **v_r,
+		    size_t *n_r, struct mp_err *err);
+void store_tasks_free(struct store_task *v, size_t n);
+
+/* Sets every task of ticket in state from (NULL: any) to state to;
+ * *n_r (if not NULL) says how many changed. */
+int store_tasks_move(struct store *s, long long ticket, const char *from,
+		     const char *to, long long at, int *n_r,
+		     struct mp_err *err);
+
 #endif

@@ -67,6 +67,7 @@ static const char *const tmpl_placeholders[] = {
 	"to",
 	"from",
 	"staff_name",
+	"candidates",
 };
 #define N_PLACEHOLDERS \
 	(sizeof(tmpl_placeholders) / sizeof(tmpl_placeholders[0]))
@@ -95,6 +96,8 @@ static const char *const tmpl_names[] = {
 	"staff-spoofing",
 	"staff-identity-expired",
 	"staff-failed-message",
+	"ack-triage",
+	"staff-triage",
 };
 #define N_NAMES (sizeof(tmpl_names) / sizeof(tmpl_names[0]))
 

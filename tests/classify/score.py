@@ -1,140 +1,179 @@
 #!/usr/bin/env python3
-"""Scores `mailproc classify --json` results against the labelled corpus.
+"""Scores the classifier on a labelled corpus.
 
-    python3 tests/classify/score.py CORPUS_DIR OUT_DIR
+    python3 tests/classify/score.py [--min-accuracy PCT] [--max-triage PCT]
+        [--json FILE] MAILPROC CONFIG CORPUS_DIR [CORPUS_DIR...]
 
-CORPUS_DIR is tests/classify (CLASS/NNN-name.eml); OUT_DIR holds, for each
-message, CLASS__NNN-name.json (the command's stdout), .rc (its exit status)
-and .err (its stderr).  Prints "case NAME: got X, want Y" for every miss,
-the accuracy per class and overall, and exits 1 when overall accuracy is
-below 95%, when any hard negative ("neg-" in the name) comes out as a
-catalogue task, or when an output is missing a field or is inconsistent
-(a catalogue task without identity confirmation, a class with a channel).
-A name with "two-TASK" is right when {class, second_class} is {CLASS, TASK}.
+Each CORPUS_DIR holds CLASS/NAME.eml: the directory names the class, an
+X-Tasks: header lists every identity task the mail asks for.  Runs
+`MAILPROC -c CONFIG classify --json FILE...` once over all of them and
+prints "case NAME: got X, want Y" for every miss, accuracy per class and
+per language, the triage rate, and the misses that matter most:
+
+- unsafe: a mail asking for an identity task that came out as general or
+  out-of-scope without triage (the identity hold would be skipped);
+- fault not urgent: a fault report not classified fault-report;
+- task missed: a task the mail asks for missing from `tasks` (its
+  confirmation would not be asked for) without triage.
+
+A mail is right when its class is the labelled one, or, for a mail asking
+for several tasks, any of them (the others must then be in `tasks`).
+Accuracy is over the mails the classifier decided (not triaged); a
+triaged mail waits for staff, which is safe but costs them time, so the
+triage rate is bounded separately.  Exits 1 when accuracy is below the
+minimum, triage above the maximum, or on any unsafe miss or fault report
+not urgent.
 """
 
+import argparse
 import json
 import os
+import re
+import subprocess
 import sys
 
 NON_TASKS = {"fault-report", "out-of-scope", "general"}
-MIN_ACCURACY = 0.95
+JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 
 
-def check_fields(d):
-    """Returns what is wrong with one classify --json object, or None."""
-    for key in ("class", "rule", "channel", "identity_required",
-                "confidence"):
-        if key not in d:
-            return "no %r field" % key
-    if not isinstance(d["class"], str) or not d["class"]:
-        return "class is not a non-empty string"
-    if not isinstance(d["rule"], str) or not d["rule"]:
-        return "rule is not a non-empty string"
-    if not isinstance(d["identity_required"], bool):
-        return "identity_required is not a boolean"
-    conf = d["confidence"]
-    if isinstance(conf, bool) or not isinstance(conf, (int, float)) or \
-            not 0 <= conf <= 1:
-        return "confidence %r is not a number in 0..1" % (conf,)
-    if d["class"] in NON_TASKS:
-        if d["channel"] is not None or d["identity_required"]:
-            return "%s with channel %r, identity %r" % (
-                d["class"], d["channel"], d["identity_required"])
-    elif d["channel"] not in ("email", "phone") or \
-            not d["identity_required"]:
-        return "task %s with channel %r, identity %r" % (
-            d["class"], d["channel"], d["identity_required"])
-    second = d.get("second_class")
-    if second is not None and (not isinstance(second, str) or
-                               second in NON_TASKS or
-                               second == d["class"]):
-        return "bad second_class %r" % (second,)
-    return None
+def read_label(path, cls):
+    raw = open(path, "rb").read()
+    head = raw.split(b"\n\n", 1)[0].decode("ascii", "replace")
+    tasks = []
+    for line in head.splitlines():
+        if line.lower().startswith("x-tasks:"):
+            tasks = line.split(":", 1)[1].split()
+    if cls not in NON_TASKS and cls not in tasks:
+        tasks.insert(0, cls)
+    text = raw.decode("utf-8", "replace")
+    lang = "ja" if len(JA.findall(text.split("\n\n", 1)[-1] +
+                                  head)) > 5 else "en"
+    return tasks, lang
 
 
 def main():
-    corpus, out = sys.argv[1], sys.argv[2]
-    per_class = {}
-    problems = []
-    neg_as_task = []
-    for cls in sorted(os.listdir(corpus)):
-        cdir = os.path.join(corpus, cls)
-        if not os.path.isdir(cdir):
-            continue
-        for fname in sorted(os.listdir(cdir)):
-            if not fname.endswith(".eml"):
-                continue
-            name = fname[:-4]
-            base = os.path.join(out, "%s__%s" % (cls, name))
-            total, right = per_class.get(cls, (0, 0))
-            total += 1
-            try:
-                with open(base + ".rc") as f:
-                    rc = int(f.read().strip() or "-1")
-                with open(base + ".json", "rb") as f:
-                    raw = f.read()
-            except (OSError, ValueError) as e:
-                problems.append("case %s/%s: no result (%s)" % (cls, name, e))
-                per_class[cls] = (total, right)
-                continue
-            if rc != 0:
-                with open(base + ".err", errors="replace") as f:
-                    err = f.read().strip().splitlines()
-                problems.append("case %s/%s: exit %d: %s" % (
-                    cls, name, rc, err[0] if err else ""))
-                per_class[cls] = (total, right)
-                continue
-            try:
-                d = json.loads(raw)
-            except ValueError as e:
-                problems.append("case %s/%s: bad JSON: %s" % (cls, name, e))
-                per_class[cls] = (total, right)
-                continue
-            bad = check_fields(d) if isinstance(d, dict) else "not an object"
-            if bad:
-                problems.append("case %s/%s: %s" % (cls, name, bad))
-                per_class[cls] = (total, right)
-                continue
-            got, second = d["class"], d.get("second_class")
-            if "two-" in name:
-                other = name.split("two-", 1)[1]
-                ok = {got, second} == {cls, other}
-                want = "%s + %s" % (cls, other)
-                gotdesc = "%s + %s" % (got, second)
-            else:
-                ok = got == cls
-                want, gotdesc = cls, got
-            if ok:
-                right += 1
-            else:
-                print("case %s/%s: got %s (rule %s), want %s" % (
-                    cls, name, gotdesc, d["rule"], want))
-            if "neg-" in name and got not in NON_TASKS:
-                neg_as_task.append("%s/%s -> %s" % (cls, name, got))
-            per_class[cls] = (total, right)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--min-accuracy", type=float, default=95.0)
+    ap.add_argument("--max-triage", type=float, default=10.0)
+    ap.add_argument("--json")
+    ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("mailproc")
+    ap.add_argument("config")
+    ap.add_argument("corpus", nargs="+")
+    a = ap.parse_args()
 
-    print("accuracy per class:")
-    for cls, (total, right) in sorted(per_class.items()):
-        print("  %-30s %3d/%-3d %6.1f%%" % (cls, right, total,
-                                            100.0 * right / total))
-    total = sum(t for t, _ in per_class.values())
-    right = sum(r for _, r in per_class.values())
-    accuracy = right / total if total else 0.0
-    print("overall: %d/%d = %.1f%% (minimum %.0f%%)" % (
-        right, total, 100 * accuracy, 100 * MIN_ACCURACY))
-    negs = sum(1 for _, _, files in os.walk(corpus) for f in files
-               if "neg-" in f and f.endswith(".eml"))
-    print("hard negatives: %d, classified as a task: %d" % (
-        negs, len(neg_as_task)))
+    cases = []
+    for corpus in a.corpus:
+        for cls in sorted(os.listdir(corpus)):
+            cdir = os.path.join(corpus, cls)
+            if not os.path.isdir(cdir):
+                continue
+            for f in sorted(os.listdir(cdir)):
+                if f.endswith(".eml"):
+                    p = os.path.join(cdir, f)
+                    tasks, lang = read_label(p, cls)
+                    cases.append((p, cls, tasks, lang))
+    if not cases:
+        print("no mail in %s" % " ".join(a.corpus))
+        return 1
+    out = subprocess.run([a.mailproc, "-c", a.config, "classify", "--json"]
+                         + [c[0] for c in cases], capture_output=True,
+                         text=True)
+    got = {}
+    for line in out.stdout.splitlines():
+        d = json.loads(line)
+        got[d["file"]] = d
+    problems = []
+    if out.returncode != 0:
+        problems.append("classify exited %d: %s" % (
+            out.returncode, out.stderr.strip()[:300]))
+
+    stats = {}
+
+    def bump(key, field, n=1):
+        s = stats.setdefault(key, {"n": 0, "decided": 0, "right": 0,
+                                   "triage": 0})
+        s[field] += n
+
+    unsafe, fault_missed, task_missed = [], [], []
+    for path, cls, tasks, lang in cases:
+        d = got.get(path)
+        name = os.path.relpath(path)
+        if d is None:
+            problems.append("case %s: no result" % name)
+            continue
+        for k in ("class", "by", "rule", "channel", "identity_required",
+                  "confidence", "second_class", "triage", "tasks", "why"):
+            if k not in d:
+                problems.append("case %s: no %r field" % (name, k))
+        c, tri = d["class"], d["triage"]
+        if cls in NON_TASKS:
+            right = c == cls
+        else:
+            right = c in tasks
+        for key in ("all", "class:" + cls, "lang:" + lang):
+            bump(key, "n")
+            if tri:
+                bump(key, "triage")
+            else:
+                bump(key, "decided")
+                if right:
+                    bump(key, "right")
+        if cls == "fault-report" and c != "fault-report":
+            fault_missed.append("%s -> %s%s" % (name, c,
+                                                " (triage)" if tri else ""))
+        if tasks and c in NON_TASKS - {"fault-report"} and not tri:
+            unsafe.append("%s -> %s, want %s" % (name, c, " ".join(tasks)))
+        missing = [t for t in tasks if t not in d["tasks"]]
+        if missing and not tri and c not in NON_TASKS - {"fault-report"}:
+            task_missed.append("%s: tasks %s, want also %s" % (
+                name, " ".join(d["tasks"]) or "-", " ".join(missing)))
+        if not right and not a.quiet:
+            print("case %s: got %s%s (%s, %.2f), want %s" % (
+                name, c, " [triage]" if tri else "", d["by"],
+                d["confidence"], cls if cls in NON_TASKS
+                else " ".join(tasks)))
+
+    def pct(x, n):
+        return 100.0 * x / n if n else 0.0
+
+    print("%-32s %5s %8s %8s" % ("", "mails", "accuracy", "triage"))
+    for key in sorted(stats, key=lambda k: (k != "all", k)):
+        s = stats[key]
+        print("%-32s %5d %7.1f%% %7.1f%%" % (
+            key, s["n"], pct(s["right"], s["decided"]),
+            pct(s["triage"], s["n"])))
+    for title, v in (("unsafe (identity task as general/out-of-scope, "
+                      "no triage)", unsafe),
+                     ("fault report not urgent", fault_missed),
+                     ("task missed (no triage)", task_missed)):
+        print("%s: %d" % (title, len(v)))
+        for x in v:
+            print("  " + x)
     for p in problems:
         print(p)
-    for n in neg_as_task:
-        print("hard negative classified as a task: %s" % n)
-    failed = accuracy < MIN_ACCURACY or neg_as_task or problems or \
-        total < 80
-    if total < 80:
-        print("only %d messages in the corpus (want at least 80)" % total)
+    s = stats["all"]
+    acc, tri = pct(s["right"], s["decided"]), pct(s["triage"], s["n"])
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"mails": s["n"], "accuracy": round(acc, 2),
+                       "triage": round(tri, 2), "unsafe": len(unsafe),
+                       "fault_not_urgent": len(fault_missed),
+                       "task_missed": len(task_missed),
+                       "per": {k: v for k, v in stats.items()}}, f,
+                      indent=1)
+    failed = []
+    if acc < a.min_accuracy:
+        failed.append("accuracy %.1f%% below %.1f%%" % (acc, a.min_accuracy))
+    if tri > a.max_triage:
+        failed.append("triage %.1f%% above %.1f%%" % (tri, a.max_triage))
+    if unsafe:
+        failed.append("%d unsafe misses" % len(unsafe))
+    if fault_missed:
+        failed.append("%d fault reports not urgent" % len(fault_missed))
+    if problems:
+        failed.append("%d problems" % len(problems))
+    print("FAIL: " + "; ".join(failed) if failed else "ok")
     return 1 if failed else 0
 
 

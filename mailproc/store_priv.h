@@ -1,0 +1,37 @@
+/*
+ * What the store's files share and nothing else sees: the connection and
+ * the statement helpers.  store.c owns the connection and migrations;
+ * store_class.c the classification tables.  Include only from store*.c.
+ */
+#ifndef MP_STORE_PRIV_H
+#define MP_STORE_PRIV_H
+
+#include <sqlite3.h>
+
+#include "err.h"
+
+struct store {
+	sqlite3 *db;
+	int in_tx;
+	long busy_ms;
+	int wal_pages;		/* frames in the WAL after our last commit */
+};
+
+/* Fills err from the connection's last error (MP_PERM for corruption
+ * and constraint failures, else MP_TEMP); returns -1. */
+int db_fail(struct store *s, struct mp_err *err, const char *what);
+
+/* Prepares sql and binds the arguments described by fmt: 's' text (NULL
+ * allowed), 'i' 64-bit int, 'd' double.  NULL with err on failure. */
+sqlite3_stmt *prep(struct store *s, struct mp_err *err, const char *sql,
+		   const char *fmt, ...);
+
+/* Steps a statement that returns no rows and finalizes it (st NULL:
+ * -1, err already set). */
+int run(struct store *s, sqlite3_stmt *st, struct mp_err *err,
+	const char *what);
+
+/* Column i as a new string, or NULL. */
+char *col_str(sqlite3_stmt *st, int i);
+
+#endif
