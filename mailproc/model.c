@@ -86,12 +86,12 @@ model_open(struct model **mp, const char *path, struct mp_err *err)
 		mp_err_set(err, MP_PERM, "%s: not a model file", path);
 		goto fail;
 	}
-	if (h.feature_version != FEATURES_VERSION ||
-	    h.hash_bits != FEATURES_HASH_BITS) {
+	if (h.feature_version != NGRAM_VERSION ||
+	    h.hash_bits != NGRAM_HASH_BITS) {
 		mp_err_set(err, MP_PERM, "%s: feature version %u (%u bits), "
 			   "this mailproc reads version %u (%u bits): run "
 			   "mailproc train", path, h.feature_version,
-			   h.hash_bits, FEATURES_VERSION, FEATURES_HASH_BITS);
+			   h.hash_bits, NGRAM_VERSION, NGRAM_HASH_BITS);
 		goto fail;
 	}
 	if (h.n_classes == 0 || h.n_classes > MODEL_MAX_CLASSES) {
@@ -181,7 +181,7 @@ row_of(const struct model *m, uint32_t bucket)
 }
 
 void
-model_score(const struct model *m, const struct features *fs, double *prob)
+model_score(const struct model *m, const struct ngrams *fs, double *prob)
 {
 	size_t i, c;
 
@@ -203,7 +203,7 @@ model_score(const struct model *m, const struct features *fs, double *prob)
 }
 
 double
-model_weight(const struct model *m, const struct feature *f, size_t c)
+model_weight(const struct model *m, const struct ngram *f, size_t c)
 {
 	long r = row_of(m, f->bucket);
 
@@ -236,7 +236,7 @@ model_write(const char *path, const char *const *classes, size_t n_classes,
 	    const double *bias, const uint32_t *keys, const double *weights,
 	    size_t n_rows, struct mp_err *err)
 {
-	struct header h = { MAGIC, FEATURES_VERSION, FEATURES_HASH_BITS, 0, 0 };
+	struct header h = { MAGIC, NGRAM_VERSION, NGRAM_HASH_BITS, 0, 0 };
 	char tmp[4096], *ids = NULL;
 	float *fb = NULL, *fs = NULL;
 	int16_t *w16 = NULL;

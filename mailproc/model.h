@@ -1,7 +1,7 @@
 /*
  * The learned classifier's weights: a binary file that `mailproc train`
  * writes and every classification maps read-only.  Owns the file format
- * and the scoring (one logistic model per class over features.c's
+ * and the scoring (one logistic model per class over ngram.c's
  * hashed n-grams: each class's probability stands on its own, so a mail
  * may score high for two tasks).  Training is train.c's; what a score
  * means for a ticket is the caller's.
@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "features.h"
+#include "ngram.h"
 
 #define MODEL_ID_LEN 48
 #define MODEL_MAX_CLASSES 64
@@ -40,12 +40,12 @@ size_t model_row_count(const struct model *m);
 
 /* Writes each class's probability (0..1) into prob (model_class_count()
  * entries). */
-void model_score(const struct model *m, const struct features *fs,
+void model_score(const struct model *m, const struct ngrams *fs,
 		 double *prob);
 
 /* The weight of feature f for class c (0 when the model has no row for
  * it): what f added to c's log-odds is weight * f->value. */
-double model_weight(const struct model *m, const struct feature *f,
+double model_weight(const struct model *m, const struct ngram *f,
 		    size_t c);
 
 /* Writes a model file atomically (temporary file, fsync, rename).

@@ -33,7 +33,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "features.h"
+#include "ngram.h"
 #include "model.h"
 #include "rules.h"
 
@@ -2182,7 +2182,7 @@ model_item(const struct rules *r, size_t c)
 
 /* The n-grams that added most to class c's score, into res->why. */
 static void
-explain(const struct rules *r, const struct features *fs, size_t c,
+explain(const struct rules *r, const struct ngrams *fs, size_t c,
 	const struct rules_prepared *p, struct rules_result *res)
 {
 	enum { TOP = 4 };
@@ -2206,7 +2206,7 @@ explain(const struct rules *r, const struct features *fs, size_t c,
 	}
 	for (i = 0; i < n; i++)
 		why_add(res, "model: \"%s\" +%.2f",
-			features_describe(&fs->v[best[i]], p->subject, p->body,
+			ngram_describe(&fs->v[best[i]], p->subject, p->body,
 					  text, sizeof(text)), contrib[i]);
 }
 
@@ -2221,9 +2221,9 @@ model_decide(struct rules *r, const struct rules_prepared *p,
 	size_t n = model_class_count(r->model), c, top = n, second = n;
 	size_t fault = n, best_task = n;
 	const struct rules_item *it;
-	struct features fs = { 0 };
+	struct ngrams fs = { 0 };
 
-	if (features_extract(&fs, p->subject, p->body) < 0)
+	if (ngram_extract(&fs, p->subject, p->body) < 0)
 		return mp_err_set(err, MP_TEMP, "rules: out of memory");
 	model_score(r->model, &fs, prob);
 	for (c = 0; c < n; c++) {
@@ -2243,7 +2243,7 @@ model_decide(struct rules *r, const struct rules_prepared *p,
 			best_task = c;
 	}
 	if (top == n) {
-		features_release(&fs);
+		ngram_release(&fs);
 		return 0;	/* a model of no known class: rules decide */
 	}
 	for (c = 0; c < n; c++) {
@@ -2301,7 +2301,7 @@ model_decide(struct rules *r, const struct rules_prepared *p,
 			res->triage = 1;
 	}
 	explain(r, &fs, top, p, res);
-	features_release(&fs);
+	ngram_release(&fs);
 	return 1;
 }
 

@@ -17,7 +17,7 @@
 
 #include <linear.h>
 
-#include "features.h"
+#include "ngram.h"
 #include "model.h"
 #include "train.h"
 
@@ -112,7 +112,7 @@ train_model(const struct train_example *ex, size_t n_ex,
 	    const char *path, struct train_report *rep, struct mp_err *err)
 {
 	struct liblinear ll;
-	struct features *fs = NULL;
+	struct ngrams *fs = NULL;
 	struct feature_node **x = NULL, *space = NULL;
 	uint32_t *keys = NULL;
 	double *y = NULL, *w = NULL, *bias = NULL;
@@ -141,7 +141,7 @@ train_model(const struct train_example *ex, size_t n_ex,
 	if (fs == NULL)
 		goto oom;
 	for (i = 0; i < n_ex; i++) {
-		if (features_extract(&fs[i], ex[i].subject, ex[i].text) < 0)
+		if (ngram_extract(&fs[i], ex[i].subject, ex[i].text) < 0)
 			goto oom;
 		total += fs[i].n;
 	}
@@ -222,7 +222,7 @@ oom:
 	mp_err_set(err, MP_TEMP, "out of memory");
 out:
 	for (i = 0; fs != NULL && i < n_ex; i++)
-		features_release(&fs[i]);
+		ngram_release(&fs[i]);
 	free(fs);
 	free(keys);
 	free(x);

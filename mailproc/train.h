@@ -5,7 +5,7 @@
  * L2-regularised logistic regression per class, each example positive
  * for every class it is labelled with (a mail asking for two tasks
  * teaches both).  Reading the corpus is cmd_train.c's; features are
- * features.c's; the file format is model.c's.
+ * ngram.c's; the file format is model.c's.
  */
 #ifndef MP_TRAIN_H
 #define MP_TRAIN_H

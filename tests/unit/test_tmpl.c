@@ -76,6 +76,10 @@ static const struct {
 	{ "to", "yamada@example.co.jp", NULL },
 	{ "from", "staff@example.jp", NULL },
 	{ "staff_name", "佐藤", "Sato" },
+	{ "candidates", "  reboot                         リブート代行             0.41\n"
+	  "  general                        一般                     0.33\n",
+	  "  reboot                         Reboot on behalf         0.41\n"
+	  "  general                        General                  0.33\n" },
 };
 #define N_SAMPLE (sizeof(sample) / sizeof(sample[0]))
 

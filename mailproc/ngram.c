@@ -1,5 +1,5 @@
 /*
- * features.c: text to hashed n-grams.
+ * ngram.c: text to hashed n-grams.
  *
  * Character n-grams need no dictionary, which is what Japanese (written
  * without spaces) wants, and they survive the typos, okurigana and
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "features.h"
+#include "ngram.h"
 
 #define SUBJECT_WEIGHT 2.0f
 #define MAX_N 3
@@ -55,7 +55,7 @@ hash_of(enum space sp, const char *s, size_t len)
 	h ^= h >> 15;
 	h *= 0x2c1b3c6du;
 	h ^= h >> 12;
-	return h & ((1u << FEATURES_HASH_BITS) - 1);
+	return h & ((1u << NGRAM_HASH_BITS) - 1);
 }
 
 static void
@@ -202,7 +202,7 @@ by_bucket(const void *x, const void *y)
 }
 
 int
-features_extract(struct features *fs, const char *subject, const char *text)
+ngram_extract(struct ngrams *fs, const char *subject, const char *text)
 {
 	struct acc a = { 0 };
 	double norm = 0;
@@ -222,7 +222,7 @@ features_extract(struct features *fs, const char *subject, const char *text)
 	}
 	qsort(a.v, a.n, sizeof(*a.v), by_bucket);
 	if (fs->cap < a.n) {
-		struct feature *v = realloc(fs->v, (a.n + 1) * sizeof(*v));
+		struct ngram *v = realloc(fs->v, (a.n + 1) * sizeof(*v));
 
 		if (v == NULL) {
 			free(a.v);
@@ -255,7 +255,7 @@ features_extract(struct features *fs, const char *subject, const char *text)
 }
 
 void
-features_release(struct features *fs)
+ngram_release(struct ngrams *fs)
 {
 	free(fs->v);
 	fs->v = NULL;
@@ -263,7 +263,7 @@ features_release(struct features *fs)
 }
 
 const char *
-features_describe(const struct feature *f, const char *subject,
+ngram_describe(const struct ngram *f, const char *subject,
 		  const char *text, char *buf, size_t size)
 {
 	int in_subject = (f->at & SUBJECT_FLAG) != 0;
