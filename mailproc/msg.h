@@ -53,6 +53,12 @@ struct msg {
 	char *content_language;
 	char **auth_results;	/* every Authentication-Results value */
 	size_t n_auth_results;
+	/* How many From and Sender header fields the message has (from
+	 * and sender hold the first of each): a second From on top of a
+	 * signed mail must not pass as its author (RFC 5322 §3.6 allows
+	 * one of each). */
+	size_t n_from_headers, n_sender_headers;
+	struct msg_addrs sender;
 };
 
 struct msg_limits {

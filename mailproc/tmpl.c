@@ -67,6 +67,7 @@ static const char *const tmpl_placeholders[] = {
 	"to",
 	"from",
 	"staff_name",
+	"reason",
 };
 #define N_PLACEHOLDERS \
 	(sizeof(tmpl_placeholders) / sizeof(tmpl_placeholders[0]))

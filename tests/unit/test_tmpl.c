@@ -76,6 +76,8 @@ static const struct {
 	{ "to", "yamada@example.co.jp", NULL },
 	{ "from", "staff@example.jp", NULL },
 	{ "staff_name", "佐藤", "Sato" },
+	{ "reason", "SASL login hanako is not a login of staff@example.jp",
+	  NULL },
 };
 #define N_SAMPLE (sizeof(sample) / sizeof(sample[0]))
 
