@@ -275,41 +275,6 @@ insert_message(struct ingest *in, struct filing *f, struct mp_err *err)
 	return store_message_insert(in->store, &sm, NULL, err);
 }
 
-/* A reply to a confirm/deny address: recorded on its ticket (when there
- * is one) and handed to the confirmation flow. */
-static int
-file_token_reply(struct ingest *in, struct filing *f, enum identity_kind kind,
-		 long long ticket, const char *token, struct mp_err *err)
-{
-	struct compose c = { in->conf, in->store, &in->hours,
-			     (time_t)f->now };
-	struct store_ticket t;
-	const char *outcome, *from = requester_of(f->m, &f->env);
-	int exists;
-
-	if (load_rules(in, err) < 0)
-		return -1;
-	exists = ticket > 0 ? store_ticket_get(in->store, ticket, &t, err) : 0;
-	if (exists < 0)
-		return -1;
-	if (exists) {
-		store_ticket_release(&t);
-		f->ticket = ticket;
-		if (insert_message(in, f, err) < 0 ||
-		    store_history_add(in->store, ticket, f->now, "mailproc",
-				      "message", kind == IDENTITY_CONFIRM ?
-				      "reply to the confirm address" :
-				      "reply to the decline address",
-				      err) < 0)
-			return -1;
-	}
-	if (confirm_token_mail(&c, in->rules, kind, ticket, token, from,
-			       &outcome, err) < 0)
-		return -1;
-	snprintf(f->action, sizeof(f->action), "identity-%s", outcome);
-	return 0;
-}
-
 /* Opens a new ticket for the message, classified; linked says which
  * ticket it refers to that its sender may not join (0: none). */
 static int
@@ -472,19 +437,80 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 			      "staff-spoofing", vars, 3, err);
 }
 
-/* Classifies the message (unless it is a reply to a confirm/deny
- * address) into f->res.  The mail is read as form-gateway mail when it
- * was sent to form_address. */
+/* A mail to a confirm/deny address.  Only a token we issued for that
+ * ticket lets it onto the ticket, where it goes to the confirmation flow.
+ * With any other token the address joins nothing (SPEC §6): the mail is
+ * refused before anything is stored on the ticket and filed as a new
+ * ticket of its own, linked, as a stranger's plus-address mail is. */
+static int
+file_token_reply(struct ingest *in, struct filing *f, enum identity_kind kind,
+		 long long ticket, const char *token, struct mp_err *err)
+{
+	struct compose c = { in->conf, in->store, &in->hours,
+			     (time_t)f->now };
+	struct store_ticket t;
+	const char *outcome, *from = requester_of(f->m, &f->env);
+	const char *what = kind == IDENTITY_CONFIRM ? "confirm" : "decline";
+	char detail[400], safe[128], how[64];
+	int exists, match;
+
+	if (load_rules(in, err) < 0)
+		return -1;
+	exists = ticket > 0 ? store_ticket_get(in->store, ticket, &t, err) : 0;
+	if (exists < 0)
+		return -1;
+	if (exists)
+		store_ticket_release(&t);
+	match = exists ? confirm_token_matches(in->store, ticket, token,
+					       err) : 0;
+	if (match < 0)
+		return -1;
+	if (match) {
+		f->ticket = ticket;
+		if (insert_message(in, f, err) < 0 ||
+		    store_history_add(in->store, ticket, f->now, "mailproc",
+				      "message", kind == IDENTITY_CONFIRM ?
+				      "reply to the confirm address" :
+				      "reply to the decline address",
+				      err) < 0)
+			return -1;
+		if (confirm_token_mail(&c, in->rules, kind, ticket, token,
+				       from, &outcome, err) < 0)
+			return -1;
+		snprintf(f->action, sizeof(f->action), "identity-%s",
+			 outcome);
+		return 0;
+	}
+	outcome = ticket <= 0 || strlen(token) != IDENTITY_TOKEN_LEN ?
+		"malformed-token" : !exists ? "no-such-ticket" :
+		"unknown-token";
+	log_warning("ticket=%lld from=%s action=identity-refused reason=%s "
+		    "(filed as a ticket of its own)", ticket,
+		    log_safe(safe, sizeof(safe), from), outcome);
+	snprintf(detail, sizeof(detail), "mail to the %s address of ticket "
+		 "%lld refused: %s (from %s); filed as a ticket of its own",
+		 what, ticket, outcome, from ? from : "-");
+	if (store_identity_log(in->store, f->now, exists ? ticket : 0, from,
+			       outcome, detail, err) < 0)
+		return -1;
+	if (find_requester(in, f, err) < 0)
+		return -1;
+	snprintf(how, sizeof(how), "the %s address with a wrong token", what);
+	if (file_new_ticket(in, f, exists ? ticket : 0, how, err) < 0)
+		return -1;
+	snprintf(f->action, sizeof(f->action), "identity-%s-new%s", outcome,
+		 exists ? "-linked" : "");
+	if (f->spoofed)
+		return record_spoofing(in, f, err);
+	return 0;
+}
+
+/* Classifies the message into f->res (a reply to a confirm/deny address
+ * too: with a wrong token it becomes a ticket of its own).  The mail is
+ * read as form-gateway mail when it was sent to form_address. */
 static int
 classify(struct ingest *in, struct filing *f, struct mp_err *err)
 {
-	char token[IDENTITY_TOKEN_LEN + 1];
-	long long tid;
-
-	if (identity_parse_address(recipient_of(f),
-				   in->conf->support_address, &tid,
-				   token) != IDENTITY_NONE)
-		return 0;
 	if (load_rules(in, err) < 0)
 		return -1;
 	f->from_form = conf_is_form(in->conf, recipient_of(f));
