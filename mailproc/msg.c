@@ -623,29 +623,52 @@ walk(struct walk *w, GMimeObject *obj, int depth)
 	}
 }
 
+static int parse_stream(GMimeStream *stream, const struct msg_limits *lim,
+			const char *attach_dir, struct msg **msg_r,
+			struct mp_err *err);
+
 int
 msg_parse_fd(int fd, off_t offset, const struct msg_limits *lim,
 	     const char *attach_dir, struct msg **msg_r, struct mp_err *err)
 {
-	GMimeStream *stream;
+	int dupfd;
+
+	*msg_r = NULL;
+	msg_library_init();
+	dupfd = dup(fd);
+	if (dupfd < 0)
+		return mp_err_set(err, MP_TEMP, "dup: %s", strerror(errno));
+	return parse_stream(g_mime_stream_fs_new_with_bounds(dupfd, offset,
+							       -1),
+			    lim, attach_dir, msg_r, err);
+}
+
+int
+msg_parse_mem(const char *raw, size_t len, const struct msg_limits *lim,
+	      struct msg **msg_r, struct mp_err *err)
+{
+	*msg_r = NULL;
+	msg_library_init();
+	return parse_stream(g_mime_stream_mem_new_with_buffer(raw, len), lim,
+			    NULL, msg_r, err);
+}
+
+/* Parses the message in stream, which it takes over. */
+static int
+parse_stream(GMimeStream *stream, const struct msg_limits *lim,
+	     const char *attach_dir, struct msg **msg_r, struct mp_err *err)
+{
 	GMimeParser *parser;
 	GMimeMessage *gm;
 	GMimeObject *top;
 	struct msg *m;
 	struct walk w = { 0 };
-	int dupfd;
 
-	*msg_r = NULL;
-	msg_library_init();
 	m = calloc(1, sizeof(*m));
-	if (m == NULL)
+	if (m == NULL) {
+		g_object_unref(stream);
 		return mp_err_set(err, MP_TEMP, "out of memory");
-	dupfd = dup(fd);
-	if (dupfd < 0) {
-		free(m);
-		return mp_err_set(err, MP_TEMP, "dup: %s", strerror(errno));
 	}
-	stream = g_mime_stream_fs_new_with_bounds(dupfd, offset, -1);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_persist_stream(parser, TRUE);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);

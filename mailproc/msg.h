@@ -79,6 +79,12 @@ int msg_parse_fd(int fd, off_t offset, const struct msg_limits *lim,
 		 const char *attach_dir, struct msg **msg_r,
 		 struct mp_err *err);
 
+/* The same for a message held in memory (raw, len bytes; copied by
+ * GMime as needed), attachments only counted: for reading back mail we
+ * built, such as the notices in the outbox. */
+int msg_parse_mem(const char *raw, size_t len, const struct msg_limits *lim,
+		  struct msg **msg_r, struct mp_err *err);
+
 /* Releases m and sets *m to NULL; does nothing if *m is NULL. */
 void msg_free(struct msg **m);
 
