@@ -36,4 +36,13 @@ int cmd_flag(int argc, char **argv, const char *name);
 int cmd_args_known(int argc, char **argv, const char *cmd,
 		   const char *const *flags, const char *const *options);
 
+/* Parses argv[1..] strictly as "--name VALUE" or "--name=VALUE" pairs of
+ * the NULL-terminated names.  The argument after "--name" is its value
+ * whatever it looks like, "--other=x" included: an envelope address must
+ * never turn into an option.  values_r[i] gets the value of names[i] (NULL
+ * when absent).  Returns 1, or 0 after printing the usage error (unknown
+ * option, stray argument, missing value, an option given twice). */
+int cmd_pairs(int argc, char **argv, const char *cmd,
+	      const char *const *names, const char **values_r);
+
 #endif

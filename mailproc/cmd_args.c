@@ -76,3 +76,48 @@ cmd_args_known(int argc, char **argv, const char *cmd,
 	}
 	return 1;
 }
+
+int
+cmd_pairs(int argc, char **argv, const char *cmd, const char *const *names,
+	  const char **values_r)
+{
+	size_t k, n_names = 0;
+	int i;
+
+	while (names[n_names] != NULL)
+		values_r[n_names++] = NULL;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *value;
+		size_t n;
+
+		if (strncmp(a, "--", 2) != 0) {
+			log_user_error(cmd, "unexpected argument");
+			return 0;
+		}
+		a += 2;
+		n = strcspn(a, "=");
+		for (k = 0; k < n_names; k++)
+			if (strlen(names[k]) == n &&
+			    strncmp(names[k], a, n) == 0)
+				break;
+		if (k == n_names) {
+			log_user_error(cmd, "unknown option --%.*s", (int)n,
+				       a);
+			return 0;
+		}
+		if (a[n] == '=') {
+			value = a + n + 1;
+		} else if (i + 1 < argc) {
+			value = argv[++i];	/* taken as it is */
+		} else {
+			log_user_error(cmd, "--%s needs a value", names[k]);
+			return 0;
+		}
+		if (values_r[k] != NULL) {
+			log_user_error(cmd, "--%s given twice", names[k]);
+			return 0;
+		}
+		values_r[k] = value;
+	}
+	return 1;
+}

@@ -26,18 +26,20 @@ cmd_deliver(struct conf *conf, int argc, char **argv)
 	struct spool_envelope env = { "", "", "" };
 	struct ingest *in = NULL;
 	struct mp_err err = { 0 };
-	const char *v;
+	const char *v[3];
 	char *name = NULL;
 	int lock_fd = -1;
 
-	if (!cmd_args_known(argc, argv, "deliver", NULL, options))
+	/* Strict pairs: with a sender of "--sasl-user=staff@..." a
+	 * scanning parser would hand out the staff login. */
+	if (!cmd_pairs(argc, argv, "deliver", options, v))
 		return EX_TEMPFAIL;
-	if (cmd_option(argc, argv, "sender", &v) > 0)
-		env.sender = (char *)v;
-	if (cmd_option(argc, argv, "recipient", &v) > 0)
-		env.recipient = (char *)v;
-	if (cmd_option(argc, argv, "sasl-user", &v) > 0)
-		env.sasl_user = (char *)v;
+	if (v[0] != NULL)
+		env.sender = (char *)v[0];
+	if (v[1] != NULL)
+		env.recipient = (char *)v[1];
+	if (v[2] != NULL)
+		env.sasl_user = (char *)v[2];
 
 	if (spool_receive(conf->state_dir, STDIN_FILENO, &env,
 			  conf->max_message_size, &name, &lock_fd,

@@ -83,7 +83,7 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	struct tmpl_out out = { 0 };
 	struct msgbuild b = { 0 };
 	struct store_outbox o = { 0 };
-	char *raw = NULL, *mid = NULL;
+	char *raw = NULL, *mid = NULL, *marked = NULL;
 	size_t len, n = 0, i;
 	int rc = -1;
 
@@ -137,6 +137,23 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	b.subject = mail->subject_override ? mail->subject_override :
 		out.subject;
 	b.body = mail->body_override ? mail->body_override : out.body;
+	if (mail->to_staff && mail->body_override == NULL) {
+		size_t bl = strlen(out.body), cap = bl + 2 * sizeof(tagbuf) +
+			200;
+		const char *tag = mail->ticket > 0 ? tagbuf : "";
+		marked = malloc(cap);
+		if (marked == NULL) {
+			mp_err_set(err, MP_TEMP, "out of memory");
+			goto done;
+		}
+		snprintf(marked, cap, "%s %s: internal, never sent to the "
+			 "customer-----\n%s%s%s %s-----\n",
+			 COMPOSE_NOTICE_BEGIN, tag, out.body,
+			 bl > 0 && out.body[bl - 1] != '\n' ? "\n" : "",
+			 COMPOSE_NOTICE_END, tag);
+		b.body = marked;
+		b.notice = idbuf;
+	}
 	b.in_reply_to = mail->in_reply_to;
 	b.references = mail->references;
 	b.n_references = mail->n_references;
@@ -178,6 +195,7 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	rc = 0;
 done:
 	tmpl_out_release(&out);
+	free(marked);
 	free(raw);
 	free(mid);
 	return rc;

@@ -18,6 +18,14 @@
 #include "store.h"
 #include "tmpl.h"
 
+/* Every mail to staff (to_staff) is an internal notice: its text goes
+ * between these marker lines (with the ticket's tag after them) and it
+ * carries X-Mailproc-Notice: <ticket>.  A reply that quotes the notice
+ * quotes the markers too, and staffmail.c cuts the notice out before
+ * relaying the reply to the customer. */
+#define COMPOSE_NOTICE_BEGIN "-----BEGIN MAILPROC STAFF NOTICE"
+#define COMPOSE_NOTICE_END "-----END MAILPROC STAFF NOTICE"
+
 struct compose {
 	const struct conf *conf;
 	struct store *store;

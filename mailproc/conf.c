@@ -18,7 +18,9 @@
 #include "addr.h"
 #include "conf.h"
 
-enum conf_type { T_STR, T_ADDR, T_ADDRS, T_LONG, T_SIZE, T_DURATION, T_ENUM };
+enum conf_type {
+	T_STR, T_ADDR, T_ADDRS, T_LOGINS, T_LONG, T_SIZE, T_DURATION, T_ENUM
+};
 
 struct conf_key {
 	const char *name;
@@ -42,6 +44,7 @@ static const struct conf_key conf_keys[] = {
 	  NULL },
 	{ "staff_addresses", T_ADDRS, S(staff_addresses), "staff@example.jp",
 	  0, 0, NULL },
+	{ "staff_logins", T_LOGINS, S(staff_logins), "", 0, 0, NULL },
 	{ "monitoring_centre_address", T_ADDR, S(monitoring_centre_address),
 	  "noc@example.jp", 0, 0, NULL },
 	{ "monitoring_centre_phone", T_STR, S(monitoring_centre_phone),
@@ -186,6 +189,23 @@ conf_set(struct conf *conf, const struct conf_key *k, const char *value,
 			return "not a list of mail addresses";
 		break;
 	}
+	case T_LOGINS: {
+		char *tmp = strdup(value), *tok, *save = NULL, *eq;
+		int bad = 0;
+
+		if (tmp == NULL)
+			return "out of memory";
+		for (tok = strtok_r(tmp, " \t", &save); tok != NULL && !bad;
+		     tok = strtok_r(NULL, " \t", &save)) {
+			eq = strchr(tok, '=');
+			bad = eq == NULL || eq == tok ||
+			      !addr_plausible(eq + 1);
+		}
+		free(tmp);
+		if (bad)
+			return "not a list of LOGIN=ADDRESS pairs";
+		break;
+	}
 	case T_LONG: {
 		char *end;
 
@@ -251,6 +271,32 @@ is_dir(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Every address staff_logins names must be a staff address: a login
+ * mapped to anything else would prove nothing.  Returns the problems
+ * reported. */
+static int
+check_staff_logins(const struct conf *conf, const char *path)
+{
+	char *tmp = strdup(conf->staff_logins), *tok, *save = NULL;
+	int problems = 0;
+
+	if (tmp == NULL)
+		return 1;
+	for (tok = strtok_r(tmp, " \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		const char *addr = strchr(tok, '=') + 1;
+
+		if (conf_is_staff(conf, addr))
+			continue;
+		fprintf(stderr, "%s:%d: staff_logins: %s is not one of "
+			"staff_addresses\n", path, conf_line(conf,
+			"staff_logins"), addr);
+		problems++;
+	}
+	free(tmp);
+	return problems;
 }
 
 /* The defaults follow where the binary runs from: in a checkout, its own
@@ -348,6 +394,7 @@ conf_load(struct conf *conf, const char *top, const char *path,
 		conf->line_of[i] = lineno;
 	}
 	free(line);
+	problems += check_staff_logins(conf, path);
 	if (ferror(fp)) {
 		fclose(fp);
 		return mp_err_set(err, MP_TEMP, "%s: read error", path);
@@ -433,6 +480,37 @@ conf_is_staff(const struct conf *conf, const char *addr)
 		found = addr_same(tok, addr, 0);
 	free(tmp);
 	return found;
+}
+
+int
+conf_login_proves(const struct conf *conf, const char *login,
+		  const char *addr)
+{
+	char *tmp, *tok, *save = NULL;
+	int found = 0;
+
+	if (login == NULL || *login == '\0' || !conf_is_staff(conf, addr))
+		return 0;
+	if (strcasecmp(login, addr) == 0)
+		return 1;
+	if ((tmp = strdup(conf->staff_logins)) == NULL)
+		return 0;
+	for (tok = strtok_r(tmp, " \t", &save); tok != NULL && !found;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(tok, '=');
+
+		*eq = '\0';
+		found = strcasecmp(tok, login) == 0 &&
+			addr_same(eq + 1, addr, 0);
+	}
+	free(tmp);
+	return found;
+}
+
+int
+conf_is_form(const struct conf *conf, const char *addr)
+{
+	return addr != NULL && addr_same(conf->form_address, addr, 1);
 }
 
 int

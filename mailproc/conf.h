@@ -24,6 +24,7 @@ struct conf {
 	char *support_address;		/* support@example.jp */
 	char *form_address;		/* the web form gateway's address */
 	char *staff_addresses;		/* space/comma separated */
+	char *staff_logins;		/* LOGIN=ADDRESS pairs, space separated */
 	char *monitoring_centre_address;
 	char *monitoring_centre_phone;
 	char *company_name;
@@ -82,6 +83,15 @@ const char *conf_model_path(const struct conf *conf, char *buf, size_t size);
 
 /* Whether addr (any case) is one of staff_addresses. */
 int conf_is_staff(const struct conf *conf, const char *addr);
+
+/* Whether SASL login (any case) proves the staff address addr: it is
+ * the address itself, or staff_logins maps it to addr.  0 for an empty
+ * login or an address that is not a staff address. */
+int conf_login_proves(const struct conf *conf, const char *login,
+		      const char *addr);
+
+/* Whether addr (any case, with or without +detail) is form_address. */
+int conf_is_form(const struct conf *conf, const char *addr);
 
 /* Whether addr (any case, with or without +detail) is one of our own
  * addresses: support, form, or monitoring centre. */

@@ -444,3 +444,21 @@ confirm_due(struct compose *c, const struct rules *rules,
 
 	return store_identity_due(c->store, c->now, due_one, &d, err);
 }
+
+int
+confirm_token_matches(struct store *store, long long ticket,
+		      const char *token, struct mp_err *err)
+{
+	struct store_identity r;
+	char hash[IDENTITY_HASH_LEN + 1];
+	int rc;
+
+	if (ticket <= 0 || token == NULL ||
+	    strlen(token) != IDENTITY_TOKEN_LEN)
+		return 0;
+	identity_token_hash(token, hash);
+	rc = store_identity_by_token(store, ticket, hash, &r, err);
+	if (rc == 1)
+		store_identity_release(&r);
+	return rc;
+}

@@ -31,6 +31,13 @@ int confirm_token_mail(struct compose *c, const struct rules *rules,
 		       const char *token, const char *from,
 		       const char **outcome_r, struct mp_err *err);
 
+/* Whether token is one that we issued for ticket (in any state: a used
+ * or expired one still shows the mail came from its addressee).  Returns
+ * 1, 0 (a wrong token, a malformed one, or no such ticket) or -1.  A mail
+ * with a wrong token may not add anything to the ticket. */
+int confirm_token_matches(struct store *store, long long ticket,
+			  const char *token, struct mp_err *err);
+
 /* A staff verdict (phone callback, `verify`/`deny`, #verified/#denied).
  * A ticket that is not held is refused (MP_PERM).  Confirming a request
  * whose channel is email is an override and needs a reason. */

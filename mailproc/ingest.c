@@ -172,6 +172,8 @@ struct filing {
 	char *contract;			/* the requester's, or NULL */
 	char *form_contract;		/* 契約ID of a form mail, or NULL */
 	int from_form, trusted_staff, spoofed;
+	char trust[200];		/* the signal that made it staff, or
+					 * why a staff From was refused */
 	struct rules_result res;	/* classified before the transaction */
 	long long ticket, now;
 	char action[64];
@@ -232,6 +234,7 @@ find_requester(struct ingest *in, struct filing *f, struct mp_err *err)
 
 	if (f->from_form) {
 		struct rules_form form;
+		/* From here on the requester is what a visitor typed. */
 		if (load_rules(in, err) < 0 ||
 		    rules_form_parse(in->rules, f->m->text, &form, err) < 0)
 			return -1;
@@ -247,9 +250,17 @@ find_requester(struct ingest *in, struct filing *f, struct mp_err *err)
 	if (f->requester == NULL)
 		return mp_err_set(err, MP_TEMP, "out of memory");
 	{
-		const char *signal;
+		/* Form mail is judged too, on the typed field and on From
+		 * (the gateway's), only to record a staff address in it as
+		 * a spoofing attempt: it is never staff. */
+		const char *from = msg_from_address(f->m);
 		enum trust_verdict v = trust_judge(c, f->m, f->requester,
-						   f->env.sasl_user, &signal);
+						   f->env.sasl_user,
+						   f->from_form, f->trust,
+						   sizeof(f->trust));
+		if (v == TRUST_NOT_STAFF && f->from_form && from != NULL)
+			v = trust_judge(c, f->m, from, f->env.sasl_user, 1,
+					f->trust, sizeof(f->trust));
 		f->trusted_staff = v == TRUST_STAFF;
 		f->spoofed = v == TRUST_SPOOFED;
 	}
@@ -273,41 +284,6 @@ insert_message(struct ingest *in, struct filing *f, struct mp_err *err)
 	sm.parsed_json = f->json;
 	sm.received = f->now;
 	return store_message_insert(in->store, &sm, NULL, err);
-}
-
-/* A reply to a confirm/deny address: recorded on its ticket (when there
- * is one) and handed to the confirmation flow. */
-static int
-file_token_reply(struct ingest *in, struct filing *f, enum identity_kind kind,
-		 long long ticket, const char *token, struct mp_err *err)
-{
-	struct compose c = { in->conf, in->store, &in->hours,
-			     (time_t)f->now };
-	struct store_ticket t;
-	const char *outcome, *from = requester_of(f->m, &f->env);
-	int exists;
-
-	if (load_rules(in, err) < 0)
-		return -1;
-	exists = ticket > 0 ? store_ticket_get(in->store, ticket, &t, err) : 0;
-	if (exists < 0)
-		return -1;
-	if (exists) {
-		store_ticket_release(&t);
-		f->ticket = ticket;
-		if (insert_message(in, f, err) < 0 ||
-		    store_history_add(in->store, ticket, f->now, "mailproc",
-				      "message", kind == IDENTITY_CONFIRM ?
-				      "reply to the confirm address" :
-				      "reply to the decline address",
-				      err) < 0)
-			return -1;
-	}
-	if (confirm_token_mail(&c, in->rules, kind, ticket, token, from,
-			       &outcome, err) < 0)
-		return -1;
-	snprintf(f->action, sizeof(f->action), "identity-%s", outcome);
-	return 0;
 }
 
 /* What the history says of a classification: class, by what, the
@@ -438,12 +414,16 @@ file_followup(struct ingest *in, struct filing *f, const char *how,
 			     (time_t)f->now };
 	struct respond_event ev = { 0 };
 	struct store_ticket cur;
-	char detail[160];
+	char detail[400];
 	int rc;
 
 	snprintf(f->action, sizeof(f->action), "followup");
-	snprintf(detail, sizeof(detail), "message from %s joined by %s",
-		 f->trusted_staff ? "staff" : "customer", how);
+	if (f->trusted_staff)
+		snprintf(detail, sizeof(detail), "message from staff (%s) "
+			 "joined by %s", f->trust, how);
+	else
+		snprintf(detail, sizeof(detail), "message from customer "
+			 "joined by %s", how);
 	if (store_history_add(in->store, f->ticket, f->now,
 			      f->trusted_staff ? f->requester : "mailproc",
 			      "message", detail, err) < 0 ||
@@ -477,42 +457,104 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 {
 	struct compose c = { in->conf, in->store, &in->hours,
 			     (time_t)f->now };
-	char safe[128], detail[300];
+	char safe[128], safe_why[200], detail[400];
 	struct tmpl_var vars[] = {
 		{ "from", f->requester },
 		{ "customer_subject", f->m->subject },
+		{ "reason", f->trust },
 	};
 
 	log_warning("ticket=%lld from=%s action=spoofing-attempt "
-		    "reason=\"staff address without SASL login or trusted "
-		    "DKIM\"", f->ticket,
-		    log_safe(safe, sizeof(safe), f->requester));
+		    "reason=\"%s\"", f->ticket,
+		    log_safe(safe, sizeof(safe), f->requester),
+		    log_safe(safe_why, sizeof(safe_why), f->trust));
 	snprintf(detail, sizeof(detail), "mail with the staff address %s as "
-		 "From but no trust signal: handled as customer mail",
-		 f->requester);
+		 "From but no trust signal (%s): handled as customer mail",
+		 f->requester, f->trust);
 	if (store_history_add(in->store, f->ticket, f->now, "mailproc",
 			      "spoofing", detail, err) < 0)
 		return -1;
 	return compose_notify(&c, in->conf->staff_addresses, f->ticket,
-			      "staff-spoofing", vars, 2, err);
+			      "staff-spoofing", vars, 3, err);
 }
 
-/* Classifies the message (unless it is a reply to a confirm/deny
- * address) into f->res.  The mail is read as form-gateway mail when it
- * was sent to form_address. */
+/* A mail to a confirm/deny address.  Only a token we issued for that
+ * ticket lets it onto the ticket, where it goes to the confirmation flow.
+ * With any other token the address joins nothing (SPEC §6): the mail is
+ * refused before anything is stored on the ticket and filed as a new
+ * ticket of its own, linked, as a stranger's plus-address mail is. */
+static int
+file_token_reply(struct ingest *in, struct filing *f, enum identity_kind kind,
+		 long long ticket, const char *token, struct mp_err *err)
+{
+	struct compose c = { in->conf, in->store, &in->hours,
+			     (time_t)f->now };
+	struct store_ticket t;
+	const char *outcome, *from = requester_of(f->m, &f->env);
+	const char *what = kind == IDENTITY_CONFIRM ? "confirm" : "decline";
+	char detail[400], safe[128], how[64];
+	int exists, match;
+
+	if (load_rules(in, err) < 0)
+		return -1;
+	exists = ticket > 0 ? store_ticket_get(in->store, ticket, &t, err) : 0;
+	if (exists < 0)
+		return -1;
+	if (exists)
+		store_ticket_release(&t);
+	match = exists ? confirm_token_matches(in->store, ticket, token,
+					       err) : 0;
+	if (match < 0)
+		return -1;
+	if (match) {
+		f->ticket = ticket;
+		if (insert_message(in, f, err) < 0 ||
+		    store_history_add(in->store, ticket, f->now, "mailproc",
+				      "message", kind == IDENTITY_CONFIRM ?
+				      "reply to the confirm address" :
+				      "reply to the decline address",
+				      err) < 0)
+			return -1;
+		if (confirm_token_mail(&c, in->rules, kind, ticket, token,
+				       from, &outcome, err) < 0)
+			return -1;
+		snprintf(f->action, sizeof(f->action), "identity-%s",
+			 outcome);
+		return 0;
+	}
+	outcome = ticket <= 0 || strlen(token) != IDENTITY_TOKEN_LEN ?
+		"malformed-token" : !exists ? "no-such-ticket" :
+		"unknown-token";
+	log_warning("ticket=%lld from=%s action=identity-refused reason=%s "
+		    "(filed as a ticket of its own)", ticket,
+		    log_safe(safe, sizeof(safe), from), outcome);
+	snprintf(detail, sizeof(detail), "mail to the %s address of ticket "
+		 "%lld refused: %s (from %s); filed as a ticket of its own",
+		 what, ticket, outcome, from ? from : "-");
+	if (store_identity_log(in->store, f->now, exists ? ticket : 0, from,
+			       outcome, detail, err) < 0)
+		return -1;
+	if (find_requester(in, f, err) < 0)
+		return -1;
+	snprintf(how, sizeof(how), "the %s address with a wrong token", what);
+	if (file_new_ticket(in, f, exists ? ticket : 0, how, err) < 0)
+		return -1;
+	snprintf(f->action, sizeof(f->action), "identity-%s-new%s", outcome,
+		 exists ? "-linked" : "");
+	if (f->spoofed)
+		return record_spoofing(in, f, err);
+	return 0;
+}
+
+/* Classifies the message into f->res (a reply to a confirm/deny address
+ * too: with a wrong token it becomes a ticket of its own).  The mail is
+ * read as form-gateway mail when it was sent to form_address. */
 static int
 classify(struct ingest *in, struct filing *f, struct mp_err *err)
 {
-	char token[IDENTITY_TOKEN_LEN + 1];
-	long long tid;
-
-	if (identity_parse_address(recipient_of(f),
-				   in->conf->support_address, &tid,
-				   token) != IDENTITY_NONE)
-		return 0;
 	if (load_rules(in, err) < 0)
 		return -1;
-	f->from_form = strcasecmp(recipient_of(f), in->conf->form_address) == 0;
+	f->from_form = conf_is_form(in->conf, recipient_of(f));
 	if (rules_classify(in->rules, f->m->subject, f->m->text, f->from_form,
 			   &f->res, err) == 0)
 		return 0;
@@ -573,6 +615,13 @@ file_message(struct ingest *in, struct filing *f, struct mp_err *err)
 		}
 	}
 	rc = file_new_ticket(in, f, cand, how, err);
+	if (rc == 0 && f->trusted_staff) {
+		char detail[300];
+		snprintf(detail, sizeof(detail), "mail from staff %s (%s)",
+			 f->requester, f->trust);
+		rc = store_history_add(in->store, f->ticket, f->now,
+				       f->requester, "staff", detail, err);
+	}
 done:
 	if (rc == 0 && f->spoofed)
 		rc = record_spoofing(in, f, err);
@@ -585,7 +634,7 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 	const struct conf *c = in->conf;
 	struct msg_limits lim = { c->max_mime_depth, c->max_text_size };
 	struct filing f;
-	char safe_mid[128];
+	char safe_mid[128], safe_trust[200];
 	off_t offset;
 	int fd = -1;
 
@@ -623,9 +672,12 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 	if (spool_done(c->state_dir, name, err) < 0)
 		log_warning("spool=%s: %s (processed; will be seen as a "
 			    "duplicate)", name, err->msg);
-	log_info("spool=%s msgid=<%s> ticket=%lld action=%s status=ok", name,
-		 log_safe(safe_mid, sizeof(safe_mid), f.m->message_id),
-		 f.ticket, f.action);
+	log_info("spool=%s msgid=<%s> ticket=%lld action=%s%s%s%s status=ok",
+		 name, log_safe(safe_mid, sizeof(safe_mid), f.m->message_id),
+		 f.ticket, f.action, f.trusted_staff ? " staff=\"" : "",
+		 f.trusted_staff ? log_safe(safe_trust, sizeof(safe_trust),
+					    f.trust) : "",
+		 f.trusted_staff ? "\"" : "");
 	filing_release(&f);
 	return 0;
 

@@ -256,6 +256,21 @@ decode_addresses(struct msg *m, GMimeObject *obj, const char *name,
 	g_object_unref(list);
 }
 
+/* How many fields named name the header list of obj has. */
+static size_t
+count_headers(GMimeObject *obj, const char *name)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	int i, n = hl ? g_mime_header_list_get_count(hl) : 0;
+	size_t count = 0;
+
+	for (i = 0; i < n; i++)
+		if (g_ascii_strcasecmp(g_mime_header_get_name(
+			g_mime_header_list_get_header_at(hl, i)), name) == 0)
+			count++;
+	return count;
+}
+
 /* Collects every value of a header (Authentication-Results). */
 static void
 collect_headers(GMimeObject *obj, const char *name, char ***v_r, size_t *n_r)
@@ -608,29 +623,52 @@ walk(struct walk *w, GMimeObject *obj, int depth)
 	}
 }
 
+static int parse_stream(GMimeStream *stream, const struct msg_limits *lim,
+			const char *attach_dir, struct msg **msg_r,
+			struct mp_err *err);
+
 int
 msg_parse_fd(int fd, off_t offset, const struct msg_limits *lim,
 	     const char *attach_dir, struct msg **msg_r, struct mp_err *err)
 {
-	GMimeStream *stream;
+	int dupfd;
+
+	*msg_r = NULL;
+	msg_library_init();
+	dupfd = dup(fd);
+	if (dupfd < 0)
+		return mp_err_set(err, MP_TEMP, "dup: %s", strerror(errno));
+	return parse_stream(g_mime_stream_fs_new_with_bounds(dupfd, offset,
+							       -1),
+			    lim, attach_dir, msg_r, err);
+}
+
+int
+msg_parse_mem(const char *raw, size_t len, const struct msg_limits *lim,
+	      struct msg **msg_r, struct mp_err *err)
+{
+	*msg_r = NULL;
+	msg_library_init();
+	return parse_stream(g_mime_stream_mem_new_with_buffer(raw, len), lim,
+			    NULL, msg_r, err);
+}
+
+/* Parses the message in stream, which it takes over. */
+static int
+parse_stream(GMimeStream *stream, const struct msg_limits *lim,
+	     const char *attach_dir, struct msg **msg_r, struct mp_err *err)
+{
 	GMimeParser *parser;
 	GMimeMessage *gm;
 	GMimeObject *top;
 	struct msg *m;
 	struct walk w = { 0 };
-	int dupfd;
 
-	*msg_r = NULL;
-	msg_library_init();
 	m = calloc(1, sizeof(*m));
-	if (m == NULL)
+	if (m == NULL) {
+		g_object_unref(stream);
 		return mp_err_set(err, MP_TEMP, "out of memory");
-	dupfd = dup(fd);
-	if (dupfd < 0) {
-		free(m);
-		return mp_err_set(err, MP_TEMP, "dup: %s", strerror(errno));
 	}
-	stream = g_mime_stream_fs_new_with_bounds(dupfd, offset, -1);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_persist_stream(parser, TRUE);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -658,8 +696,13 @@ msg_parse_fd(int fd, off_t offset, const struct msg_limits *lim,
 	decode_addresses(m, top, "To", &m->to);
 	decode_addresses(m, top, "Cc", &m->cc);
 	decode_addresses(m, top, "Reply-To", &m->reply_to);
+	decode_addresses(m, top, "Sender", &m->sender);
+	m->n_from_headers = count_headers(top, "From");
+	m->n_sender_headers = count_headers(top, "Sender");
 	if (m->from.n == 0)
 		add_defect(m, "no-from");
+	if (m->n_from_headers > 1)
+		add_defect(m, "multiple-from");
 	{
 		GDateTime *dt = g_mime_message_get_date(gm);
 		if (dt != NULL) {
@@ -773,6 +816,7 @@ msg_free(struct msg **mp)
 	addrs_release(&m->to);
 	addrs_release(&m->cc);
 	addrs_release(&m->reply_to);
+	addrs_release(&m->sender);
 	free(m->date);
 	free(m->message_id);
 	free(m->in_reply_to);

@@ -53,6 +53,12 @@ struct msg {
 	char *content_language;
 	char **auth_results;	/* every Authentication-Results value */
 	size_t n_auth_results;
+	/* How many From and Sender header fields the message has (from
+	 * and sender hold the first of each): a second From on top of a
+	 * signed mail must not pass as its author (RFC 5322 §3.6 allows
+	 * one of each). */
+	size_t n_from_headers, n_sender_headers;
+	struct msg_addrs sender;
 };
 
 struct msg_limits {
@@ -72,6 +78,12 @@ void msg_library_init(void);
 int msg_parse_fd(int fd, off_t offset, const struct msg_limits *lim,
 		 const char *attach_dir, struct msg **msg_r,
 		 struct mp_err *err);
+
+/* The same for a message held in memory (raw, len bytes; copied by
+ * GMime as needed), attachments only counted: for reading back mail we
+ * built, such as the notices in the outbox. */
+int msg_parse_mem(const char *raw, size_t len, const struct msg_limits *lim,
+		  struct msg **msg_r, struct mp_err *err);
 
 /* Releases m and sets *m to NULL; does nothing if *m is NULL. */
 void msg_free(struct msg **m);

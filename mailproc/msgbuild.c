@@ -189,7 +189,8 @@ msgbuild_make(const struct msgbuild *b, char **raw_r, size_t *len_r,
 	      char **message_id_r, struct mp_err *err)
 {
 	const char *values[] = { b->from_name, b->from_addr, b->to_addr,
-				 b->reply_to, b->subject, b->in_reply_to };
+				 b->reply_to, b->subject, b->in_reply_to,
+				 b->notice };
 	GMimeMessage *m;
 	GMimeObject *body;
 	GMimeFormatOptions *fo;
@@ -277,6 +278,9 @@ msgbuild_make(const struct msgbuild *b, char **raw_r, size_t *len_r,
 	if (b->automatic)
 		g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted",
 					 "auto-replied", NULL);
+	if (b->notice != NULL)
+		g_mime_object_set_header(GMIME_OBJECT(m), "X-Mailproc-Notice",
+					 b->notice, NULL);
 
 	body = text_part(text, charset);
 	if (b->n_attachments > 0) {

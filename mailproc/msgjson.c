@@ -1,5 +1,6 @@
 /* msgjson.c: struct msg as JSON. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib.h>
 #include <jansson.h>
@@ -81,5 +82,18 @@ msgjson_dump(const struct msg *m)
 		return NULL;
 	out = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
+	return out;
+}
+
+char *
+msgjson_text(const char *json)
+{
+	json_t *root = json ? json_loads(json, 0, NULL) : NULL;
+	const char *text = root ? json_string_value(json_object_get(root,
+								    "text")) :
+		NULL;
+	char *out = text ? strdup(text) : NULL;
+
+	json_decref(root);
 	return out;
 }

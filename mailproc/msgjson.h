@@ -12,4 +12,8 @@
  * with free()), or NULL when out of memory. */
 char *msgjson_dump(const struct msg *m);
 
+/* The "text" of a JSON text made by msgjson_dump(): a new string (caller
+ * frees), or NULL when there is none or it does not parse. */
+char *msgjson_text(const char *json);
+
 #endif

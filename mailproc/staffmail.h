@@ -1,7 +1,8 @@
 /*
  * Staff answering from their mail client.  Owns the #commands at the top
  * of a staff reply (#verified, #denied, #done, #comment, #close,
- * #category <id>, #send-now) and the relay of the rest to the customer:
+ * #category <id>, #send-now) and the relay of the rest, cut of any quote
+ * of our own notices to staff, to the customer:
  * from the support address, threaded, tagged, attachments kept, held to
  * business hours unless the ticket is a fault report or #send-now says
  * otherwise.  Whether a mail is staff at all is trust.c's.
@@ -39,6 +40,22 @@ struct staffmail_cmds {
  * missing or extra argument, too many commands). */
 int staffmail_parse(const char *text, struct staffmail_cmds *cmds,
 		    char *errbuf, size_t errsize);
+
+/* What of a staff reply's text may reach the customer: text without
+ * any copy of our own notices to staff.  Cut are (1) everything from a
+ * COMPOSE_NOTICE_BEGIN line, quoted or not, to its END line (or to the
+ * end of text); (2) every run of ">"-quoted lines of which one is a line
+ * of notices[] that the customer's own texts keep[] do not have, or holds
+ * one of secrets[] (the registered phone number, holder data); (3) an
+ * unquoted line that is such a notice line (a copy under a top-posted
+ * answer); and the attribution ("... wrote:", "-----Original
+ * Message-----", a From:/Sent: block) and blank lines just before what
+ * was cut.  What staff typed themselves, unquoted, stays.  Returns a new
+ * string (caller frees), or NULL when out of memory. */
+char *staffmail_strip_notices(const char *text,
+			      const char *const *notices, size_t n_notices,
+			      const char *const *keep, size_t n_keep,
+			      const char *const *secrets, size_t n_secrets);
 
 /* Carries out a trusted staff mail m from staff on ticket: its commands,
  * then the relay of the rest.  attach_dir holds m's stored attachments.

@@ -869,12 +869,15 @@ store_outbox_auto_count(struct store *s, const char *to, long long since,
 	return 0;
 }
 
-int
-store_outbox_each(struct store *s, long long ticket,
-		  int (*fn)(void *ctx, const struct store_outbox *o),
-		  void *ctx, struct mp_err *err)
+static int
+outbox_each(struct store *s, long long ticket, int with_raw,
+	    int (*fn)(void *ctx, const struct store_outbox *o), void *ctx,
+	    struct mp_err *err)
 {
-	sqlite3_stmt *st = prep(s, err, "SELECT " OUTBOX_COLS " FROM outbox "
+	sqlite3_stmt *st = prep(s, err, with_raw ?
+				"SELECT " OUTBOX_COLS ", raw FROM outbox "
+				"WHERE ticket = ?1 ORDER BY id" :
+				"SELECT " OUTBOX_COLS " FROM outbox "
 				"WHERE ?1 = 0 OR ticket = ?1 ORDER BY id", "i",
 				ticket);
 	int rc, out = 0;
@@ -883,7 +886,12 @@ store_outbox_each(struct store *s, long long ticket,
 		return -1;
 	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_outbox o;
-		outbox_from_row(st, &o, 0);
+		outbox_from_row(st, &o, with_raw);
+		if (with_raw && o.raw == NULL) {
+			store_outbox_release(&o);
+			sqlite3_finalize(st);
+			return mp_err_set(err, MP_TEMP, "out of memory");
+		}
 		out = fn(ctx, &o);
 		store_outbox_release(&o);
 	}
@@ -893,6 +901,22 @@ store_outbox_each(struct store *s, long long ticket,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "outbox list");
 	return 0;
+}
+
+int
+store_outbox_each(struct store *s, long long ticket,
+		  int (*fn)(void *ctx, const struct store_outbox *o),
+		  void *ctx, struct mp_err *err)
+{
+	return outbox_each(s, ticket, 0, fn, ctx, err);
+}
+
+int
+store_outbox_each_raw(struct store *s, long long ticket,
+		      int (*fn)(void *ctx, const struct store_outbox *o),
+		      void *ctx, struct mp_err *err)
+{
+	return outbox_each(s, ticket, 1, fn, ctx, err);
 }
 
 void

@@ -178,6 +178,11 @@ int store_outbox_each(struct store *s, long long ticket,
 		      int (*fn)(void *ctx, const struct store_outbox *o),
 		      void *ctx, struct mp_err *err);
 
+/* The same with raw loaded, for the rows of one ticket. */
+int store_outbox_each_raw(struct store *s, long long ticket,
+			  int (*fn)(void *ctx, const struct store_outbox *o),
+			  void *ctx, struct mp_err *err);
+
 struct store_contract {
 	char *id;
 	char *holder_name;

@@ -68,6 +68,7 @@ static const char *const tmpl_placeholders[] = {
 	"from",
 	"staff_name",
 	"candidates",
+	"reason",
 };
 #define N_PLACEHOLDERS \
 	(sizeof(tmpl_placeholders) / sizeof(tmpl_placeholders[0]))

@@ -7,6 +7,7 @@
  * authserv-id counts; with none configured, only the SASL login does.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -56,11 +57,9 @@ domain_matches(const char *v, size_t len, const char *domain)
 		len -= (size_t)(at + 1 - v);
 		v = at + 1;
 	}
-	if (len == dl && strncasecmp(v, domain, dl) == 0)
-		return 1;
-	/* a subdomain of the staff domain */
-	return len > dl + 1 && v[len - dl - 1] == '.' &&
-	       strncasecmp(v + len - dl, domain, dl) == 0;
+	/* Exactly: a form gateway or any other host that signs as a
+	 * subdomain must not speak for the staff domain. */
+	return len == dl && strncasecmp(v, domain, dl) == 0;
 }
 
 int
@@ -111,26 +110,68 @@ trust_ar_dkim_pass(const char *value, const char *authserv_id,
 	return 0;
 }
 
+/* Copies a login for the history and the log: printable ASCII only,
+ * truncated. */
+static void
+safe_login(char *buf, size_t size, const char *login)
+{
+	size_t i, n = 0;
+
+	for (i = 0; login[i] != '\0' && n + 1 < size && n < 64; i++)
+		buf[n++] = isprint((unsigned char)login[i]) ? login[i] : '?';
+	buf[n] = '\0';
+}
+
 enum trust_verdict
 trust_judge(const struct conf *conf, const struct msg *m, const char *from,
-	    const char *sasl_user, const char **signal_r)
+	    const char *sasl_user, int form_mail, char *why, size_t whysize)
 {
-	const char *at;
+	const char *at, *sender;
+	char login[80];
 	size_t i;
 
-	*signal_r = NULL;
+	*why = '\0';
 	if (from == NULL || !conf_is_staff(conf, from))
 		return TRUST_NOT_STAFF;
-	if (sasl_user != NULL && *sasl_user != '\0') {
-		*signal_r = "sasl";
-		return TRUST_STAFF;
+	if (form_mail) {
+		snprintf(why, whysize, "web form mail never carries staff "
+			 "trust");
+		return TRUST_SPOOFED;
 	}
-	at = strrchr(from, '@');
-	for (i = 0; at != NULL && i < m->n_auth_results; i++)
-		if (trust_ar_dkim_pass(m->auth_results[i],
-				       conf->trusted_authserv_id, at + 1)) {
-			*signal_r = "dkim";
+	if (m->n_from_headers > 1 || m->from.n > 1) {
+		snprintf(why, whysize, "more than one From");
+		return TRUST_SPOOFED;
+	}
+	if (sasl_user != NULL && *sasl_user != '\0') {
+		safe_login(login, sizeof(login), sasl_user);
+		if (conf_login_proves(conf, sasl_user, from)) {
+			snprintf(why, whysize, "SASL login %s", login);
 			return TRUST_STAFF;
 		}
+		/* Another login is someone else's mailbox on our Postfix:
+		 * no DKIM result can make up for it. */
+		snprintf(why, whysize, "SASL login %s is not a login of %s",
+			 login, from);
+		return TRUST_SPOOFED;
+	}
+	at = strrchr(from, '@');
+	for (i = 0; at != NULL && i < m->n_auth_results; i++) {
+		if (!trust_ar_dkim_pass(m->auth_results[i],
+					conf->trusted_authserv_id, at + 1))
+			continue;
+		/* RFC 5322 §3.6.2: Sender names who sent it.  A signed mail
+		 * sent by someone else is not the staff member's. */
+		sender = m->sender.n > 0 ? m->sender.v[0].address : NULL;
+		if (m->n_sender_headers > 1 || m->sender.n > 1 ||
+		    (m->n_sender_headers == 1 &&
+		     (sender == NULL || strcasecmp(sender, from) != 0))) {
+			snprintf(why, whysize, "DKIM %s but the Sender is "
+				 "not %s", at + 1, from);
+			return TRUST_SPOOFED;
+		}
+		snprintf(why, whysize, "DKIM %s", at + 1);
+		return TRUST_STAFF;
+	}
+	snprintf(why, whysize, "no SASL login or trusted DKIM");
 	return TRUST_SPOOFED;
 }

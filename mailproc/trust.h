@@ -1,9 +1,12 @@
 /*
  * Whether a mail really comes from staff.  Owns the trust signals: the
- * SASL login Postfix passes, and Authentication-Results (RFC 8601) from
- * our own authserv-id showing a DKIM pass for the staff address's domain.
- * Headers from any other authserv-id are ignored: anyone can write one.
- * Pure logic over the parsed message.
+ * SASL login Postfix passes, which counts only for the staff address
+ * staff_logins maps it to, and Authentication-Results (RFC 8601) from our
+ * own authserv-id showing a DKIM pass for exactly the staff address's
+ * domain.  Headers from any other authserv-id are ignored: anyone can
+ * write one.  Form-gateway mail, a mail with more than one From, and a
+ * signed mail whose Sender is someone else are never staff.  Pure logic
+ * over the parsed message.
  */
 #ifndef MP_TRUST_H
 #define MP_TRUST_H
@@ -18,15 +21,19 @@ enum trust_verdict {
 };
 
 /* Judges message m with From address from, delivered with sasl_user
- * (empty when not authenticated).  *signal_r names the signal that held
- * ("sasl" or "dkim"), or NULL. */
+ * (empty when not authenticated); form_mail says it came through the web
+ * form gateway (to form_address, or its requester read from a form
+ * field), which is never staff.  why (of whysize bytes) gets, for
+ * TRUST_STAFF, the signal that held ("SASL login alice", "DKIM
+ * example.jp"), and for TRUST_SPOOFED why it was refused; "" for
+ * TRUST_NOT_STAFF. */
 enum trust_verdict trust_judge(const struct conf *conf, const struct msg *m,
 			       const char *from, const char *sasl_user,
-			       const char **signal_r);
+			       int form_mail, char *why, size_t whysize);
 
 /* Whether one Authentication-Results value is from authserv_id and shows
- * dkim=pass for domain (header.d, or header.i ending in @domain or
- * .domain).  Exposed for tests. */
+ * dkim=pass for exactly domain (header.d=domain, or header.i ending in
+ * @domain; never a subdomain).  Exposed for tests. */
 int trust_ar_dkim_pass(const char *value, const char *authserv_id,
 		       const char *domain);
 

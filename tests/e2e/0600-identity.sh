@@ -87,6 +87,7 @@ addr2=$(confirm_addr "$t2")
 # 3. Refused: a token for another ticket, a guessed token, changed case,
 #    whitespace, a malformed address.
 tok2=$(echo "$addr2" | sed 's/.*confirm-[0-9]*-\([0-9a-f]*\)@.*/\1/')
+before=$(mp ticket show "$t1" --json)
 reply_to "support+confirm-$t1-$tok2@example.jp" mon@a.example.jp
 [ "$(refusals unknown-token)" = 1 ] || fail "foreign token not refused"
 reply_to "support+confirm-$t1-$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')@example.jp" mon@a.example.jp
@@ -99,11 +100,17 @@ reply_to "$spaced" mon@a.example.jp
 reply_to "support+confirm-$t1-abc@example.jp" mon@a.example.jp
 [ "$(refusals malformed-token)" = 2 ] || fail "malformed tokens not refused: $(refusals malformed-token)"
 want_state "$t1" held "after refused attempts"
+# A wrong token joins nothing: not one of those mails is on the ticket;
+# each is a ticket of its own, linked to it.
 mp ticket show "$t1" --json | python3 -c '
 import json, sys
-t = json.load(sys.stdin)
-assert sum("confirmation refused" in (h["detail"] or "") for h in t["history"]) >= 4, t["history"]
-' || fail "refusals not on the ticket history"
+t, b = json.load(sys.stdin), json.loads(sys.argv[1])
+assert t["messages"] == b["messages"], [m["subject"] for m in t["messages"]]
+assert t["history"] == b["history"], t["history"][len(b["history"]):]
+assert t["outbox"] == b["outbox"], t["outbox"][len(b["outbox"]):]
+' "$before" || fail "a wrong token added to the ticket"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM tickets WHERE linked = $t1")" = 5 ] ||
+	fail "wrong-token mails not filed as linked tickets of their own"
 
 # 4. The right token confirms: open, requester told, staff get the work.
 reply_to "$addr1" mon@a.example.jp
@@ -175,7 +182,7 @@ mp ticket show "$t6" --json | grep -q 'override' || fail "override not recorded"
 staff_cmd() {	# staff_cmd TICKET COMMAND
 	n=$((n + 1))
 	printf 'From: staff@example.jp\nTo: support+%s@example.jp\nSubject: Re: [SUPPORT#%s]\nMessage-ID: <sc%s@example.jp>\n\n%s\n' "$1" "$1" "$n" "$2" |
-		mp deliver --sender staff@example.jp --recipient "support+$1@example.jp" --sasl-user staff || fail "staff deliver"
+		mp deliver --sender staff@example.jp --recipient "support+$1@example.jp" --sasl-user staff@example.jp || fail "staff deliver"
 }
 request req@a.example.jp "再起動のお願い" "web03 を再起動してください。"
 t10=$(last_ticket)

@@ -16,6 +16,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 cat > "$dir/conf" <<CONF
 state_dir = $dir/state
 staff_addresses = staff@example.jp, alice@example.jp
+staff_logins = alice=alice@example.jp
 trusted_authserv_id = mx.example.jp
 smtp_url = smtp://127.0.0.1:1
 CONF

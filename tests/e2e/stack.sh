@@ -9,6 +9,8 @@
 #   2526  smtp-sink: relayhost of Postfix and smtp_url of mailproc; one
 #         file per mail in DIR/sink/
 #   1143  Dovecot IMAP (plain, no TLS); users in DIR/dovecot/passwd
+#         (staff@example.jp, support@example.jp, and the customer
+#         hanako@customer.example.com, password hanako-secret)
 #
 # example.jp is a relay domain: support@ and form@ (with any +detail) go to
 # the pipe transport "mailproc", which runs DIR/bin/mailproc as nobody with
@@ -299,10 +301,12 @@ stack_start()
 		mkdir -p "$dir/dovecot/state" "$dir/dovecot/home"
 		chown nobody:nogroup "$dir/dovecot/home"
 		render dovecot.conf.in "$dir/dovecot/dovecot.conf"
-		# Throwaway users: staff for SASL submission, support for IMAP.
+		# Throwaway users: staff for SASL submission, support for IMAP,
+		# and a customer who has a mailbox on the same Postfix.
 		cat >"$dir/dovecot/passwd" <<'EOF'
 staff@example.jp:{PLAIN}staff-secret::::::
 support@example.jp:{PLAIN}support-secret::::::
+hanako@customer.example.com:{PLAIN}hanako-secret::::::
 EOF
 		chmod 640 "$dir/dovecot/passwd"
 		chgrp dovecot "$dir/dovecot/passwd"

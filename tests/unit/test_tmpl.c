@@ -80,6 +80,8 @@ static const struct {
 	  "  general                        一般                     0.33\n",
 	  "  reboot                         Reboot on behalf         0.41\n"
 	  "  general                        General                  0.33\n" },
+	{ "reason", "SASL login hanako is not a login of staff@example.jp",
+	  NULL },
 };
 #define N_SAMPLE (sizeof(sample) / sizeof(sample[0]))
 
