@@ -30,7 +30,7 @@
 #include "store.h"
 #include "train.h"
 
-#define DEFAULT_COST 32.0
+#define DEFAULT_COST 128.0
 #define MAX_HEADER 65536
 
 struct corpus {

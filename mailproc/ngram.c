@@ -22,7 +22,14 @@
 #define MAX_N 3
 #define SUBJECT_FLAG 0x80000000u
 
-enum space { SPACE_SHARED = 1, SPACE_SUBJECT = 2, SPACE_WORD = 3 };
+enum space {
+	SPACE_SHARED = 1, SPACE_SUBJECT = 2, SPACE_WORD = 3, SPACE_PAIR = 4,
+};
+
+enum script {
+	SCRIPT_NONE, SCRIPT_LATIN, SCRIPT_HIRAGANA, SCRIPT_KATAKANA,
+	SCRIPT_KANJI,
+};
 
 struct raw {
 	uint32_t bucket;
@@ -119,8 +126,76 @@ is_noise(const char *s, size_t len)
 	return 1;
 }
 
+/* The script of the character at s: what a word of it is made of. */
+static int
+script_of(const char *s, size_t *len_r)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned cp;
+
+	*len_r = char_len(u[0]);
+	if (u[0] < 0x80) {
+		if ((u[0] >= 'a' && u[0] <= 'z') || (u[0] >= '0' && u[0] <= '9'))
+			return SCRIPT_LATIN;
+		return SCRIPT_NONE;
+	}
+	if (*len_r != 3)
+		return SCRIPT_NONE;
+	cp = ((unsigned)(u[0] & 0x0F) << 12) | ((unsigned)(u[1] & 0x3F) << 6) |
+	     (unsigned)(u[2] & 0x3F);
+	if (cp >= 0x3041 && cp <= 0x309F)
+		return SCRIPT_HIRAGANA;
+	if ((cp >= 0x30A0 && cp <= 0x30FF) || cp == 0x30FC)
+		return SCRIPT_KATAKANA;
+	if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+	    cp == 0x3005)
+		return SCRIPT_KANJI;
+	return SCRIPT_NONE;
+}
+
+/* Words: runs of one script (a katakana loan word, a kanji compound, an
+ * ASCII word, a run of kana endings), each a feature, and each pair of
+ * neighbouring words another ("no need", "再起動 は", "しないで"). */
+static void
+add_runs(struct acc *a, const char *sq, size_t o, const uint32_t *map,
+	 uint32_t flag, float w)
+{
+	size_t i = 0, prev = 0, prev_len = 0, clen;
+	char pair[256];
+
+	while (i < o) {
+		int sc = script_of(sq + i, &clen);
+		size_t j = i, n = 0;
+
+		if (sc == SCRIPT_NONE) {
+			if (sq[i] != ' ')
+				prev_len = 0;	/* punctuation ends a pair */
+			i += clen;
+			continue;
+		}
+		while (j < o && script_of(sq + j, &clen) == sc) {
+			j += clen;
+			n++;
+		}
+		if (n >= 2 || sc == SCRIPT_KANJI) {
+			add(a, SPACE_WORD, sq + i, j - i, map[i] | flag, w);
+			if (prev_len > 0 && prev_len + 1 + (j - i) <
+					    sizeof(pair)) {
+				memcpy(pair, sq + prev, prev_len);
+				pair[prev_len] = ' ';
+				memcpy(pair + prev_len + 1, sq + i, j - i);
+				add(a, SPACE_PAIR, pair, prev_len + 1 + (j - i),
+				    map[prev] | flag, w);
+			}
+			prev = i;
+			prev_len = j - i;
+		}
+		i = j;
+	}
+}
+
 /* Adds the character n-grams of s (white space runs read as one space)
- * to space sp, and the ASCII words to SPACE_WORD. */
+ * to space sp, and its words (add_runs()). */
 static void
 add_text(struct acc *a, const char *s, enum space sp, float w, uint32_t flag)
 {
@@ -175,17 +250,7 @@ add_text(struct acc *a, const char *s, enum space sp, float w, uint32_t flag)
 			add(a, sp, sq + from, end - from, map[from] | flag, w);
 		}
 	}
-	/* ASCII words. */
-	for (i = 0; i < o;) {
-		size_t j = i;
-
-		while (j < o && ((sq[j] >= 'a' && sq[j] <= 'z') ||
-				 (sq[j] >= '0' && sq[j] <= '9')))
-			j++;
-		if (j > i + 1)
-			add(a, SPACE_WORD, sq + i, j - i, map[i] | flag, w);
-		i = j > i ? j : i + 1;
-	}
+	add_runs(a, sq, o, map, flag, w);
 	free(sq);
 	free(map);
 }

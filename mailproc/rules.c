@@ -2296,13 +2296,31 @@ model_decide(struct rules *r, const struct rules_prepared *p,
 		if (!it->identity_required && best_task < n &&
 		    prob[best_task] >= r->task_alert / 100.0)
 			res->triage = 1;
-		if (fault < n && top != fault &&
-		    prob[fault] >= r->task_alert / 100.0)
-			res->triage = 1;
 	}
 	explain(r, &fs, top, p, res);
 	ngram_release(&fs);
 	return 1;
+}
+
+/* Whether the model, which already decided res, disagrees with the
+ * form's kind: it gives the kind less than task_threshold while being at
+ * least that sure of something else, or it routed a fault report. */
+static int
+form_disputed(const struct rules *r, const struct rules_result *res,
+	      const struct rules_item *kind)
+{
+	double thr = r->task_threshold / 100.0, p_kind = 0;
+	size_t i;
+
+	if (strcmp(res->class, "fault-report") == 0 &&
+	    strcmp(kind->id, "fault-report") != 0)
+		return 1;
+	for (i = 0; i < res->n_scores; i++)
+		if (strcmp(res->scores[i].class, kind->id) == 0)
+			p_kind = res->scores[i].p;
+	return p_kind < thr && res->n_scores > 0 &&
+	       res->scores[0].p >= thr &&
+	       strcmp(res->scores[0].class, kind->id) != 0;
 }
 
 int
@@ -2343,7 +2361,15 @@ rules_classify(struct rules *r, const char *subject, const char *text,
 	rc = 0;
 	if (r->model != NULL && (rc = model_decide(r, &p, res, err)) < 0)
 		goto out;
-	if (kind_item != NULL) {
+	if (kind_item != NULL && rc == 1 && form_disputed(r, res, kind_item)) {
+		/* The visitor picked one kind and wrote about another: the
+		 * text is usually right, but staff decide.  A fault report
+		 * still goes out at once (model_decide() chose it). */
+		if (strcmp(res->class, "fault-report") != 0)
+			res->triage = 1;
+		why_add(res, "form: 依頼種別 \"%s\" disputed by the text",
+			p.form.field[RULES_FIELD_KIND]);
+	} else if (kind_item != NULL) {
 		result_set(res, kind_item, "form", FORM_RULE_ID,
 			   FORM_CONFIDENCE);
 		res->triage = 0;

@@ -73,7 +73,7 @@ struct rules_form {
 
 #define RULES_MAX_TASKS 8
 #define RULES_MAX_WHY 6
-#define RULES_MAX_SCORES 4
+#define RULES_MAX_SCORES 16
 
 /* What rules_classify() decided.  Every string points into the struct
  * rules (or into res itself) and stays valid until rules_free(). */

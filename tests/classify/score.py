@@ -21,8 +21,8 @@ for several tasks, any of them (the others must then be in `tasks`).
 Accuracy is over the mails the classifier decided (not triaged); a
 triaged mail waits for staff, which is safe but costs them time, so the
 triage rate is bounded separately.  Exits 1 when accuracy is below the
-minimum, triage above the maximum, or on any unsafe miss or fault report
-not urgent.
+minimum, triage above the maximum, or on more unsafe misses or fault
+reports not urgent than allowed (none by default).
 """
 
 import argparse
@@ -55,6 +55,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--min-accuracy", type=float, default=95.0)
     ap.add_argument("--max-triage", type=float, default=10.0)
+    ap.add_argument("--max-unsafe", type=int, default=0)
+    ap.add_argument("--max-fault-missed", type=int, default=0)
     ap.add_argument("--json")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("mailproc")
@@ -167,10 +169,12 @@ def main():
         failed.append("accuracy %.1f%% below %.1f%%" % (acc, a.min_accuracy))
     if tri > a.max_triage:
         failed.append("triage %.1f%% above %.1f%%" % (tri, a.max_triage))
-    if unsafe:
-        failed.append("%d unsafe misses" % len(unsafe))
-    if fault_missed:
-        failed.append("%d fault reports not urgent" % len(fault_missed))
+    if len(unsafe) > a.max_unsafe:
+        failed.append("%d unsafe misses (at most %d)" % (len(unsafe),
+                                                        a.max_unsafe))
+    if len(fault_missed) > a.max_fault_missed:
+        failed.append("%d fault reports not urgent (at most %d)" % (
+            len(fault_missed), a.max_fault_missed))
     if problems:
         failed.append("%d problems" % len(problems))
     print("FAIL: " + "; ".join(failed) if failed else "ok")

@@ -10,6 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "ngram.h"
 #include "rules.h"
 
 static char rules_dir[4096];
@@ -354,278 +359,282 @@ START_TEST(test_form_parse)
 }
 END_TEST
 
-/* ---- classification --------------------------------------------------- */
+/* ---- classification: the hard signals ---------------------------------- */
 
+/* Without a model only the form's kind and the rules of classify.rules
+ * decide; everything else is general. */
 struct classify_case {
-	const char *subject;
-	const char *text;
+	const char *subject, *text;
 	int from_form;
-	const char *want;
-	const char *second;	/* NULL: none expected */
+	const char *want;	/* class */
+	const char *by;		/* "form", "rule" */
 };
 
 static const struct classify_case classify_cases[] = {
-	/* requests, Japanese: keigo, terse, width variants */
-	{ "", "お世話になります。サーバーが重いので再起動していただけると"
-	  "助かります。", 0, "reboot", NULL },
-	{ "サーバ再起動", "至急、web10の再起動を願います。", 0, "reboot",
-	  NULL },
-	{ "", "ホスト名 db09 の電源再投入をお願いできますか。", 0, "reboot",
-	  NULL },
-	{ "【依頼】リブート", "本日中に対応願います。", 0, "reboot", NULL },
-	{ "", "ﾘﾌﾞｰﾄ希望です。", 0, "reboot", NULL },
-	{ "", "サーバーがフリーズしているようなので、再起動をお願いできます"
-	  "でしょうか。", 0, "reboot", NULL },
-	{ "", "SSHのポートを変更したところ、ログインできなくなりました。"
-	  "復旧をお願いします。", 0, "remote-access-recovery", NULL },
-	{ "", "リモートアクセスができなくなったので復旧作業を依頼します。", 0,
-	  "remote-access-recovery", NULL },
-	{ "", "ファイアウォールの設定ミスでSSHに接続できません。コンソール"
-	  "から解除をお願いします。", 0, "remote-access-recovery", NULL },
-	{ "", "Administratorのパスワードがわからなくなりました。リセットして"
-	  "いただけますか。", 0, "password-reset", NULL },
-	{ "", "パスワードリセットをお願いします。サーバーはweb02です。", 0,
-	  "password-reset", NULL },
-	{ "", "rootパスワードの再設定をお願いいたします。", 0,
-	  "password-reset", NULL },
-	{ "", "OSを入れ直していただきたいです。対象: web03", 0,
-	  "os-reinstall", NULL },
-	{ "", "サーバーを初期化(OS再インストール)していただけますか。", 0,
-	  "os-reinstall", NULL },
-	{ "", "Ｗｉｎｄｏｗｓ　Ｓｅｒｖｅｒの再インストールをお願いします。",
-	  0, "os-reinstall", NULL },
-	{ "", "仮想マシンをイメージファイルから元に戻していただきたいです。",
-	  0, "vm-image-restore", NULL },
-	{ "", "サービス監視の対象にSMTPを加えてください。", 0,
-	  "service-monitoring-change", NULL },
-	{ "", "明日の作業中はサービス監視を止めてください。", 0,
-	  "service-monitoring-exclusion", NULL },
-	{ "", "HTTP監視を来週月曜まで除外してもらえますか。", 0,
-	  "service-monitoring-exclusion", NULL },
-	{ "", "明日 01:00-03:00 メンテナンスのため、サービス監視の除外設定を"
-	  "お願いします。よろしくお願いします。", 0,
-	  "service-monitoring-exclusion", NULL },
-	{ "", "CPU使用率の閾値を90%に上げてください。プロセス・リソース監視"
-	  "の件です。", 0, "resource-monitoring-change", NULL },
-	{ "", "ディスク容量の監視しきい値を変更願います。", 0,
-	  "resource-monitoring-change", NULL },
-	{ "", "リソース監視のメモリ閾値を変えてほしいです。", 0,
-	  "resource-monitoring-change", NULL },
-	{ "", "リソース監視を一時停止してください。明日の夜間バッチのため"
-	  "です。", 0, "resource-monitoring-exclusion", NULL },
-	{ "", "プロセス再起動の対象から httpd を外してください。", 0,
-	  "process-restart-change", NULL },
-	{ "", "ping監視の間隔を変更したいのでお願いします。", 0,
-	  "ping-monitoring-change", NULL },
-	{ "", "vm-08のping監視を今夜だけ止めてください。", 0,
-	  "ping-monitoring-exclusion", NULL },
-
-	/* requests, English */
-	{ "Server restart", "Hello, could you restart the server app01 "
-	  "tonight after 22:00? Thanks.", 0, "reboot", NULL },
-	{ "", "Could you please power-cycle web01?", 0, "reboot", NULL },
-	{ "remote access", "We changed the sshd config and now we're locked "
-	  "out. Please help us recover access.", 0,
-	  "remote-access-recovery", NULL },
-	{ "root password", "We forgot the root password of web04. Please "
-	  "reset it.", 0, "password-reset", NULL },
-	{ "Reinstallation", "Please perform an OS reinstallation on srv12, "
-	  "we want to start from scratch.", 0, "os-reinstall", NULL },
-	{ "VM restore", "Can you restore our virtual machine vm-3 from the OS "
-	  "image?", 0, "vm-image-restore", NULL },
-	{ "Service monitoring", "Could you add DNS to our service "
-	  "monitoring?", 0, "service-monitoring-change", NULL },
-	{ "Resource monitoring", "Please pause resource monitoring on db01 "
-	  "during tonight's batch.", 0, "resource-monitoring-exclusion",
-	  NULL },
-	{ "auto restart", "Please add nginx to the automatic restart "
-	  "settings.", 0, "process-restart-change", NULL },
-
-	/* two tasks: the one named first wins, the other is second */
-	{ "作業依頼", "rootのパスワード初期化と、その後のリブートをお願い"
-	  "いたします。", 0, "password-reset", "reboot" },
-	{ "Two requests", "Please reboot web01 today, and afterwards please "
-	  "reinstall the OS on web02.", 0, "reboot", "os-reinstall" },
-
-	/* faults */
-	{ "", "Webサーバーにつながりません。ご確認ください。", 0,
-	  "fault-report", NULL },
-	{ "Site down", "Our website has been down for 20 minutes.", 0,
-	  "fault-report", NULL },
-	{ "", "サーバーが落ちているようです。pingも通りません。", 0,
-	  "fault-report", NULL },
-	{ "", "メールが届かなくなりました。サーバー側で障害が発生していま"
-	  "せんか。", 0, "fault-report", NULL },
-	{ "", "サーバーが起動しません。ランプが消えています。", 0,
-	  "fault-report", NULL },
-	{ "", "HDD故障のアラートが出ています。", 0, "fault-report", NULL },
-	{ "", "Since this morning the server keeps timing out.", 0,
-	  "fault-report", NULL },
-	{ "ｻｲﾄが見れない", "至急見てください", 0, "fault-report", NULL },
-	{ "サーバー停止", "サーバーがダウンしているようです。\n再起動が必要"
-	  "かどうか調査してください。", 0, "fault-report", NULL },
-
-	/* applications and content */
-	{ "", "WordPressのプラグインを更新したら画面が真っ白になりました。",
-	  0, "out-of-scope", NULL },
-	{ "Thunderbird", "How do I set up Thunderbird for our mailboxes?", 0,
-	  "out-of-scope", NULL },
-	{ "", "PHPのエラーが出てサイトが表示されません。php.iniの設定を教え"
-	  "てください。", 0, "out-of-scope", NULL },
-	{ "", "Apacheのバーチャルホストの設定方法を教えてください。", 0,
-	  "out-of-scope", NULL },
-	{ "", "メールソフトでメールが送れません。", 0, "out-of-scope", NULL },
-	{ "", "WordPressの管理者パスワードを忘れてしまいました。\n初期化を"
-	  "お願いできますか。", 0, "out-of-scope", NULL },
-
-	/* questions about a task, thanks, other business: general */
-	{ "", "リブート代行はどのプランに含まれていますか。", 0, "general",
-	  NULL },
-	{ "Question", "Is OS clean install available for virtual machines, and "
-	  "what does it cost?", 0, "general", NULL },
-	{ "", "パスワード初期化を依頼する方法を教えてください。", 0,
-	  "general", NULL },
-	{ "", "リブートの料金を教えてください", 0, "general", NULL },
-	{ "", "how much does an OS reinstall cost", 0, "general", NULL },
-	{ "", "パスワード初期化の手順を知りたい", 0, "general", NULL },
-	{ "", "先日はパスワード初期化のご対応ありがとうございました。", 0,
-	  "general", NULL },
-	{ "", "請求金額について確認させてください。", 0, "general", NULL },
-	{ "", "OS再インストールにはどのくらい時間がかかりますか。", 0,
-	  "general", NULL },
-	{ "Monitoring", "What is the difference between service monitoring "
-	  "and resource monitoring?", 0, "general", NULL },
-	{ "", "リブート後にサーバーのIPアドレスは変わりますか。", 0,
-	  "general", NULL },
-	{ "", "先月お願いしたOSクリーンインストールの請求書を送ってくださ"
-	  "い。", 0, "general", NULL },
-	{ "", "サービス監視のアラートメールの送信元アドレスを教えてください。",
-	  0, "general", NULL },
-	{ "", "We are planning a reboot ourselves next week; no action needed "
-	  "from you.", 0, "general", NULL },
-	{ "", "リブート代行とスポット作業代行の違いは何ですか。", 0,
-	  "general", NULL },
-	{ "Re: reboot", "Thanks, the server is fine now.", 0, "general",
-	  NULL },
-	{ "", "パスワードを初期化した場合、データは消えますか。", 0,
-	  "general", NULL },
-	{ "", "Do you offer password reset for Windows servers?", 0,
-	  "general", NULL },
-	{ "", "OSクリーンインストール代行を申し込みたいのですが、申込書は"
-	  "どこにありますか。", 0, "general", NULL },
-	{ "", "", 0, "general", NULL },
-	{ NULL, NULL, 0, "general", NULL },
-
-	/* quoted text, forwarded history and signatures do not count */
-	{ "Re: [support#12] ご案内", "承知しました。\n\n"
-	  "2024年5月10日(金) 15:02 サポート <support@example.jp>:\n"
-	  "> リブートをお願いします。\n", 0, "general", NULL },
-	{ "RE: 件", "了解です。\n\n-----Original Message-----\n"
-	  "From: x\n\nサーバーのリブートをお願いします。\n", 0, "general",
-	  NULL },
-	{ "転送: 件", "ご参考まで。\n---------- Forwarded message ---------\n"
-	  "パスワードの初期化をお願いします。\n", 0, "general", NULL },
-	{ "", "よろしくお願いします。\n-- \n"
-	  "サービス監視の設定変更をお願いします\n", 0, "general", NULL },
-	{ "", "On Tue, 14 May 2024, Bob wrote:\n> please reboot web01\n\n"
-	  "Please reset the root password too.\n", 0, "password-reset",
-	  NULL },
-	{ "", "＞ リブートをお願いします\n了解しました\n", 0, "general",
-	  NULL },
-
+	/* an explicit fault, now */
+	{ "", "web01 のサーバーが落ちています。", 0, "fault-report", "rule" },
+	{ "至急", "サーバーがダウンしています", 0, "fault-report", "rule" },
+	{ "", "朝からpingが通りません。", 0, "fault-report", "rule" },
+	{ "ｻｰﾊﾞｰ", "ｻｰﾊﾞｰが落ちてる", 0, "fault-report", "rule" },
+	{ "URGENT", "Our server is down since 3am.", 0, "fault-report",
+	  "rule" },
+	{ "", "the vm seems to be unreachable", 0, "fault-report", "rule" },
+	{ "", "db2 does not respond to ping", 0, "fault-report", "rule" },
+	/* ... but not a fault that is over */
+	{ "", "昨日サーバーが落ちていましたが、今は復旧しました。", 0,
+	  "general", "rule" },
+	{ "", "The server was down yesterday but it is fine now.", 0,
+	  "general", "rule" },
+	/* quoted text and signatures never decide */
+	{ "Re: 件", "承知しました。\n\n2024年5月10日(金) 15:02 サポート "
+	  "<support@example.jp>:\n> サーバーが落ちています\n", 0, "general",
+	  "rule" },
+	{ "", "ok\n-- \nサーバーがダウンしています\n", 0, "general", "rule" },
 	/* form-gateway mail: the kind field decides */
 	{ "【フォーム】", "契約ID: C-1\nお名前: 山田\n"
 	  "メールアドレス: y@example.jp\n依頼種別: リブート代行\n"
 	  "対象サーバー: web01\n内容:\nリブートの料金も教えてください。\n",
-	  1, "reboot", NULL },
+	  1, "reboot", "form" },
 	{ "【フォーム】", "契約ID: C-1\n依頼種別: os-reinstall\n"
-	  "内容: お願いします\n", 0, "os-reinstall", NULL },
+	  "内容: お願いします\n", 0, "os-reinstall", "form" },
 	{ "【フォーム】", "契約ID: C-1\nお名前: 山田\n依頼種別: その他\n"
-	  "内容:\nサーバーがダウンしています。\n", 1, "fault-report", NULL },
+	  "内容:\nサーバーがダウンしています。\n", 1, "fault-report", "rule" },
 	{ "【フォーム】", "契約ID: C-1\nお名前: 山田\n依頼種別: ｻｰﾋﾞｽ監視 "
-	  "除外設定\n内容:\nあわせてリブートもお願いします。\n", 1,
-	  "service-monitoring-exclusion", "reboot" },
-	{ "【フォーム】", "契約ID: C-1\nお名前: 山田\n依頼種別: 不明な種別\n"
-	  "内容:\nパスワードの初期化をお願いします。\n", 1, "password-reset",
-	  NULL },
+	  "除外設定\n内容:\nよろしく\n", 1, "service-monitoring-exclusion",
+	  "form" },
+	{ "", "", 0, "general", "rule" },
+	{ NULL, NULL, 0, "general", "rule" },
 };
-
-static int
-check_case(struct rules *r, size_t i, const struct classify_case *c)
-{
-	struct rules_result res;
-	struct mp_err err;
-
-	if (rules_classify(r, c->subject, c->text, c->from_form, &res,
-			   &err) < 0) {
-		fprintf(stderr, "case %zu: error %s\n", i, err.msg);
-		return 1;
-	}
-	if (!same(res.class, c->want) || !same(res.second_class, c->second)) {
-		fprintf(stderr, "case %zu: got %s (rule %s, second %s), want "
-			"%s (second %s): %s\n", i, res.class, res.rule,
-			str_or_null(res.second_class), c->want,
-			str_or_null(c->second), str_or_null(c->text));
-		return 1;
-	}
-	if (res.confidence < 0 || res.confidence > 1 || res.rule == NULL) {
-		fprintf(stderr, "case %zu: confidence %f rule %s\n", i,
-			res.confidence, str_or_null(res.rule));
-		return 1;
-	}
-	return 0;
-}
 
 START_TEST(test_classify)
 {
 	struct rules *r = load_checkout();
 	size_t i, n = sizeof(classify_cases) / sizeof(classify_cases[0]);
-	int bad = 0;
+	int bad = 0, pass;
 
-	for (i = 0; i < n; i++)
-		bad += check_case(r, i, &classify_cases[i]);
-	/* Again: from the second classification on patterns are JIT
+	/* Twice: from the second classification on patterns are JIT
 	 * compiled, which must not change a result. */
-	for (i = 0; i < n; i++)
-		bad += check_case(r, i, &classify_cases[i]);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			const struct classify_case *c = &classify_cases[i];
+			struct rules_result res;
+			struct mp_err err;
+
+			if (rules_classify(r, c->subject, c->text, c->from_form,
+					   &res, &err) < 0) {
+				fprintf(stderr, "case %zu: error %s\n", i,
+					err.msg);
+				bad++;
+				continue;
+			}
+			if (!same(res.class, c->want) || !same(res.by, c->by) ||
+			    res.triage || res.confidence < 0 ||
+			    res.confidence > 1) {
+				fprintf(stderr, "case %zu: got %s by %s (rule "
+					"%s), want %s by %s: %s\n", i,
+					res.class, res.by, res.rule, c->want,
+					c->by, str_or_null(c->text));
+				bad++;
+			}
+		}
 	rules_free(&r);
 	ck_assert_msg(bad == 0, "%d classification cases failed", bad);
 }
 END_TEST
 
-START_TEST(test_classify_result)
+/* What the strip patterns and unquoting leave for the model to read. */
+START_TEST(test_prepare)
 {
+	static const struct {
+		const char *text;
+		const char *gone;	/* must not be in the prepared body */
+		const char *kept;	/* must be */
+	} cases[] = {
+		{ "再起動は不要です。監視だけ止めてください。", "再起動",
+		  "監視だけ止めて" },
+		{ "リブートはしなくて大丈夫です", "リブート", "" },
+		{ "No need to reboot, just pause the HTTP check.", "reboot",
+		  "pause the http check" },
+		{ "please don't restart it; reset the root password", "restart",
+		  "reset the root password" },
+		{ "Please reboot web01.", "", "please reboot web01" },
+		{ "ＷＥＢ０１をﾘﾌﾞｰﾄ", "", "web01をリブート" },
+		{ "ok\n> please reboot\n", "reboot", "ok" },
+		{ "ok\n-----Original Message-----\nplease reboot\n", "reboot",
+		  "ok" },
+	};
 	struct rules *r = load_checkout();
-	struct rules_result res;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rules_prepared p;
+		struct mp_err err;
+
+		ck_assert_msg(rules_prepare(r, "", cases[i].text, 0, &p,
+					    &err) == 0, "case %zu: %s", i,
+			      err.msg);
+		ck_assert_msg(*cases[i].gone == '\0' ||
+			      strstr(p.body, cases[i].gone) == NULL,
+			      "case %zu: got \"%s\", want no \"%s\"", i,
+			      p.body, cases[i].gone);
+		ck_assert_msg(strstr(p.body, cases[i].kept) != NULL,
+			      "case %zu: got \"%s\", want \"%s\"", i, p.body,
+			      cases[i].kept);
+		rules_prepared_release(&p);
+	}
+	rules_free(&r);
+}
+END_TEST
+
+/* ---- classification: the model ----------------------------------------- */
+
+/* A model written by hand: each class listed scores high on the
+ * n-grams of one word (a word of its own, so no other feature adds). */
+static const struct {
+	const char *class, *word;
+	double weight;
+} hand_weights[] = {
+	{ "reboot", "qqreboot", 60 },
+	{ "password-reset", "qqpass", 60 },
+	{ "general", "qqgeneral", 60 },
+	{ "fault-report", "qqfault", 60 },
+	{ "service-monitoring-change", "qqsvc", 60 },
+};
+
+static void
+write_hand_model(const struct rules *r, const char *path)
+{
+	size_t n_classes = rules_item_count(r), c, i, j, k, n_rows = 0;
+	const char **classes = calloc(n_classes, sizeof(*classes));
+	double *bias = calloc(n_classes, sizeof(*bias));
+	uint32_t keys[4096];
+	double *w = calloc(4096 * n_classes, sizeof(*w));
 	struct mp_err err;
 
-	ck_assert_int_eq(rules_classify(r, "サービス監視除外のお願い",
-					"HTTP監視の除外をお願いします。", 0,
-					&res, &err), 0);
-	ck_assert_str_eq(res.class, "service-monitoring-exclusion");
-	ck_assert_int_eq(res.channel, RULES_CHANNEL_EMAIL);
-	ck_assert_int_eq(res.identity_required, 1);
-	ck_assert_int_eq(res.form, 0);
-	ck_assert(res.confidence > 0.8);
+	for (c = 0; c < n_classes; c++) {
+		classes[c] = rules_item_at(r, c)->id;
+		bias[c] = -6;	/* about 0.0025 with nothing said */
+	}
+	for (i = 0; i < sizeof(hand_weights) / sizeof(hand_weights[0]); i++) {
+		struct ngrams fs = { 0 };
 
-	ck_assert_int_eq(rules_classify(r, "down", "server is down", 0, &res,
-					&err), 0);
-	ck_assert_str_eq(res.class, "fault-report");
-	ck_assert_int_eq(res.channel, RULES_CHANNEL_NONE);
-	ck_assert_ptr_null(rules_channel_name(res.channel));
-	ck_assert_int_eq(res.urgent, 1);
-	ck_assert_int_eq(res.identity_required, 0);
+		ck_assert_int_eq(ngram_extract(&fs, NULL, hand_weights[i].word),
+				 0);
+		for (c = 0; c < n_classes; c++)
+			if (strcmp(classes[c], hand_weights[i].class) == 0)
+				break;
+		ck_assert_uint_lt(c, n_classes);
+		for (j = 0; j < fs.n; j++) {
+			for (k = 0; k < n_rows && keys[k] != fs.v[j].bucket;
+			     k++)
+				;
+			if (k == n_rows) {
+				ck_assert_uint_lt(n_rows, 4096);
+				keys[n_rows++] = fs.v[j].bucket;
+			}
+			/* Short n-grams ("q", "qq") are shared by every
+			 * word: only the longer ones carry the class. */
+			if (fs.v[j].len >= 3)
+				w[k * n_classes + c] =
+					hand_weights[i].weight / 10;
+		}
+		ngram_release(&fs);
+	}
+	/* Rows must be in bucket order: sort keys with their rows. */
+	for (i = 1; i < n_rows; i++)
+		for (j = i; j > 0 && keys[j - 1] > keys[j]; j--) {
+			uint32_t t = keys[j];
+			keys[j] = keys[j - 1];
+			keys[j - 1] = t;
+			for (c = 0; c < n_classes; c++) {
+				double x = w[j * n_classes + c];
+				w[j * n_classes + c] = w[(j - 1) * n_classes + c];
+				w[(j - 1) * n_classes + c] = x;
+			}
+		}
+	ck_assert_msg(model_write(path, classes, n_classes, bias, keys, w,
+				  n_rows, &err) == 0, "%s", err.msg);
+	free(classes);
+	free(bias);
+	free(w);
+}
 
-	ck_assert_int_eq(rules_classify(r, "x", "nothing to see", 0, &res,
-					&err), 0);
-	ck_assert_str_eq(res.class, "general");
-	ck_assert_str_eq(res.rule, "default");
-	ck_assert(res.confidence < 0.5);
+START_TEST(test_model)
+{
+	static const struct {
+		const char *subject, *text;
+		const char *want, *tasks;	/* tasks space-separated */
+		int triage;
+	} cases[] = {
+		{ "", "qqreboot", "reboot", "reboot", 0 },
+		{ "qqpass", "", "password-reset", "password-reset", 0 },
+		{ "", "qqgeneral", "general", "", 0 },
+		/* two tasks asked: both held, no triage */
+		{ "", "qqreboot qqpass", "*", "reboot password-reset", 0 },
+		/* a task and general about as strong: staff choose */
+		{ "", "qqreboot qqgeneral", "*", "", 1 },
+		/* nothing strong at all: no class is sure, staff choose */
+		{ "", "hello", "*", "", 1 },
+		/* a fault report never waits in triage */
+		{ "", "qqfault qqgeneral", "fault-report", "", 0 },
+		{ "", "qqfault qqreboot", "fault-report", "reboot", 0 },
+		{ "", "qqsvc", "service-monitoring-change",
+		  "service-monitoring-change", 0 },
+	};
+	struct rules *r = load_checkout();
+	char path[] = "/tmp/mp-test-model.XXXXXX";
+	struct mp_err err;
+	size_t i, k;
+	int fd = mkstemp(path);
 
-	/* Invalid UTF-8 and NUL-free junk are tolerated. */
-	ck_assert_int_eq(rules_classify(r, "\xff\xfe", "\xc3\x28 reboot "
-					"please \xe3\x81", 0, &res, &err), 0);
-	ck_assert_str_eq(res.class, "reboot");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	write_hand_model(r, path);
+	ck_assert_int_eq(rules_model_load(r, path, &err), 1);
+	ck_assert_int_eq(rules_model_check(r, path, NULL, NULL, &err), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rules_result res;
+		char got[512] = "";
+
+		ck_assert_int_eq(rules_classify(r, cases[i].subject,
+						cases[i].text, 0, &res, &err),
+				 0);
+		for (k = 0; k < res.n_tasks; k++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got),
+				 "%s%s", k ? " " : "", res.tasks[k]);
+		ck_assert_msg((strcmp(cases[i].want, "*") == 0 ||
+			       strcmp(res.class, cases[i].want) == 0) &&
+			      res.triage == cases[i].triage &&
+			      (res.triage || strcmp(got, cases[i].tasks) == 0),
+			      "case %zu: got %s (triage %d, tasks \"%s\"), want "
+			      "%s (triage %d, tasks \"%s\")", i, res.class,
+			      res.triage, got, cases[i].want, cases[i].triage,
+			      cases[i].tasks);
+		ck_assert_msg(strcmp(res.by, "model") == 0 ||
+			      strcmp(res.class, "general") == 0,
+			      "case %zu: by %s", i, res.by);
+		if (strcmp(cases[i].want, "reboot") == 0) {
+			/* why names an n-gram of the word that decided */
+			char gram[32] = "";
+
+			ck_assert_int_gt(res.n_why, 0);
+			ck_assert_int_eq(sscanf(res.why[0], "model: \"%31[^\"]",
+						gram), 1);
+			ck_assert_msg(strlen(gram) >= 3 &&
+				      strstr("qqreboot", gram) != NULL,
+				      "case %zu: why %s", i, res.why[0]);
+		}
+	}
+	/* A model of another feature version is refused. */
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "\x63", 1, 8), 1);
+	close(fd);
+	ck_assert_int_eq(rules_model_load(r, path, &err), -1);
+	ck_assert_msg(strstr(err.msg, "feature version") != NULL, "%s",
+		      err.msg);
+	unlink(path);
+	ck_assert_int_eq(rules_model_load(r, path, &err), 0);
 	rules_free(&r);
 }
 END_TEST
@@ -861,7 +870,8 @@ suite_rules(void)
 	tcase_add_test(tc, test_by_name);
 	tcase_add_test(tc, test_form_parse);
 	tcase_add_test(tc, test_classify);
-	tcase_add_test(tc, test_classify_result);
+	tcase_add_test(tc, test_prepare);
+	tcase_add_test(tc, test_model);
 	tcase_add_test(tc, test_broken);
 	tcase_add_test(tc, test_missing_dir);
 	suite_add_tcase(s, tc);
