@@ -25,6 +25,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "model.h"
 #include "msg.h"
 #include "rules.h"
 #include "store.h"
@@ -98,6 +99,81 @@ example_label(struct corpus *c, struct train_example *e, const char *id,
 	if (e->n_labels < TRAIN_MAX_LABELS)
 		e->labels[e->n_labels++] = keep;
 	return 0;
+}
+
+/* Labels e with the facets of each of its tasks ("facet:exclusion"). */
+static int
+example_facets(struct corpus *c, struct train_example *e, struct mp_err *err)
+{
+	size_t n = e->n_labels, i, k, j;
+	char id[MODEL_ID_LEN];
+
+	for (i = 0; i < n; i++) {
+		const struct rules_item *it = rules_item_find(c->rules,
+							      e->labels[i]);
+
+		for (k = 0; it != NULL && k < it->n_facets; k++) {
+			const char *keep;
+
+			snprintf(id, sizeof(id), "%s%s", MODEL_FACET_PREFIX,
+				 it->facets[k]);
+			for (j = 0; j < e->n_labels; j++)
+				if (strcmp(e->labels[j], id) == 0)
+					break;
+			if (j < e->n_labels || e->n_labels == TRAIN_MAX_LABELS)
+				continue;
+			keep = label_keep(c, id, strlen(id));
+			if (keep == NULL)
+				return mp_err_set(err, MP_TEMP,
+						  "out of memory");
+			e->labels[e->n_labels++] = keep;
+		}
+	}
+	return 0;
+}
+
+/* The classes a model learns: the catalogue's items, then each facet
+ * once.  Returns a new array of *n_r borrowed ids, or NULL. */
+static const char **
+model_classes(const struct rules *r, char ***facets_r, size_t *n_r)
+{
+	size_t n = rules_item_count(r), i, k, j, nf = 0, cap = 0;
+	const char **v = NULL;
+	char **facets = NULL;
+
+	for (i = 0; i < n; i++)
+		cap += rules_item_at(r, i)->n_facets;
+	v = calloc(n + cap + 1, sizeof(*v));
+	facets = calloc(cap + 1, sizeof(*facets));
+	if (v == NULL || facets == NULL) {
+		free(v);
+		free(facets);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = rules_item_at(r, i)->id;
+	for (i = 0; i < n; i++) {
+		const struct rules_item *it = rules_item_at(r, i);
+
+		for (k = 0; k < it->n_facets; k++) {
+			char id[MODEL_ID_LEN];
+
+			snprintf(id, sizeof(id), "%s%s", MODEL_FACET_PREFIX,
+				 it->facets[k]);
+			for (j = 0; j < nf && strcmp(facets[j], id) != 0; j++)
+				;
+			if (j < nf)
+				continue;
+			facets[nf] = strdup(id);
+			if (facets[nf] == NULL)
+				break;
+			v[n + nf] = facets[nf];
+			nf++;
+		}
+	}
+	*facets_r = facets;
+	*n_r = n + nf;
+	return v;
 }
 
 /* Prepares subject and text into e as the classifier reads them. */
@@ -197,6 +273,8 @@ read_mail(struct corpus *c, const char *path, const char *class,
 		rc = example_label(c, e, p, len, path, err);
 		p += len;
 	}
+	if (rc == 0)
+		rc = example_facets(c, e, err);
 	if (rc == 0)
 		rc = example_text(c, e, m->subject, m->text, to_form(c->conf, m),
 				  err);
@@ -304,8 +382,9 @@ cmd_train(struct conf *conf, int argc, char **argv)
 	struct mp_err err = { 0 };
 	const char *corpus = NULL, *out = NULL, *cost_s = NULL;
 	const char **classes = NULL;
+	char **facets = NULL;
 	char corpus_buf[4096], out_buf[4096];
-	size_t i, n_desk = 0;
+	size_t i, n_desk = 0, n_classes = 0;
 	int from_desk = cmd_flag(argc, argv, "from-desk"), rc = EX_OK;
 	double cost = DEFAULT_COST;
 
@@ -368,16 +447,14 @@ cmd_train(struct conf *conf, int argc, char **argv)
 		store_free(&s);
 		n_desk = c.n - before;
 	}
-	classes = calloc(rules_item_count(c.rules), sizeof(*classes));
+	classes = model_classes(c.rules, &facets, &n_classes);
 	if (classes == NULL) {
 		log_user_error("train", "out of memory");
 		rc = EX_TEMPFAIL;
 		goto done;
 	}
-	for (i = 0; i < rules_item_count(c.rules); i++)
-		classes[i] = rules_item_at(c.rules, i)->id;
-	if (train_model(c.v, c.n, classes, rules_item_count(c.rules), cost,
-			out, &rep, &err) < 0) {
+	if (train_model(c.v, c.n, classes, n_classes, cost, out, &rep,
+			&err) < 0) {
 		log_user_error("train", "%s", err.msg);
 		rc = err.kind == MP_PERM ? EX_DATAERR : EX_TEMPFAIL;
 		goto done;
@@ -385,7 +462,7 @@ cmd_train(struct conf *conf, int argc, char **argv)
 	if (cmd_flag(argc, argv, "json")) {
 		json_t *per = json_object();
 
-		for (i = 0; i < rules_item_count(c.rules); i++)
+		for (i = 0; i < n_classes; i++)
 			json_object_set_new(per, classes[i],
 					    json_integer((json_int_t)
 							 rep.per_class[i]));
@@ -402,6 +479,9 @@ cmd_train(struct conf *conf, int argc, char **argv)
 		       out, rep.n_examples, n_desk, rep.n_features);
 	}
 done:
+	for (i = 0; facets != NULL && facets[i] != NULL; i++)
+		free(facets[i]);
+	free(facets);
 	free(classes);
 	corpus_release(&c);
 	return rc;

@@ -25,6 +25,8 @@
 
 #define MODEL_ID_LEN 48
 #define MODEL_MAX_CLASSES 64
+/* A facet's class id in the model: "facet:exclusion". */
+#define MODEL_FACET_PREFIX "facet:"
 
 struct model;
 

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <math.h>
 #include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -142,6 +143,7 @@ struct rules {
 	long task_threshold;
 	long task_alert;
 	long fault_threshold;
+	long facet_weight;
 
 	int keys_done;
 	int jit_now;		/* this classification's body is long */		/* item_keys() ran */
@@ -169,6 +171,7 @@ static const struct setting settings[] = {
 	SETTING(task_threshold, 50, 1, 100),
 	SETTING(task_alert, 35, 1, 100),
 	SETTING(fault_threshold, 50, 1, 100),
+	SETTING(facet_weight, 60, 0, 100),
 #undef SETTING
 };
 
@@ -694,6 +697,22 @@ cat_item_key(struct loader *ld, int line, const char *key, char *val)
 	} else if (strcmp(key, "options") == 0) {
 		if (seen_once(ld, line, &it->seen, KEY_OPTIONS, key))
 			cat_item_options(ld, line, it, val);
+	} else if (strcmp(key, "facets") == 0) {
+		char *w;
+
+		while ((w = next_word(&val)) != NULL) {
+			char **slot;
+
+			if (!valid_id(w)) {
+				problem(ld, line, "bad facet '%s'", w);
+				continue;
+			}
+			slot = push(&p->facets, &p->n_facets, sizeof(*slot));
+			if (slot == NULL || (*slot = dup_or_oom(ld, w)) == NULL) {
+				ld->oom = 1;
+				return;
+			}
+		}
 	} else if (strcmp(key, "alias") == 0) {
 		char **slot = push(&p->aliases, &p->n_aliases, sizeof(*slot));
 
@@ -701,7 +720,8 @@ cat_item_key(struct loader *ld, int line, const char *key, char *val)
 			ld->oom = 1;
 	} else {
 		problem(ld, line, "unknown key '%s' in %s (ja, en, identity, "
-			"channel, notify, options, alias, urgent)", key, p->id);
+			"channel, notify, options, alias, facets, urgent)", key,
+			p->id);
 	}
 }
 
@@ -1305,6 +1325,9 @@ rules_free(struct rules **rp)
 		for (j = 0; j < it->pub.n_aliases; j++)
 			free(it->pub.aliases[j]);
 		free(it->pub.aliases);
+		for (j = 0; j < it->pub.n_facets; j++)
+			free(it->pub.facets[j]);
+		free(it->pub.facets);
 		for (j = 0; j < it->n_keys; j++)
 			free(it->keys[j]);
 		free(it->keys);
@@ -2210,6 +2233,56 @@ explain(const struct rules *r, const struct ngrams *fs, size_t c,
 					  text, sizeof(text)), contrib[i]);
 }
 
+/* The model's class index of id, or the class count. */
+static size_t
+model_index(const struct rules *r, const char *id)
+{
+	size_t n = model_class_count(r->model), c;
+
+	for (c = 0; c < n; c++)
+		if (strcmp(model_class_at(r->model, c), id) == 0)
+			return c;
+	return n;
+}
+
+/* A task with facets ("service-monitoring exclusion") shares what the
+ * model learnt of each facet from every task that has it: its
+ * probability becomes (1 - w) * its own + w * the geometric mean of its
+ * facets' (w = facet_weight).  A task is learnt from its own few mails;
+ * a facet from all mails of every task that has it. */
+static void
+facets_combine(const struct rules *r, double *prob)
+{
+	double w = r->facet_weight / 100.0, out[MODEL_MAX_CLASSES];
+	size_t n = model_class_count(r->model), c, k;
+	char id[MODEL_ID_LEN];
+
+	memcpy(out, prob, n * sizeof(*prob));
+	for (c = 0; c < n && w > 0; c++) {
+		const struct rules_item *it = model_item(r, c);
+		double g = 1;
+		size_t found = 0;
+
+		if (it == NULL || it->n_facets == 0)
+			continue;
+		for (k = 0; k < it->n_facets; k++) {
+			size_t f;
+
+			snprintf(id, sizeof(id), "%s%s", MODEL_FACET_PREFIX,
+				 it->facets[k]);
+			f = model_index(r, id);
+			if (f == n)
+				break;
+			g *= prob[f];
+			found++;
+		}
+		if (found == it->n_facets)
+			out[c] = (1 - w) * prob[c] + w * pow(g, 1.0 /
+							     (double)found);
+	}
+	memcpy(prob, out, n * sizeof(*prob));
+}
+
 /* The model's decision over prepared text p, into res: the class, the
  * runner-up, every identity task it is sure enough of, and whether staff
  * must choose (triage). */
@@ -2226,6 +2299,7 @@ model_decide(struct rules *r, const struct rules_prepared *p,
 	if (ngram_extract(&fs, p->subject, p->body) < 0)
 		return mp_err_set(err, MP_TEMP, "rules: out of memory");
 	model_score(r->model, &fs, prob);
+	facets_combine(r, prob);
 	for (c = 0; c < n; c++) {
 		it = model_item(r, c);
 		if (it == NULL)
@@ -2249,6 +2323,8 @@ model_decide(struct rules *r, const struct rules_prepared *p,
 	for (c = 0; c < n; c++) {
 		size_t k;
 
+		if (model_item(r, c) == NULL)
+			continue;	/* a facet */
 		/* The best RULES_MAX_SCORES, kept sorted, best first. */
 		if (res->n_scores == RULES_MAX_SCORES &&
 		    prob[c] <= res->scores[RULES_MAX_SCORES - 1].p)
@@ -2425,6 +2501,21 @@ rules_model_load(struct rules *r, const char *path, struct mp_err *err)
 	return model_open(&r->model, path, err);
 }
 
+/* Whether id is "facet:WORD" for a facet some task of r has. */
+static int
+facet_known(const struct rules *r, const char *id)
+{
+	size_t plen = strlen(MODEL_FACET_PREFIX), i, k;
+
+	if (strncmp(id, MODEL_FACET_PREFIX, plen) != 0)
+		return 0;
+	for (i = 0; i < r->n_items; i++)
+		for (k = 0; k < r->items[i].pub.n_facets; k++)
+			if (strcmp(r->items[i].pub.facets[k], id + plen) == 0)
+				return 1;
+	return 0;
+}
+
 int
 rules_model_check(const struct rules *r, const char *path,
 		  rules_report_fn *report, void *ctx, struct mp_err *err)
@@ -2445,7 +2536,8 @@ rules_model_check(const struct rules *r, const char *path,
 		return rc == 0 ? mp_err_set(err, MP_PERM, "%s", msg) : -1;
 	}
 	for (i = 0; i < model_class_count(m); i++)
-		if (rules_item_find(r, model_class_at(m, i)) == NULL) {
+		if (rules_item_find(r, model_class_at(m, i)) == NULL &&
+		    !facet_known(r, model_class_at(m, i))) {
 			snprintf(msg, sizeof(msg), "model class %s is not in "
 				 "the catalogue: run mailproc train",
 				 model_class_at(m, i));

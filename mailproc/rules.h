@@ -52,6 +52,9 @@ struct rules_item {
 	size_t n_options;
 	char **aliases;		/* further names accepted in the form's kind */
 	size_t n_aliases;
+	char **facets;		/* what it shares with other tasks, learnt as
+				 * classes of their own ("exclusion") */
+	size_t n_facets;
 };
 
 /* The labelled fields of form-gateway mail (labels from form.conf). */
