@@ -19,7 +19,8 @@ int cmd_outbox(struct conf *conf, int argc, char **argv);
 int cmd_customers(struct conf *conf, int argc, char **argv);
 int cmd_classify(struct conf *conf, int argc, char **argv);
 int cmd_train(struct conf *conf, int argc, char **argv);
-/* verify, deny, complete, close: argv[0] says which. */
+int cmd_classify_report(struct conf *conf, int argc, char **argv);
+/* verify, deny, complete, close, category: argv[0] says which. */
 int cmd_staff(struct conf *conf, int argc, char **argv);
 
 /* Finds "--name value" or "--name=value" in argv; returns 1 with *value_r

@@ -2,7 +2,7 @@
  * cmd_check_config.c: `check-config`.  The configuration file itself was
  * checked by conf_load() before this runs (its errors are already
  * printed); this checks what other modules own: business hours, the
- * catalogue and rules, the templates.  Every problem is printed as
+ * catalogue and rules, the classifier's model, the templates.  Every problem is printed as
  * "file:line: message"; exit 78 if there was any.
  */
 #include <stdio.h>
@@ -37,12 +37,25 @@ report_file(void *ctx, const char *file, int line, const char *msg)
 	fprintf(stderr, "%s:%d: %s\n", file, line, msg);
 }
 
+/* The rules, then the model against their catalogue: same classes, same
+ * feature version.  A missing model is a problem too: without it only
+ * the hard rules classify, and every other request is filed general. */
 static int
 check_rules(const struct conf *conf)
 {
 	struct mp_err err = { 0 };
+	struct rules *r = NULL;
+	char path[4096];
+	int bad;
 
-	return rules_check_dir(conf->rules_dir, report_file, NULL, &err) < 0;
+	if (rules_check_dir(conf->rules_dir, report_file, NULL, &err) < 0)
+		return 1;
+	if (rules_load(&r, conf->rules_dir, report_file, NULL, &err) < 0)
+		return 1;
+	bad = rules_model_check(r, conf_model_path(conf, path, sizeof(path)),
+				report_file, NULL, &err) < 0;
+	rules_free(&r);
+	return bad;
 }
 
 static int

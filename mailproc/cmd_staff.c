@@ -30,13 +30,16 @@ cmd_staff(struct conf *conf, int argc, char **argv)
 	long long id;
 	char *end;
 	int rc = -1, need_by = strcmp(cmd, "close") != 0;
+	int is_category = strcmp(cmd, "category") == 0;
 
 	if (!cmd_args_known(argc, argv, cmd, NULL, options))
 		return EX_USAGE;
 	if (cmd_option(argc, argv, "by", &by) < 0 ||
 	    cmd_option(argc, argv, "override", &override) < 0 ||
-	    argc < 2 || (need_by && (by == NULL || *by == '\0'))) {
-		log_user_error(cmd, "usage: %s ID%s", cmd, need_by ?
+	    argc < 2 || (need_by && (by == NULL || *by == '\0')) ||
+	    (is_category && (argc < 3 || argv[2][0] == '-'))) {
+		log_user_error(cmd, "usage: %s ID%s%s", cmd,
+			       is_category ? " CLASS" : "", need_by ?
 			       " --by STAFF" : " [--by STAFF]");
 		return EX_USAGE;
 	}
@@ -68,6 +71,8 @@ cmd_staff(struct conf *conf, int argc, char **argv)
 				   by, "command line", override, &err);
 	else if (strcmp(cmd, "complete") == 0)
 		rc = staffops_complete(&c, rules, id, by, &err);
+	else if (is_category)
+		rc = staffops_category(&c, rules, id, argv[2], by, &err);
 	else
 		rc = staffops_close(&c, id, by, &err);
 	if (rc < 0) {

@@ -32,10 +32,12 @@ static const struct {
 	{ "customers", cmd_customers },
 	{ "classify", cmd_classify },
 	{ "train", cmd_train },
+	{ "classify-report", cmd_classify_report },
 	{ "verify", cmd_staff },
 	{ "deny", cmd_staff },
 	{ "complete", cmd_staff },
 	{ "close", cmd_staff },
+	{ "category", cmd_staff },
 };
 
 static void
@@ -43,8 +45,9 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: mailproc [-d] [-c FILE] COMMAND [ARGS]\n"
-		"commands: deliver run fetch parse classify train ticket outbox "
-		"customers verify deny complete close hours check-config\n");
+		"commands: deliver run fetch parse classify classify-report train "
+		"ticket outbox "
+		"customers verify deny complete close category hours check-config\n");
 }
 
 /* The checkout (or install prefix) the binary runs from: the parent of

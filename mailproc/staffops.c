@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "confirm.h"
 #include "staffops.h"
@@ -90,6 +91,20 @@ staffops_close(struct compose *c, long long ticket, const char *by,
 	return rc;
 }
 
+/* What decided a ticket's class, from its rule: "model", "form", "staff"
+ * (an earlier decision) or "rule". */
+static const char *
+was_by(const char *rule)
+{
+	if (rule == NULL)
+		return "rule";
+	if (strcmp(rule, "model") == 0 || strcmp(rule, "staff") == 0)
+		return rule;
+	if (strcmp(rule, "form-kind") == 0)
+		return "form";
+	return "rule";
+}
+
 int
 staffops_category(struct compose *c, const struct rules *rules,
 		  long long ticket, const char *class, const char *by,
@@ -108,8 +123,26 @@ staffops_category(struct compose *c, const struct rules *rules,
 		return mp_err_set(err, MP_PERM, "no ticket %lld", ticket);
 	snprintf(detail, sizeof(detail), "category %s -> %s",
 		 t.class ? t.class : "-", class);
+	/* Every staff decision is a labelled example for `train
+	 * --from-desk`, and a data point for `classify-report`. */
+	{
+		struct store_decision d = { 0 };
+
+		d.ticket = ticket;
+		d.at = c->now;
+		d.by = by;
+		d.class = class;
+		d.was = t.class;
+		d.was_by = was_by(t.rule);
+		d.was_triage = strcmp(t.state, "triage") == 0;
+		d.from_form = t.recipient != NULL &&
+			      strcasecmp(t.recipient,
+					 c->conf->form_address) == 0;
+		rc = store_decision_add(c->store, &d, err);
+	}
 	store_ticket_release(&t);
-	if (store_ticket_set_class(c->store, ticket, class, "staff", 1.0,
+	if (rc < 0 ||
+	    store_ticket_set_class(c->store, ticket, class, "staff", 1.0,
 				   err) < 0)
 		return -1;
 	return store_history_add(c->store, ticket, c->now, by, "category",
