@@ -95,7 +95,7 @@ cmd_classify_report(struct conf *conf, int argc, char **argv)
 	rep.pairs = json_object();
 	rep.unsafe = json_array();
 	if (store_open(&s, conf->state_dir, conf->lock_timeout, &err) < 0 ||
-	    store_decision_each(s, (long long)since, add_decision, &rep,
+	    store_decision_each(s, (long long)since, 0, add_decision, &rep,
 				&err) < 0 ||
 	    store_triage_rate(s, (long long)since, &tickets, &in_triage,
 			      &err) < 0) {

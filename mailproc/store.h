@@ -296,10 +296,12 @@ int store_decision_add(struct store *s, const struct store_decision *d,
 		       struct mp_err *err);
 
 /* Calls fn for each decision at or after since (0: all), oldest first;
- * strings are valid during the call.  fn returning -1 stops with -1. */
+ * with latest only the last decision of each ticket (what staff settled
+ * on).  Strings are valid during the call.  fn returning -1 stops with
+ * -1. */
 typedef int store_decision_fn(void *ctx, const struct store_decision *d,
 			      struct mp_err *err);
-int store_decision_each(struct store *s, long long since,
+int store_decision_each(struct store *s, long long since, int latest,
 			store_decision_fn *fn, void *ctx, struct mp_err *err);
 
 /* How many tickets were created at or after since, and how many of them

@@ -28,13 +28,15 @@ store_decision_add(struct store *s, const struct store_decision *d,
 }
 
 int
-store_decision_each(struct store *s, long long since, store_decision_fn *fn,
-		    void *ctx, struct mp_err *err)
+store_decision_each(struct store *s, long long since, int latest,
+		    store_decision_fn *fn, void *ctx, struct mp_err *err)
 {
 	sqlite3_stmt *st = prep(s, err,
 		"SELECT ticket, at, by, class, was, was_by, was_triage, "
 		"subject, text, from_form FROM class_decisions WHERE at >= ?1 "
-		"ORDER BY id", "i", since);
+		"AND (?2 = 0 OR id IN (SELECT max(id) FROM class_decisions "
+		"GROUP BY ticket)) ORDER BY id", "ii", since,
+		(long long)latest);
 	int rc;
 
 	if (st == NULL)

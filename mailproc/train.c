@@ -116,7 +116,8 @@ train_model(const struct train_example *ex, size_t n_ex,
 	struct feature_node **x = NULL, *space = NULL;
 	uint32_t *keys = NULL;
 	double *y = NULL, *w = NULL, *bias = NULL;
-	size_t i, j, c, n_keys = 0, n_nodes = 0, total = 0;
+	size_t i, j, c, r, n_keys = 0, n_nodes = 0, total = 0, n_rows = 0;
+	size_t *row_ex = NULL;	/* the example of each row */
 	int rc = -1;
 
 	memset(rep, 0, sizeof(*rep));
@@ -157,16 +158,26 @@ train_model(const struct train_example *ex, size_t n_ex,
 			keys[j++] = keys[i];
 	n_keys = j;
 
-	x = calloc(n_ex, sizeof(*x));
+	for (i = 0; i < n_ex; i++)
+		n_rows += ex[i].weight > 1 ? (size_t)ex[i].weight : 1;
+	x = calloc(n_rows, sizeof(*x));
+	row_ex = calloc(n_rows, sizeof(*row_ex));
 	space = calloc(total + 2 * n_ex, sizeof(*space));
-	y = calloc(n_ex, sizeof(*y));
+	y = calloc(n_rows, sizeof(*y));
 	w = calloc(n_keys * n_classes + 1, sizeof(*w));
 	bias = calloc(n_classes, sizeof(*bias));
-	if (x == NULL || space == NULL || y == NULL || w == NULL ||
-	    bias == NULL)
+	if (x == NULL || row_ex == NULL || space == NULL || y == NULL ||
+	    w == NULL || bias == NULL)
 		goto oom;
-	for (i = 0; i < n_ex; i++) {
-		x[i] = space + n_nodes;
+	/* A weighted example is that many rows sharing one feature list
+	 * (LIBLINEAR's logistic loss is a sum over rows). */
+	for (i = 0, r = 0; i < n_ex; i++) {
+		int k;
+
+		for (k = 0; k < (ex[i].weight > 1 ? ex[i].weight : 1); k++) {
+			x[r] = space + n_nodes;
+			row_ex[r++] = i;
+		}
 		for (j = 0; j < fs[i].n; j++) {
 			space[n_nodes].index = (int)index_of(
 				keys, n_keys, fs[i].v[j].bucket) + 1;
@@ -178,17 +189,20 @@ train_model(const struct train_example *ex, size_t n_ex,
 	}
 
 	for (c = 0; c < n_classes; c++) {
-		struct problem prob = { (int)n_ex, (int)n_keys + 1, y, x, 1.0 };
+		struct problem prob = { (int)n_rows, (int)n_keys + 1, y, x,
+					1.0 };
 		struct parameter param = { 0 };
 		struct model *m;
 		const char *why;
 		int labels[2], pos;
 
-		for (i = 0; i < n_ex; i++) {
-			y[i] = -1;
-			for (j = 0; j < ex[i].n_labels; j++)
-				if (strcmp(ex[i].labels[j], classes[c]) == 0)
-					y[i] = 1;
+		for (r = 0; r < n_rows; r++) {
+			const struct train_example *e = &ex[row_ex[r]];
+
+			y[r] = -1;
+			for (j = 0; j < e->n_labels; j++)
+				if (strcmp(e->labels[j], classes[c]) == 0)
+					y[r] = 1;
 		}
 		if (rep->per_class[c] == 0) {
 			/* Never seen: never predicted. */
@@ -226,6 +240,7 @@ out:
 	free(fs);
 	free(keys);
 	free(x);
+	free(row_ex);
 	free(space);
 	free(y);
 	free(w);

@@ -22,6 +22,7 @@ struct train_example {
 	char *subject, *text;
 	const char *labels[TRAIN_MAX_LABELS];	/* class ids */
 	size_t n_labels;
+	int weight;		/* counts as this many examples (0: one) */
 };
 
 struct train_report {
