@@ -1,7 +1,8 @@
 # bench/bench.mk: `make bench` (SPEC §13), included by the Makefile.
 # Builds the yardsticks (bench/build/floor: start, GMime init, parse;
 # bench/build/measure: runs a command N times, J at once, and reads wall
-# time and ru_maxrss from wait4) with the same flags and pkg-config
+# time and ru_maxrss from wait4; bench/build/classify: rules and model
+# loaded and one mail classified, as in one deliver) with the same flags and pkg-config
 # packages as mailproc, then runs bench/run.sh, which prints the table and
 # writes bench/results.json.  BENCH_RUNS, BENCH_PARALLEL and BENCH_SEND
 # (see bench/run.sh) make it shorter or longer.
@@ -20,7 +21,15 @@ $(BENCH_B)/measure: bench/measure.c
 	@echo "  CC      $@"
 	@$(CC) -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -o $@ bench/measure.c
 
-bench-tools: $(BENCH_B)/floor $(BENCH_B)/measure
+# What classification costs one deliver: built from mailproc's own
+# modules, so it loads rules and model exactly as deliver does.
+$(BENCH_B)/classify: bench/classify.c $(LIBOBJS)
+	@mkdir -p $(BENCH_B)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS_ALL) -Imailproc -o $@ bench/classify.c $(LIBOBJS) \
+		$(LIBS_ALL)
+
+bench-tools: $(BENCH_B)/floor $(BENCH_B)/measure $(BENCH_B)/classify
 
 bench: deps
 	$(MAKE) all

@@ -13,6 +13,9 @@
 #   parallel   BENCH_PARALLEL (1000) messages, 4 deliveries at once, then
 #              a check that each is in the database exactly once
 #   big        a message with a 25 MB attachment: peak RSS of deliver
+#   classify   bench/build/classify: rules loaded, model mapped and one
+#              20 KB message classified, as in one deliver (median ms),
+#              beside deliver's own median
 #   send       `run --once` sending BENCH_SEND (1000) queued mails to a
 #              local smtp-sink; its floor is Python's smtplib sending the
 #              same mails over one connection to the same sink
@@ -260,6 +263,12 @@ kill "$sink_pid" 2>/dev/null || true
 wait "$sink_pid" 2>/dev/null || true
 sink_pid=
 
+# --- classification: rules loaded, model mapped, one mail classified ---------
+say "classification: load and classify, 10 times over 20 messages"
+read -r _ classify_ms _ model_load_ms < <("$tools/classify" "$top/rules" \
+	"$top/rules/model.bin" 10 $(printf "$work/seq/m%d.eml " $(seq 0 19))) ||
+	die "classify bench"
+
 # --- report ------------------------------------------------------------------
 python3 - "$results" <<PY
 import json, sys
@@ -285,6 +294,9 @@ r = {
     "send_mails": $sent,
     "run_rss_kb": int($run_rss),
     "message_bytes": $msg_bytes,
+    "classify_ms": $classify_ms,
+    "model_load_ms": $model_load_ms,
+    "classify_share": round($classify_ms / $deliver_ms, 3),
     "runs": $runs,
 }
 targets = [
@@ -296,6 +308,8 @@ targets = [
      "parallel >= 60% of two cores at floor pace"),
     ("big_rss_kb", r["big_rss_kb"] < 12288, "25 MB attachment RSS < 12 MB"),
     ("send_mails_per_s", r["send_mails_per_s"] > 300, "send > 300 mails/s"),
+    ("classify_share", r["classify_share"] < 0.10,
+     "classification < 10% of a deliver"),
 ]
 r["targets_missed"] = [k for k, ok, _ in targets if not ok]
 with open(sys.argv[1], "w") as f:
@@ -318,6 +332,11 @@ row("deliver %d B, median of %d" % (r["message_bytes"], r["runs"]),
     "%.2fx" % r["deliver_ratio"], "<= 1.5x", "deliver_ratio")
 row("  the same with a run loop alive", "%.2f ms" % r["deliver_with_run_ms"],
     "", "%.2fx" % (r["deliver_with_run_ms"] / r["floor_ms"]), "", "")
+row("classify: load rules+model, one mail", "%.3f ms" % r["classify_ms"],
+    "%.2f ms" % r["deliver_ms"], "%.3f" % r["classify_share"],
+    "< 0.10 of deliver", "classify_share")
+row("  of it, mapping the model", "%.3f ms" % r["model_load_ms"], "", "",
+    "", "")
 row("deliver peak RSS", "%d KB" % r["deliver_rss_kb"],
     "%d KB" % r["floor_rss_kb"],
     "%.2fx" % (r["deliver_rss_kb"] / r["floor_rss_kb"]), "< 10240 KB",

@@ -1,6 +1,6 @@
 /*
  * cmd_train.c: `train [--from-desk] [--corpus DIR] [--model FILE]
- * [--cost C] [--json]`, the classifier's model from labelled mail.
+ * [--cost C] [--max-features N] [--json]`, the classifier's model from labelled mail.
  *
  * The corpus is rules_dir/corpus/CLASS/NAME.eml: the directory names the
  * class, and an X-Tasks: header lists every identity task the mail asks
@@ -35,6 +35,10 @@
 /* A staff decision is about this desk's own customers: it counts as
  * this many corpus mails (one would barely move a model of 1500). */
 #define DESK_WEIGHT 3
+/* Features kept in the model (the rest weigh least): each costs the
+ * mapped file 4 + 2 x classes bytes, and a deliver touches the pages of
+ * the features its mail has. */
+#define DEFAULT_MAX_FEATURES 30000
 #define MAX_HEADER 65536
 
 struct corpus {
@@ -382,11 +386,12 @@ cmd_train(struct conf *conf, int argc, char **argv)
 {
 	static const char *const flags[] = { "from-desk", "json", NULL };
 	static const char *const options[] = { "corpus", "model", "cost",
-					       NULL };
+					       "max-features", NULL };
 	struct corpus c = { 0 };
 	struct train_report rep;
 	struct mp_err err = { 0 };
-	const char *corpus = NULL, *out = NULL, *cost_s = NULL;
+	const char *corpus = NULL, *out = NULL, *cost_s = NULL, *max_s = NULL;
+	size_t max_rows = DEFAULT_MAX_FEATURES;
 	const char **classes = NULL;
 	char **facets = NULL;
 	char corpus_buf[4096], out_buf[4096];
@@ -397,9 +402,11 @@ cmd_train(struct conf *conf, int argc, char **argv)
 	if (!cmd_args_known(argc, argv, "train", flags, options) ||
 	    cmd_option(argc, argv, "corpus", &corpus) < 0 ||
 	    cmd_option(argc, argv, "model", &out) < 0 ||
-	    cmd_option(argc, argv, "cost", &cost_s) < 0) {
+	    cmd_option(argc, argv, "cost", &cost_s) < 0 ||
+	    cmd_option(argc, argv, "max-features", &max_s) < 0) {
 		log_user_error("train", "usage: train [--from-desk] [--corpus "
-			       "DIR] [--model FILE] [--cost C] [--json]");
+			       "DIR] [--model FILE] [--cost C] [--max-features N] "
+			       "[--json]");
 		return EX_USAGE;
 	}
 	if (cost_s != NULL) {
@@ -411,6 +418,17 @@ cmd_train(struct conf *conf, int argc, char **argv)
 				       "number: %s", cost_s);
 			return EX_USAGE;
 		}
+	}
+	if (max_s != NULL) {
+		char *end;
+		long v = strtol(max_s, &end, 10);
+
+		if (*end != '\0' || v < 0) {
+			log_user_error("train", "--max-features: not a count: "
+				       "%s", max_s);
+			return EX_USAGE;
+		}
+		max_rows = (size_t)v;
 	}
 	if (corpus == NULL) {
 		snprintf(corpus_buf, sizeof(corpus_buf), "%s/corpus",
@@ -459,8 +477,8 @@ cmd_train(struct conf *conf, int argc, char **argv)
 		rc = EX_TEMPFAIL;
 		goto done;
 	}
-	if (train_model(c.v, c.n, classes, n_classes, cost, out, &rep,
-			&err) < 0) {
+	if (train_model(c.v, c.n, classes, n_classes, cost, max_rows, out,
+			&rep, &err) < 0) {
 		log_user_error("train", "%s", err.msg);
 		rc = err.kind == MP_PERM ? EX_DATAERR : EX_TEMPFAIL;
 		goto done;

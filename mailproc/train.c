@@ -10,6 +10,7 @@
  * order); the model file stores the buckets.
  */
 #include <dlfcn.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,14 @@ missing:
 }
 
 static int
+cmp_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int
 cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -106,10 +115,62 @@ class_index(const char *const *classes, size_t n, const char *id)
 	return -1;
 }
 
+/* Keeps the max_rows rows (features) whose largest weight, in any
+ * class, is largest: the rest move no decision but would each cost a
+ * page of the mapped model in every deliver.  Keeps key order.  Returns
+ * the rows kept. */
+static size_t
+prune(uint32_t *keys, double *w, size_t n_rows, size_t n_classes,
+      size_t max_rows)
+{
+	double *mag, cut;
+	size_t i, c, o = 0, n_at_cut = 0, above = 0;
+
+	if (max_rows == 0 || n_rows <= max_rows)
+		return n_rows;
+	mag = malloc(n_rows * sizeof(*mag));
+	if (mag == NULL)
+		return n_rows;	/* keep everything: bigger, not wrong */
+	for (i = 0; i < n_rows; i++) {
+		mag[i] = 0;
+		for (c = 0; c < n_classes; c++)
+			if (fabs(w[i * n_classes + c]) > mag[i])
+				mag[i] = fabs(w[i * n_classes + c]);
+	}
+	{
+		double *sorted = malloc(n_rows * sizeof(*sorted));
+
+		if (sorted == NULL) {
+			free(mag);
+			return n_rows;
+		}
+		memcpy(sorted, mag, n_rows * sizeof(*sorted));
+		qsort(sorted, n_rows, sizeof(*sorted), cmp_desc);
+		cut = sorted[max_rows - 1];
+		free(sorted);
+	}
+	for (i = 0; i < n_rows; i++)
+		if (mag[i] > cut)
+			above++;
+	for (i = 0; i < n_rows; i++) {
+		/* Ties at the cut are kept in key order until full. */
+		if (mag[i] < cut || (mag[i] == cut &&
+				     above + n_at_cut++ >= max_rows))
+			continue;
+		keys[o] = keys[i];
+		memmove(w + o * n_classes, w + i * n_classes,
+			n_classes * sizeof(*w));
+		o++;
+	}
+	free(mag);
+	return o;
+}
+
 int
 train_model(const struct train_example *ex, size_t n_ex,
 	    const char *const *classes, size_t n_classes, double C,
-	    const char *path, struct train_report *rep, struct mp_err *err)
+	    size_t max_rows, const char *path, struct train_report *rep,
+	    struct mp_err *err)
 {
 	struct liblinear ll;
 	struct ngrams *fs = NULL;
@@ -227,6 +288,7 @@ train_model(const struct train_example *ex, size_t n_ex,
 		bias[c] = ll.bias(m, pos);
 		ll.destroy(&m);
 	}
+	n_keys = prune(keys, w, n_keys, n_classes, max_rows);
 	rep->n_examples = n_ex;
 	rep->n_features = n_keys;
 	rc = model_write(path, classes, n_classes, bias, keys, w, n_keys,

@@ -31,13 +31,13 @@ struct train_report {
 };
 
 /* Trains one model over classes (n_classes ids; every label of every
- * example must be one of them) with regularisation C and writes it to
- * path.  Returns 0 with rep filled, or -1 with err: MP_CONFIG-like
+ * example must be one of them) with regularisation C, keeps the max_rows
+ * features that weigh most (0: all) and writes it to path.  Returns 0 with rep filled, or -1 with err: MP_CONFIG-like
  * MP_PERM for bad input or a missing LIBLINEAR, MP_TEMP for memory or
  * I/O trouble. */
 int train_model(const struct train_example *ex, size_t n_ex,
 		const char *const *classes, size_t n_classes, double C,
-		const char *path, struct train_report *rep,
+		size_t max_rows, const char *path, struct train_report *rep,
 		struct mp_err *err);
 
 #endif
