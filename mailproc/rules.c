@@ -139,7 +139,7 @@ struct rules {
 	long second_min;
 	long jit_after;
 	long jit_min_text;
-	long triage_margin;
+	long triage_ratio;
 	long task_threshold;
 	long task_alert;
 	long fault_threshold;
@@ -167,7 +167,7 @@ static const struct setting settings[] = {
 	SETTING(second_min, 60, 0, 1000),
 	SETTING(jit_after, 2, 0, 1000000),
 	SETTING(jit_min_text, 1500, 0, 1048576),
-	SETTING(triage_margin, 15, 0, 100),
+	SETTING(triage_ratio, 40, 0, 100),
 	SETTING(task_threshold, 50, 1, 100),
 	SETTING(task_alert, 35, 1, 100),
 	SETTING(fault_threshold, 50, 1, 100),
@@ -2364,8 +2364,11 @@ model_decide(struct rules *r, const struct rules_prepared *p,
 		int rival_asked = si != NULL && si->identity_required &&
 				  prob[second] >= thr && it->identity_required;
 
+		/* A ratio, not a difference: a short clear mail gets low
+		 * probabilities all round, and its winner still stands out
+		 * (cross-validation: 2 points fewer wrong at equal triage). */
 		if (!rival_asked &&
-		    prob[top] - rival < r->triage_margin / 100.0)
+		    rival >= prob[top] * (r->triage_ratio / 100.0))
 			res->triage = 1;
 		if (it->identity_required && prob[top] < thr)
 			res->triage = 1;
