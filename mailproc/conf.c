@@ -19,7 +19,9 @@
 #include "conf.h"
 
 enum conf_type {
-	T_STR, T_ADDR, T_ADDRS, T_LOGINS, T_LONG, T_SIZE, T_DURATION, T_ENUM
+	T_STR, T_ADDR, T_ADDRS, T_LOGINS, T_LONG, T_SIZE, T_DURATION, T_ENUM,
+	T_SPAN,		/* a wall-clock duration or "<N> business <unit>",
+			 * kept as text: hours.c turns it into time */
 };
 
 struct conf_key {
@@ -76,8 +78,10 @@ static const struct conf_key conf_keys[] = {
 	  (long long)1 << 40, NULL },
 	{ "auto_reply_limit", T_LONG, S(auto_reply_limit), "5", 0, 100000,
 	  NULL },
-	{ "identity_token_ttl", T_DURATION, S(identity_token_ttl), "72h", 60,
-	  90L * 86400, NULL },
+	{ "identity_token_ttl", T_SPAN, S(identity_token_ttl),
+	  "3 business days", 0, 0, NULL },
+	{ "callback_escalate_after", T_SPAN, S(callback_escalate_after),
+	  "1 business day", 0, 0, NULL },
 	{ "max_retry_age", T_DURATION, S(max_retry_age), "5d", 60,
 	  30L * 86400, NULL },
 	{ "smtp_timeout", T_DURATION, S(smtp_timeout), "60s", 1, 3600, NULL },
@@ -156,6 +160,36 @@ parse_size(const char *s, long long *r)
 	if (*end != '\0' || v > LLONG_MAX / mult)
 		return -1;
 	*r = v * mult;
+	return 0;
+}
+
+/* Whether s reads "<N> business day(s)|hour(s)|minute(s)" (any case);
+ * the bounds are hours.c's. */
+static int
+is_business_span(const char *s)
+{
+	static const char *const units[] = {
+		"day", "days", "hour", "hours", "minute", "minutes",
+	};
+	const char *p = s;
+	size_t i;
+
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (!isspace((unsigned char)*p))
+		return 0;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strncasecmp(p, "business", 8) != 0 ||
+	    !isspace((unsigned char)p[8]))
+		return 0;
+	for (p += 8; isspace((unsigned char)*p); p++)
+		;
+	for (i = 0; i < sizeof(units) / sizeof(*units); i++)
+		if (strcasecmp(p, units[i]) == 0)
+			return 1;
 	return 0;
 }
 
@@ -241,6 +275,13 @@ conf_set(struct conf *conf, const struct conf_key *k, const char *value,
 		}
 		break;
 	}
+	case T_SPAN:
+		if (conf_parse_duration(value, &l) < 0 &&
+		    !is_business_span(value))
+			return "not \"<N> business days|hours|minutes\" or a "
+			       "wall-clock duration (seconds, or with s, m, "
+			       "h, d)";
+		break;
 	case T_STR:
 		break;
 	}

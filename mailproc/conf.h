@@ -45,7 +45,10 @@ struct conf {
 	char *trusted_authserv_id;
 	long long max_message_size;	/* bytes */
 	long auto_reply_limit;		/* automatic replies per sender per hour */
-	long identity_token_ttl;	/* seconds */
+	/* "3 business days" (business time), or a wall-clock duration
+	 * ("72h"); hours_parse_ttl() reads both. */
+	char *identity_token_ttl;
+	char *callback_escalate_after;	/* a pending callback, the same */
 	long max_retry_age;		/* seconds */
 	long smtp_timeout;		/* seconds, each SMTP step */
 	long lock_timeout;		/* milliseconds, SQLite busy timeout */

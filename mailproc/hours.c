@@ -243,6 +243,21 @@ hours_next_open(const struct hours *h, time_t t, time_t *open_r,
 }
 
 int
+hours_next_opening(const struct hours *h, time_t t, time_t *open_r,
+		   struct mp_err *err)
+{
+	struct hours_status st;
+
+	if (hours_status(h, t, &st, err) < 0)
+		return -1;
+	if (!st.open) {
+		*open_r = st.next_open;
+		return 0;
+	}
+	return hours_next_open(h, st.next_close, open_r, err);
+}
+
+int
 hours_between(const struct hours *h, time_t a, time_t b, long long *secs_r,
 	      struct mp_err *err)
 {
@@ -413,9 +428,32 @@ bad:
 }
 
 int
+hours_parse_ttl(const char *s, struct hours_within *w_r, struct mp_err *err)
+{
+	long secs;
+
+	if (s != NULL && conf_parse_duration(s, &secs) == 0) {
+		if (secs < 60 || secs > 90L * DAY_SECS)
+			return mp_err_set(err, MP_PERM, "\"%.64s\": out of "
+					  "range 60s..90d", s);
+		w_r->unit = HOURS_WITHIN_WALL;
+		w_r->amount = secs;
+		return 0;
+	}
+	if (hours_parse_within(s, w_r, err) == 0)
+		return 0;
+	return mp_err_set(err, MP_PERM, "\"%.64s\" is neither \"<N> "
+			  "business days|hours|minutes\" nor a wall-clock "
+			  "duration (seconds, or with s, m, h, d)",
+			  s == NULL ? "" : s);
+}
+
+int
 hours_due(const struct hours *h, time_t t, const struct hours_within *w,
 	  time_t *due_r, struct mp_err *err)
 {
+	if (w->unit == HOURS_WITHIN_WALL)
+		return hours_next_open(h, t + (time_t)w->amount, due_r, err);
 	if (w->unit == HOURS_WITHIN_DAYS) {
 		if (w->amount > MAX_DAYS_WITHIN)
 			return mp_err_set(err, MP_PERM,
@@ -1074,6 +1112,16 @@ hours_check_conf(const struct conf *conf,
 			       HOURS_DEFAULT_FIRST_RESPONSE_WITHIN,
 			       &w, &why) < 0) {
 		report("first_response_within", why.msg, arg);
+		bad++;
+	}
+	if (conf->identity_token_ttl != NULL &&
+	    hours_parse_ttl(conf->identity_token_ttl, &w, &why) < 0) {
+		report("identity_token_ttl", why.msg, arg);
+		bad++;
+	}
+	if (conf->callback_escalate_after != NULL &&
+	    hours_parse_ttl(conf->callback_escalate_after, &w, &why) < 0) {
+		report("callback_escalate_after", why.msg, arg);
 		bad++;
 	}
 	hours_release(&h);

@@ -74,10 +74,15 @@ struct hours_status {
 				 * looked for up to 400 days ahead) */
 };
 
-/* A first-response allowance: days business days, or secs business
- * seconds (exactly one of them is meaningful, as unit says). */
+/* An allowance (first response, token lifetime, callback escalation):
+ * amount business days, business seconds, or wall-clock seconds, as
+ * unit says. */
 struct hours_within {
-	enum { HOURS_WITHIN_SECONDS, HOURS_WITHIN_DAYS } unit;
+	enum {
+		HOURS_WITHIN_SECONDS,	/* business seconds */
+		HOURS_WITHIN_DAYS,	/* business days */
+		HOURS_WITHIN_WALL,	/* wall-clock seconds */
+	} unit;
 	long long amount;
 };
 
@@ -106,7 +111,8 @@ int hours_init_conf(struct hours *h, const struct conf *conf,
 /* Releases what hours_init() allocated; safe to call twice. */
 void hours_release(struct hours *h);
 
-/* Validates the keys above and first_response_within in conf, calling
+/* Validates the keys above, first_response_within, identity_token_ttl
+ * and callback_escalate_after in conf, calling
  * report(key, message, arg) once for each bad key.  Returns the number
  * of bad keys (0: all good). */
 int hours_check_conf(const struct conf *conf,
@@ -124,6 +130,13 @@ int hours_status(const struct hours *h, time_t t, struct hours_status *st_r,
  * Returns 0, or -1 as hours_status(). */
 int hours_next_open(const struct hours *h, time_t t, time_t *open_r,
 		    struct mp_err *err);
+
+/* The start of the first opening after t: the next opening when the desk
+ * is closed at t, the one after the current opening when it is open (a
+ * reminder "at the next opening" written during hours goes the next
+ * business morning).  Returns 0, or -1 as hours_status(). */
+int hours_next_opening(const struct hours *h, time_t t, time_t *open_r,
+		       struct mp_err *err);
 
 /* Business seconds in [a, b), negative when b < a.  Returns 0 or -1. */
 int hours_between(const struct hours *h, time_t a, time_t b,
@@ -152,8 +165,17 @@ int hours_add_days(const struct hours *h, time_t t, int days, time_t *r,
 int hours_parse_within(const char *s, struct hours_within *w_r,
 		       struct mp_err *err);
 
-/* When a ticket received at t is due: hours_add_days() or
- * hours_add_seconds() as w says.  Returns 0 or -1. */
+/* Parses a lifetime: the business forms of hours_parse_within(), or a
+ * wall-clock duration "<N>[s|m|h|d]" (N seconds without a unit; at most
+ * 90 days, at least a minute) giving HOURS_WITHIN_WALL.  Returns 0, or -1
+ * with err (MP_PERM). */
+int hours_parse_ttl(const char *s, struct hours_within *w_r,
+		    struct mp_err *err);
+
+/* When something started at t is due: hours_add_days() or
+ * hours_add_seconds() as w says; for HOURS_WITHIN_WALL t + amount, or
+ * the next opening when the desk is closed then (nothing falls due while
+ * the desk is closed).  Returns 0 or -1. */
 int hours_due(const struct hours *h, time_t t, const struct hours_within *w,
 	      time_t *due_r, struct mp_err *err);
 

@@ -34,6 +34,13 @@ START_TEST(test_values)
 		{ "max_message_size = ten\n", 0 },
 		{ "identity_token_ttl = 3d\n", 1 },
 		{ "identity_token_ttl = 3 weeks\n", 0 },
+		{ "identity_token_ttl = 3 business days\n", 1 },
+		{ "identity_token_ttl = 12 Business Hours\n", 1 },
+		{ "identity_token_ttl = business days\n", 0 },
+		{ "identity_token_ttl = 3 business weeks\n", 0 },
+		{ "callback_escalate_after = 1 business day\n", 1 },
+		{ "callback_escalate_after = 4h\n", 1 },
+		{ "callback_escalate_after = soon\n", 0 },
 		{ "outgoing_charset = iso-2022-jp\n", 1 },
 		{ "outgoing_charset = iso\n", 0 },
 		/* fuzz findings: an empty enum hung, a huge size overflowed */
@@ -75,7 +82,8 @@ START_TEST(test_defaults_and_lines)
 	ck_assert_str_eq(c.subject_tag, "HELP");
 	ck_assert_int_eq(conf_line(&c, "subject_tag"), 2);
 	ck_assert_int_eq(conf_line(&c, "state_dir"), 0);
-	ck_assert_int_eq(c.identity_token_ttl, 72 * 3600);
+	ck_assert_str_eq(c.identity_token_ttl, "3 business days");
+	ck_assert_str_eq(c.callback_escalate_after, "1 business day");
 	ck_assert(conf_is_staff(&c, "STAFF@example.jp"));
 	ck_assert(!conf_is_staff(&c, "staff+x@example.jp"));
 	ck_assert(conf_is_ours(&c, "support+12@example.jp"));

@@ -800,6 +800,105 @@ START_TEST(test_zones)
 }
 END_TEST
 
+/* Lifetimes (identity_token_ttl, callback_escalate_after): business
+ * forms as hours_due, wall-clock durations moved out of closed time.
+ * Nothing ends during the year-end closure. */
+START_TEST(test_ttl)
+{
+	static const struct {
+		const char *ttl;
+		struct at t, want;	/* want.y 0: a parse error */
+	} c[] = {
+		/* Friday 12-26 10:00 + 3 business days, closure 12-29..01-03:
+		 * Wednesday 01-07, so still pending all of Monday 01-05. */
+		{ "3 business days",
+		  { 2025, 12, 26, 10, 0, 0 }, { 2026, 1, 7, 10, 0, 0 } },
+		{ "3 Business Days",
+		  { 2025, 12, 26, 17, 0, 0 }, { 2026, 1, 7, 17, 0, 0 } },
+		{ "8 business hours",
+		  { 2025, 12, 26, 15, 0, 0 }, { 2026, 1, 5, 14, 30, 0 } },
+		/* Wall-clock: 72 h from Friday 12-26 lands in the closure
+		 * and moves to the first opening after it. */
+		{ "72h",
+		  { 2025, 12, 26, 10, 0, 0 }, { 2026, 1, 5, 9, 30, 0 } },
+		{ "72h",
+		  { 2025, 6, 2, 10, 0, 0 }, { 2025, 6, 5, 10, 0, 0 } },
+		{ "3600",
+		  { 2025, 6, 2, 17, 30, 0 }, { 2025, 6, 3, 9, 30, 0 } },
+		{ "3d",
+		  { 2025, 6, 4, 12, 0, 0 }, { 2025, 6, 9, 9, 30, 0 } },
+		{ "30s", { 2025, 6, 2, 10, 0, 0 }, { 0 } },
+		{ "91d", { 2025, 6, 2, 10, 0, 0 }, { 0 } },
+		{ "3 weeks", { 2025, 6, 2, 10, 0, 0 }, { 0 } },
+		{ "business days", { 2025, 6, 2, 10, 0, 0 }, { 0 } },
+		{ "", { 2025, 6, 2, 10, 0, 0 }, { 0 } },
+	};
+	struct failures f = { 0, "" };
+	struct hours h;
+	struct hours_within w;
+	struct mp_err err;
+	char b1[32], b2[32];
+	time_t got;
+	size_t i;
+
+	ck_assert(hours_init(&h, NULL, NULL, NULL, NULL, NULL, &err) == 0);
+	for (i = 0; i < N(c); i++) {
+		int ok = hours_parse_ttl(c[i].ttl, &w, &err) == 0;
+
+		if (ok != (c[i].want.y != 0)) {
+			failed(&f, "case %zu (%s): got %s, want %s", i,
+			       c[i].ttl, ok ? "ok" : err.msg,
+			       ok ? "a parse error" : "ok");
+			continue;
+		}
+		if (!ok)
+			continue;
+		if (hours_due(&h, jst(c[i].t), &w, &got, &err) < 0)
+			failed(&f, "case %zu: got error %s", i, err.msg);
+		else if (got != jst(c[i].want))
+			failed(&f, "case %zu (%s): got %s, want %s", i,
+			       c[i].ttl, show(got, b1, sizeof(b1)),
+			       show(jst(c[i].want), b2, sizeof(b2)));
+	}
+	hours_release(&h);
+	CHECK_FAILURES(f);
+}
+END_TEST
+
+/* The opening after t: where a pending callback is reminded next. */
+START_TEST(test_next_opening)
+{
+	static const struct {
+		struct at t, want;
+	} c[] = {
+		{ { 2025, 6, 2, 10, 0, 0 }, { 2025, 6, 3, 9, 30, 0 } },
+		{ { 2025, 6, 2, 8, 0, 0 }, { 2025, 6, 2, 9, 30, 0 } },
+		{ { 2025, 6, 2, 18, 0, 0 }, { 2025, 6, 3, 9, 30, 0 } },
+		{ { 2025, 6, 6, 12, 0, 0 }, { 2025, 6, 9, 9, 30, 0 } },
+		{ { 2025, 12, 26, 12, 0, 0 }, { 2026, 1, 5, 9, 30, 0 } },
+		{ { 2025, 12, 30, 12, 0, 0 }, { 2026, 1, 5, 9, 30, 0 } },
+	};
+	struct failures f = { 0, "" };
+	struct hours h;
+	struct mp_err err;
+	char b1[32], b2[32];
+	time_t got;
+	size_t i;
+
+	ck_assert(hours_init(&h, NULL, NULL, NULL, NULL, NULL, &err) == 0);
+	for (i = 0; i < N(c); i++) {
+		if (hours_next_opening(&h, jst(c[i].t), &got, &err) < 0)
+			failed(&f, "case %zu: got error %s", i, err.msg);
+		else if (got != jst(c[i].want))
+			failed(&f, "case %zu: got %s, want %s", i,
+			       show(got, b1, sizeof(b1)),
+			       show(jst(c[i].want), b2, sizeof(b2)));
+	}
+	hours_release(&h);
+	CHECK_FAILURES(f);
+}
+END_TEST
+
 /* A desk that never opens is an error, not a hang. */
 START_TEST(test_never_open)
 {
@@ -829,6 +928,8 @@ suite_hours(void)
 	tcase_add_test(tc, test_between);
 	tcase_add_test(tc, test_due);
 	tcase_add_test(tc, test_parse_within);
+	tcase_add_test(tc, test_ttl);
+	tcase_add_test(tc, test_next_opening);
 	tcase_add_test(tc, test_config);
 	tcase_add_test(tc, test_check_conf);
 	tcase_add_test(tc, test_format);
