@@ -3,8 +3,13 @@
  *
  * Automatic mail goes out with a null envelope sender and
  * Auto-Submitted: auto-replied (RFC 3834 §3.1.7, §5), so that whatever
- * answers it cannot start a loop with us; at most auto_reply_limit of
- * them go to one address an hour.
+ * answers it cannot start a loop with us; at most auto_reply_limit
+ * replies go to one address an hour.  The limit is for replies to
+ * whoever wrote: mail the policy requires (to a registered contact) is
+ * neither held to it nor counted by it, since dropping a confirmation
+ * request leaves a request that can only expire.  No automatic mail
+ * ever goes to one of our own addresses.  Nothing is dropped silently:
+ * staff hear of every suppressed mail.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,9 +73,25 @@ compose_suppressed(struct compose *c, long long ticket, const char *template,
 		return -1;
 	snprintf(detail, sizeof(detail), "%s to %s not sent: %s", template,
 		 to ? to : "(nobody)", reason);
-	return ticket ? store_history_add(c->store, ticket, c->now,
-					  "mailproc", "suppressed", detail,
-					  err) : 0;
+	log_info("ticket=%lld action=mail-suppressed template=%s reason=%s",
+		 ticket, template, reason);
+	if (ticket && store_history_add(c->store, ticket, c->now, "mailproc",
+					"suppressed", detail, err) < 0)
+		return -1;
+	/* Never about a notice to staff: that would loop. */
+	if (strncmp(template, "staff-", 6) == 0 ||
+	    strcmp(template, "identity-callback") == 0)
+		return 0;
+	{
+		struct tmpl_var vars[] = {
+			{ "to", to ? to : "" },
+			{ "error", reason },
+			{ "command", template },
+		};
+		return compose_notify(c, c->conf->staff_addresses, ticket,
+				      "staff-suppressed", vars,
+				      sizeof(vars) / sizeof(*vars), err);
+	}
 }
 
 int
@@ -88,7 +109,11 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	int rc = -1;
 
 	*outbox_id_r = 0;
-	if (mail->automatic && !mail->to_staff) {
+	if (mail->automatic && !mail->to_staff &&
+	    conf_is_ours(conf, mail->to))
+		return compose_suppressed(c, mail->ticket, mail->template,
+					  mail->to, "own-address", err);
+	if (mail->automatic && !mail->to_staff && !mail->policy) {
 		int count = 0;
 		if (store_outbox_auto_count(c->store, mail->to, c->now - 3600,
 					    &count, err) < 0)
@@ -174,7 +199,8 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	o.env_from = mail->automatic ? "" : conf->support_address;
 	o.subject = (char *)b.subject;
 	o.message_id = mid;
-	o.automatic = mail->automatic && !mail->to_staff;
+	/* Only what the limit is for counts against it. */
+	o.automatic = mail->automatic && !mail->to_staff && !mail->policy;
 	o.state = mail->release_at > 0 ? "held" : "queued";
 	o.release_at = mail->release_at;
 	o.next_attempt = mail->release_at > 0 ? mail->release_at : c->now;

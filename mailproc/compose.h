@@ -39,6 +39,10 @@ struct compose_mail {
 	const char *lang;		/* "ja" or "en" */
 	const char *to;
 	int automatic;		/* Auto-Submitted, null sender, rate limit */
+	/* Mail the policy requires, to a registered contact (confirmation
+	 * requests and reminders, completion notices, a request's outcome):
+	 * never dropped by auto_reply_limit, and not counted by it. */
+	int policy;
 	int to_staff;		/* Reply-To the ticket address */
 	const char *reply_to;	/* an explicit Reply-To, or NULL */
 	const char *in_reply_to;	/* threading, without <> */
@@ -56,7 +60,8 @@ struct compose_mail {
 };
 
 /* Renders, builds and queues one mail; *outbox_id_r gets its row (0 when
- * it was suppressed by the rate limit, which is recorded on the ticket).
+ * it was suppressed: an automatic mail to one of our own addresses, or a
+ * reply over auto_reply_limit; recorded as compose_suppressed() does).
  * Fails with MP_TEMP for template or build problems, so that the mail
  * that caused it is retried once the templates are fixed. */
 int compose_queue(struct compose *c, const struct compose_mail *mail,
@@ -70,7 +75,8 @@ int compose_notify(struct compose *c, const char *list, long long ticket,
 		   size_t n_vars, struct mp_err *err);
 
 /* Records on the outbox and the ticket that an automatic reply with this
- * template to `to` was not sent, and why. */
+ * template to `to` was not sent, and why, and tells staff (with the
+ * ticket number) unless the mail was itself a notice to staff. */
 int compose_suppressed(struct compose *c, long long ticket,
 		       const char *template, const char *to,
 		       const char *reason, struct mp_err *err);
