@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <glib.h>
+
 #include "autoreply.h"
 
 /* The first word of a header value, lower case, compared to want. */
@@ -44,9 +46,9 @@ is_daemon(const char *addr)
 	       (n > 8 && strncasecmp(addr + n - 8, "-request", 8) == 0);
 }
 
-const char *
-autoreply_refusal(const struct conf *conf, const struct msg *m,
-		  const char *env_sender, const char *reply_to)
+/* The marks of machine-made mail in the envelope and headers. */
+static const char *
+machine_marks(const struct msg *m, const char *env_sender)
 {
 	if (env_sender != NULL && (*env_sender == '\0' ||
 				   strcmp(env_sender, "<>") == 0))
@@ -54,6 +56,12 @@ autoreply_refusal(const struct conf *conf, const struct msg *m,
 	if (m->auto_submitted != NULL && !first_word_is(m->auto_submitted,
 							"no"))
 		return "auto-submitted";
+	/* Not RFC 3834, but what vacation programs and some clients set
+	 * instead; "X-Autoreply: no" does not occur in practice. */
+	if (m->x_autoreply != NULL && !first_word_is(m->x_autoreply, "no"))
+		return "x-autoreply";
+	if (m->is_report)
+		return "report";
 	if (m->precedence != NULL &&
 	    (first_word_is(m->precedence, "bulk") ||
 	     first_word_is(m->precedence, "list") ||
@@ -61,6 +69,65 @@ autoreply_refusal(const struct conf *conf, const struct msg *m,
 		return "precedence";
 	if (m->list_id != NULL)
 		return "list-id";
+	return NULL;
+}
+
+/* Subjects that out-of-office programs write (after NFKC, any case).
+ * Checked where a machine's mail must not pass for a person's (a
+ * confirmation), not for acknowledgements: a customer may well write
+ * about an absence. */
+static int
+out_of_office_subject(const char *subject)
+{
+	static const char *const marks[] = {
+		"out of office", "out of the office", "automatic reply",
+		"auto reply", "auto-reply", "autoreply", "auto response",
+		"autoresponse", "vacation reply", "自動応答", "自動返信",
+		"自動返答", "自動送信", "不在通知", "不在のお知らせ",
+		"不在のご連絡", "不在連絡", "不在中", "休暇中",
+	};
+	gchar *norm, *low;
+	const char *p;
+	size_t i;
+	int hit = 0;
+
+	if (subject == NULL || *subject == '\0')
+		return 0;
+	norm = g_utf8_normalize(subject, -1, G_NORMALIZE_NFKC);
+	low = g_ascii_strdown(norm != NULL ? norm : subject, -1);
+	g_free(norm);
+	for (p = low; *p == ' ' || *p == '\t'; p++)
+		;
+	hit = strncmp(p, "auto:", 5) == 0 || strncmp(p, "自動:", 7) == 0;
+	for (i = 0; !hit && i < sizeof(marks) / sizeof(*marks); i++)
+		hit = strstr(low, marks[i]) != NULL;
+	g_free(low);
+	return hit;
+}
+
+const char *
+autoreply_automatic(const struct msg *m, const char *env_sender)
+{
+	const char *why = machine_marks(m, env_sender), *from;
+
+	if (why != NULL)
+		return why;
+	from = msg_from_address(m);
+	if (from != NULL && is_daemon(from))
+		return "mailer-daemon";
+	if (out_of_office_subject(m->subject))
+		return "out-of-office";
+	return NULL;
+}
+
+const char *
+autoreply_refusal(const struct conf *conf, const struct msg *m,
+		  const char *env_sender, const char *reply_to)
+{
+	const char *why = machine_marks(m, env_sender);
+
+	if (why != NULL)
+		return why;
 	if (reply_to == NULL || *reply_to == '\0')
 		return "no-address";
 	/* Only the address we would answer is judged here: the envelope

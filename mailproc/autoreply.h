@@ -11,9 +11,20 @@
 #include "msg.h"
 
 /* Returns NULL if an automatic reply to this message is allowed, or a
- * short reason ("null-sender", "auto-submitted", "precedence",
- * "list-id", "own-address", "mailer-daemon", "no-address") if not. */
+ * short reason ("null-sender", "auto-submitted", "x-autoreply",
+ * "report", "precedence", "list-id", "own-address", "mailer-daemon",
+ * "no-address") if not. */
 const char *autoreply_refusal(const struct conf *conf, const struct msg *m,
 			      const char *env_sender, const char *reply_to);
+
+/* Whether the message was written by a machine rather than a person
+ * answering deliberately: a null sender or MAILER-DAEMON-style From
+ * (bounces), Auto-Submitted other than "no", X-Autoreply and the like,
+ * a multipart/report, Precedence bulk/junk/list, List-Id, or an
+ * out-of-office subject (「自動応答」, "Out of Office", "Auto:"...).
+ * Returns NULL for a person's mail, or the reason ("null-sender",
+ * "auto-submitted", "x-autoreply", "report", "precedence", "list-id",
+ * "mailer-daemon", "out-of-office"). */
+const char *autoreply_automatic(const struct msg *m, const char *env_sender);
 
 #endif

@@ -6,11 +6,23 @@
  * claim to be the customer, only the registered mailbox (or phone) is
  * proof.  Every step is written to the ticket's history with who, when and
  * through which channel.
+ *
+ * A yes is a deliberate act: a mail to the confirm address, from a person
+ * (an automatic reply neither confirms nor declines), whose own text does
+ * not say no.  The confirmation mail's Reply-To is the ticket's ordinary
+ * address, so pressing Reply reaches staff as a follow-up and confirms
+ * nothing.  A yes from an address other than the registered one still
+ * counts (the token is the proof) but the work order says so.
+ *
+ * Lifetimes are business time (identity_token_ttl, "3 business days"), so
+ * nothing runs out while the desk is closed; the mail to registered
+ * contacts is policy mail, never dropped by the auto-reply limit.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoreply.h"
 #include "confirm.h"
 #include "log.h"
 
@@ -51,6 +63,7 @@ send_about(struct compose *c, const struct store_ticket *t,
 	mail.lang = to_staff ? c->conf->language : t->lang;
 	mail.to = to;
 	mail.automatic = 1;
+	mail.policy = !to_staff;	/* only ever to registered contacts */
 	mail.to_staff = to_staff;
 	mail.reply_to = reply_to;
 	mail.vars = vars;
@@ -65,7 +78,7 @@ send_staff(struct compose *c, const struct store_ticket *t,
 	   const char *template, const struct tmpl_var *vars, size_t n,
 	   const char *staff_task, struct mp_err *err)
 {
-	struct tmpl_var v[8];
+	struct tmpl_var v[10];
 	size_t i;
 
 	if (n > sizeof(v) / sizeof(*v))
@@ -79,8 +92,46 @@ send_staff(struct compose *c, const struct store_ticket *t,
 			      v, n, err);
 }
 
+/* The end of span (identity_token_ttl or callback_escalate_after)
+ * counted from now: business time, or wall-clock moved out of a closed
+ * period.  A bad value is a configuration problem: MP_TEMP, so that the
+ * mail waits for the fix. */
+static int
+span_end(struct compose *c, const char *key, const char *span,
+	 time_t *end_r, struct mp_err *err)
+{
+	struct hours_within w;
+
+	if (hours_parse_ttl(span, &w, err) < 0 ||
+	    hours_due(c->hours, c->now, &w, end_r, err) < 0) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return mp_err_set(err, MP_TEMP, "%s: %s", key, why);
+	}
+	return 0;
+}
+
+/* When a token that expires then is reminded: with a quarter of its
+ * business time left. */
+static int
+token_remind_at(struct compose *c, time_t expires, time_t *r,
+		struct mp_err *err)
+{
+	long long secs;
+
+	if (hours_between(c->hours, c->now, expires, &secs, err) < 0)
+		return -1;
+	if (secs <= 0) {
+		*r = expires;
+		return 0;
+	}
+	return hours_add_seconds(c->hours, c->now, secs - secs / 4, r, err);
+}
+
 /* A new token mail (first request or reminder) to the monitoring
- * address. */
+ * address.  Its Reply-To is the ticket's own address, never a token
+ * address: a plain reply is a follow-up for staff. */
 static int
 send_token(struct compose *c, const struct store_ticket *t,
 	   const char *task, const char *contract_id, const char *to,
@@ -88,7 +139,8 @@ send_token(struct compose *c, const struct store_ticket *t,
 {
 	struct store_identity r = { 0 };
 	char token[IDENTITY_TOKEN_LEN + 1], hash[IDENTITY_HASH_LEN + 1];
-	char confirm[512], deny[512], exp[128] = "";
+	char confirm[512], deny[512], exp[128] = "", ticket_addr[512];
+	time_t remind;
 
 	if (identity_token_new(token, err) < 0)
 		return -1;
@@ -105,9 +157,13 @@ send_token(struct compose *c, const struct store_ticket *t,
 	r.sent_to = (char *)to;
 	r.created = c->now;
 	r.expires = expires;
-	r.remind_at = expires - (expires - c->now) / 4;
+	if (token_remind_at(c, (time_t)expires, &remind, err) < 0)
+		return -1;
+	r.remind_at = remind;
 	if (store_identity_insert(c->store, &r, err) < 0)
 		return -1;
+	compose_ticket_address(c->conf, t->id, ticket_addr,
+			       sizeof(ticket_addr));
 	{
 		struct tmpl_var vars[] = {
 			{ "task_name", task },
@@ -117,7 +173,7 @@ send_token(struct compose *c, const struct store_ticket *t,
 			{ "deny_address", deny },
 			{ "token_expires", exp },
 		};
-		int rc = send_about(c, t, template, to, 0, confirm, vars,
+		int rc = send_about(c, t, template, to, 0, ticket_addr, vars,
 				    sizeof(vars) / sizeof(*vars), err);
 		memset(token, 0, sizeof(token));
 		return rc;
@@ -132,17 +188,22 @@ confirm_start(struct compose *c, const struct store_ticket *t,
 	int en = t->lang && strcmp(t->lang, "en") == 0;
 	const char *task = en ? item->name_en : item->name_ja;
 	char detail[512];
+	time_t expires;
 
+	if (span_end(c, "identity_token_ttl", c->conf->identity_token_ttl,
+		     &expires, err) < 0)
+		return -1;
 	if (item->channel == RULES_CHANNEL_EMAIL) {
 		snprintf(detail, sizeof(detail), "identity confirmation "
 			 "required (email to %s)", k->monitoring_email);
 		if (store_ticket_set_state(c->store, t->id, "held", c->now,
 					   "mailproc", detail, err) < 0 ||
 		    send_token(c, t, task, k->id, k->monitoring_email,
-			       "identity-confirm",
-			       c->now + c->conf->identity_token_ttl, err) < 0)
+			       "identity-confirm", (long long)expires,
+			       err) < 0)
 			return -1;
 	} else {
+		time_t remind, escalate;
 		struct store_identity r = { 0 };
 		struct tmpl_var vars[] = {
 			{ "task_name", task },
@@ -159,8 +220,16 @@ confirm_start(struct compose *c, const struct store_ticket *t,
 		r.channel = "phone";
 		r.sent_to = k->emergency_phone;
 		r.created = c->now;
-		r.expires = c->now + c->conf->identity_token_ttl;
-		r.remind_at = r.expires - c->conf->identity_token_ttl / 4;
+		/* Reminded to staff at each opening while pending, and
+		 * escalated once after callback_escalate_after. */
+		if (hours_next_opening(c->hours, c->now, &remind, err) < 0 ||
+		    span_end(c, "callback_escalate_after",
+			     c->conf->callback_escalate_after, &escalate,
+			     err) < 0)
+			return -1;
+		r.expires = expires;
+		r.remind_at = remind;
+		r.escalate_at = escalate;
 		if (store_ticket_set_state(c->store, t->id, "held", c->now,
 					   "mailproc", detail, err) < 0 ||
 		    store_identity_insert(c->store, &r, err) < 0 ||
@@ -200,7 +269,7 @@ static int
 resolve(struct compose *c, const struct rules *rules,
 	const struct store_ticket *t, int confirmed, const char *by,
 	const char *via, const char *also_tell, const char *why,
-	struct mp_err *err)
+	const char *staff_note, struct mp_err *err)
 {
 	struct store_identity r;
 	char detail[600];
@@ -209,6 +278,7 @@ resolve(struct compose *c, const struct rules *rules,
 		{ "task_name", task },
 		{ "requester", t->requester },
 		{ "contract_id", t->contract },
+		{ "staff_note", staff_note ? staff_note : "" },
 	};
 	int rc;
 
@@ -240,10 +310,40 @@ resolve(struct compose *c, const struct rules *rules,
 		       also_tell, 0, NULL, vars, 3, err) < 0)
 		return -1;
 	if (confirmed)
-		return send_staff(c, t, "staff-work", vars, 3,
+		return send_staff(c, t, "staff-work", vars, 4,
 				  task_name_in(rules, t, c->conf->language),
 				  err);
 	return 0;
+}
+
+/* Tells staff about a mail to a token address that was not taken as a
+ * yes (an automatic reply, or a text that says no). */
+static int
+tell_staff_reply(struct compose *c, const struct rules *rules,
+		 long long ticket, const char *from, const char *what,
+		 const char *text, struct mp_err *err)
+{
+	struct store_ticket t;
+	int rc = store_ticket_get(c->store, ticket, &t, err);
+
+	if (rc <= 0)
+		return rc;
+	{
+		struct tmpl_var vars[] = {
+			{ "task_name", confirm_task_name(rules, &t) },
+			{ "requester", t.requester },
+			{ "from", from ? from : "-" },
+			{ "error", what },
+			{ "state", t.state },
+			{ "customer_text", text ? text : "" },
+		};
+		rc = send_staff(c, &t, "staff-identity-reply", vars,
+				sizeof(vars) / sizeof(*vars),
+				task_name_in(rules, &t, c->conf->language),
+				err);
+	}
+	store_ticket_release(&t);
+	return rc;
 }
 
 /* Records a refused attempt on the ticket (if any) and the log. */
@@ -265,17 +365,85 @@ refuse(struct compose *c, long long ticket, int ticket_exists,
 						 detail, err) : 0;
 }
 
+/* What staff read about a token mail that was not a yes. */
+static const char *
+reply_what(const struct compose *c, int automatic, const char *why,
+	   char *buf, size_t size)
+{
+	int en = strcmp(c->conf->language, "en") == 0;
+
+	if (automatic)
+		snprintf(buf, size, en ? "an automatic reply (%s): neither "
+			 "confirmed nor declined" : "自動応答（%s）：承認・取り"
+			 "消しのどちらにもしていません", why);
+	else
+		snprintf(buf, size, "%s", en ? "the text says no: the request "
+			 "was declined, not confirmed" : "本文がご依頼を否定して"
+			 "いるため、承認せず取り消しました");
+	return buf;
+}
+
+/* A yes with a valid token from someone other than the registered
+ * address: it counts, and the work order and the history say so. */
+static int
+note_other_address(struct compose *c, long long ticket, const char *from,
+		   const char *registered, char *note, size_t size,
+		   struct mp_err *err)
+{
+	char detail[600], safe[128];
+
+	note[0] = '\0';
+	if (from != NULL && registered != NULL &&
+	    strcasecmp(from, registered) == 0)
+		return 0;
+	log_warning("ticket=%lld from=%s action=identity-other-address", ticket,
+		    log_safe(safe, sizeof(safe), from));
+	snprintf(note, size, strcmp(c->conf->language, "en") == 0 ?
+		 "\n  NOTE: this confirmation came from %s, not from the "
+		 "registered\n  monitoring-notification address %s. Check with "
+		 "the contract's\n  registered contact before doing the work.\n" :
+		 "\n　※注意：この確認は、登録済みの監視通知連絡先（%2$s）ではなく\n"
+		 "　%1$s から届きました。作業の前に、ご契約の登録済み連絡先へ\n"
+		 "　ご依頼の有無をご確認ください。\n", from ? from : "-",
+		 registered ? registered : "-");
+	snprintf(detail, sizeof(detail), "confirmation from %s, not from the "
+		 "registered address %s: flagged to staff", from ? from : "-",
+		 registered ? registered : "-");
+	return store_history_add(c->store, ticket, c->now, "mailproc",
+				 "identity", detail, err);
+}
+
+/* Whether the writer's own text (quotes and signature left out) says
+ * no.  Returns 1, 0, or -1 (out of memory). */
+static int
+text_declines(const struct msg *m, struct mp_err *err)
+{
+	char *own = rules_own_text(m->text);
+	int no;
+
+	if (own == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	no = identity_reply_declines(own) ||
+	     identity_reply_declines(m->subject);
+	free(own);
+	return no;
+}
+
 int
 confirm_token_mail(struct compose *c, const struct rules *rules,
 		   enum identity_kind kind, long long ticket,
-		   const char *token, const char *from,
-		   const char **outcome_r, struct mp_err *err)
+		   const char *token, const struct msg *m,
+		   const char *env_sender, const char **outcome_r,
+		   struct mp_err *err)
 {
 	struct store_ticket t;
 	struct store_identity r;
-	char hash[IDENTITY_HASH_LEN + 1];
-	int rc, exists;
+	char hash[IDENTITY_HASH_LEN + 1], what[300], note[600];
+	const char *from = msg_from_address(m), *automatic;
+	int rc, exists, no;
 
+	if (from == NULL || *from == '\0')
+		from = env_sender;
 	*outcome_r = "malformed-token";
 	exists = ticket > 0 ? store_ticket_get(c->store, ticket, &t, err) : 0;
 	if (exists < 0)
@@ -308,11 +476,44 @@ confirm_token_mail(struct compose *c, const struct rules *rules,
 	} else if (strcmp(t.state, "held") != 0) {
 		*outcome_r = "ticket-not-held";
 		rc = refuse(c, ticket, 1, from, *outcome_r, err);
+	} else if ((automatic = autoreply_automatic(m, env_sender)) != NULL) {
+		/* A machine's mail is nobody's decision: the token stays
+		 * open for the person. */
+		*outcome_r = "automatic-reply";
+		rc = refuse(c, ticket, 1, from, *outcome_r, err);
+		if (rc == 0)
+			rc = tell_staff_reply(c, rules, ticket, from,
+					      reply_what(c, 1, automatic, what,
+							 sizeof(what)),
+					      m->text, err);
+	} else if (kind == IDENTITY_CONFIRM &&
+		   (no = text_declines(m, err)) != 0) {
+		if (no < 0) {
+			rc = -1;
+		} else {
+			*outcome_r = "declined-by-text";
+			rc = resolve(c, rules, &t, 0, from ? from : "-",
+				     "email token (the text says no)",
+				     r.sent_to, "a mail to the confirm "
+				     "address that says no", NULL, err);
+			if (rc == 0)
+				rc = tell_staff_reply(c, rules, ticket, from,
+						      reply_what(c, 0, NULL,
+							what, sizeof(what)),
+						      m->text, err);
+		}
+	} else if (kind == IDENTITY_CONFIRM) {
+		*outcome_r = "confirmed";
+		rc = note_other_address(c, ticket, from, r.sent_to, note,
+					sizeof(note), err);
+		if (rc == 0)
+			rc = resolve(c, rules, &t, 1, from ? from : "-",
+				     "email token", r.sent_to, NULL,
+				     note[0] ? note : NULL, err);
 	} else {
-		*outcome_r = kind == IDENTITY_CONFIRM ? "confirmed" : "denied";
-		rc = resolve(c, rules, &t, kind == IDENTITY_CONFIRM,
-			     from ? from : "-", "email token", r.sent_to,
-			     NULL, err);
+		*outcome_r = "denied";
+		rc = resolve(c, rules, &t, 0, from ? from : "-",
+			     "email token", r.sent_to, NULL, NULL, err);
 	}
 	store_identity_release(&r);
 done:
@@ -359,7 +560,7 @@ confirm_staff(struct compose *c, const struct rules *rules, long long ticket,
 			 override_reason && *override_reason ?
 			 " (override)" : "");
 		rc = resolve(c, rules, &t, confirmed, by, via_buf, NULL,
-			     override_reason, err);
+			     override_reason, NULL, err);
 	}
 	if (pending == 1)
 		store_identity_release(&r);
@@ -370,8 +571,68 @@ confirm_staff(struct compose *c, const struct rules *rules, long long ticket,
 struct due_ctx {
 	struct compose *c;
 	const struct rules *rules;
+	int closed_day;		/* the desk is closed all day today */
 	struct mp_err *err;
 };
+
+/* A pending callback still not done: staff are reminded (at each
+ * opening) or, past callback_escalate_after, escalated to (once). */
+static int
+callback_due(struct due_ctx *d, const struct store_identity *r,
+	     const struct store_ticket *t, const char *task)
+{
+	struct compose *c = d->c;
+	char received[128] = "", expires[128] = "";
+	const char *lang = c->conf->language;
+	int escalate = !r->escalated && r->escalate_at > 0 &&
+		r->escalate_at <= c->now;
+	time_t next;
+	int rc = 0;
+
+	hours_format_human(c->hours, (time_t)r->created, lang, received,
+			   sizeof(received), NULL);
+	hours_format_human(c->hours, (time_t)r->expires, lang, expires,
+			   sizeof(expires), NULL);
+	{
+		struct tmpl_var vars[] = {
+			{ "task_name", task },
+			{ "contract_id", t->contract ? t->contract : "" },
+			{ "requester", t->requester },
+			{ "received_at", received },
+			{ "token_expires", expires },
+			{ "error", c->conf->callback_escalate_after },
+		};
+		size_t n = sizeof(vars) / sizeof(*vars);
+
+		if (escalate) {
+			/* XXX SPEC §14's escalation_address does not exist
+			 * yet: the escalation goes to staff. */
+			rc = store_identity_set_escalated(c->store, r->id,
+							  d->err);
+			if (rc == 0)
+				rc = store_history_add(c->store, t->id, c->now,
+					"mailproc", "escalated", "phone "
+					"callback still pending after "
+					"callback_escalate_after", d->err);
+			if (rc == 0)
+				rc = send_staff(c, t,
+						"staff-callback-escalation",
+						vars, n, task, d->err);
+		} else if (r->remind_at <= c->now) {
+			rc = send_staff(c, t, "staff-callback-reminder", vars,
+					n, task, d->err);
+		}
+	}
+	if (rc == 0 && r->remind_at <= c->now) {
+		/* Next at the opening after this one. */
+		rc = hours_next_opening(c->hours, c->now, &next, d->err);
+		if (rc == 0)
+			rc = store_identity_set_remind_at(c->store, r->id,
+							  (long long)next,
+							  d->err);
+	}
+	return rc;
+}
 
 static int
 due_one(void *ctx, const struct store_identity *r)
@@ -380,11 +641,15 @@ due_one(void *ctx, const struct store_identity *r)
 	struct compose *c = d->c;
 	struct store_ticket t;
 	const char *task;
-	int rc = store_ticket_get(c->store, r->ticket, &t, d->err);
+	int rc, held;
 
+	if (r->expires <= c->now && d->closed_day)
+		return 0;	/* expiry waits for a working day */
+	rc = store_ticket_get(c->store, r->ticket, &t, d->err);
 	if (rc <= 0)
 		return rc;
 	task = confirm_task_name(d->rules, &t);
+	held = strcmp(t.state, "held") == 0;
 	if (r->expires <= c->now) {
 		struct tmpl_var vars[] = {
 			{ "task_name", task },
@@ -395,7 +660,7 @@ due_one(void *ctx, const struct store_identity *r)
 		rc = store_identity_resolve(c->store, r->id, "expired",
 					    c->now, "mailproc", "expiry",
 					    d->err);
-		if (rc == 0 && strcmp(t.state, "held") == 0) {
+		if (rc == 0 && held) {
 			rc = store_ticket_set_state(c->store, t.id, "rejected",
 				c->now, "mailproc",
 				"identity not confirmed in time", d->err);
@@ -409,8 +674,7 @@ due_one(void *ctx, const struct store_identity *r)
 						&t, c->conf->language),
 						d->err);
 		}
-	} else if (strcmp(r->channel, "email") == 0 &&
-		   strcmp(t.state, "held") == 0) {
+	} else if (strcmp(r->channel, "email") == 0 && held) {
 		/* The stored hash cannot be mailed again: the reminder
 		 * carries a fresh token, and the first stays valid. */
 		rc = store_identity_set_reminded(c->store, r->id, d->err);
@@ -429,8 +693,14 @@ due_one(void *ctx, const struct store_identity *r)
 				store_identity_release(&nr);
 			}
 		}
+	} else if (strcmp(r->channel, "phone") == 0 && held) {
+		rc = callback_due(d, r, &t, task_name_in(d->rules, &t,
+							 c->conf->language));
 	} else {
 		rc = store_identity_set_reminded(c->store, r->id, d->err);
+		if (rc == 0 && !r->escalated)
+			rc = store_identity_set_escalated(c->store, r->id,
+							  d->err);
 	}
 	store_ticket_release(&t);
 	return rc;
@@ -440,8 +710,12 @@ int
 confirm_due(struct compose *c, const struct rules *rules,
 	    struct mp_err *err)
 {
-	struct due_ctx d = { c, rules, err };
+	struct due_ctx d = { c, rules, 0, err };
+	struct hours_status st;
 
+	if (hours_status(c->hours, c->now, &st, err) < 0)
+		return -1;
+	d.closed_day = !st.open && st.reason != HOURS_OUTSIDE_HOURS;
 	return store_identity_due(c->store, c->now, due_one, &d, err);
 }
 

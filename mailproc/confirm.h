@@ -10,6 +10,7 @@
 
 #include "compose.h"
 #include "identity.h"
+#include "msg.h"
 #include "rules.h"
 #include "store.h"
 
@@ -21,15 +22,22 @@ int confirm_start(struct compose *c, const struct store_ticket *t,
 		  const struct rules_item *item,
 		  const struct store_contract *k, struct mp_err *err);
 
-/* Handles a mail to a confirm/deny address.  A valid, unused, unexpired
- * token of that ticket while it is held confirms or denies it; anything
- * else is refused and the refusal recorded (on the ticket when it
- * exists).  *outcome_r says what happened ("confirmed", "denied" or the
- * refusal).  Returns -1 only on database or mail trouble. */
+/* Handles mail m (envelope sender env_sender) to a confirm/deny address.
+ * Only a valid, unused, unexpired token of that ticket while it is held
+ * counts; anything else is refused and the refusal recorded (on the
+ * ticket when it exists).  With a valid token: an automatic reply
+ * (autoreply_automatic()) neither confirms nor declines (recorded, staff
+ * told, the token stays open); to the confirm address, a text that says
+ * no declines (staff told); otherwise the kind decides, and a yes from
+ * an address other than the registered one is flagged in the work
+ * order.  *outcome_r says what happened ("confirmed", "denied",
+ * "declined-by-text", "automatic-reply" or the refusal).  Returns -1
+ * only on database or mail trouble. */
 int confirm_token_mail(struct compose *c, const struct rules *rules,
 		       enum identity_kind kind, long long ticket,
-		       const char *token, const char *from,
-		       const char **outcome_r, struct mp_err *err);
+		       const char *token, const struct msg *m,
+		       const char *env_sender, const char **outcome_r,
+		       struct mp_err *err);
 
 /* Whether token is one that we issued for ticket (in any state: a used
  * or expired one still shows the mail came from its addressee).  Returns
@@ -46,8 +54,12 @@ int confirm_staff(struct compose *c, const struct rules *rules,
 		  const char *via, const char *override_reason,
 		  struct mp_err *err);
 
-/* The runner's pass: reminders before expiry, then expiry (the request
- * is rejected, the requester and staff told). */
+/* The runner's pass: reminders before expiry (a fresh token to the
+ * monitoring address; for a phone callback, staff at each opening), the
+ * escalation of a callback pending past callback_escalate_after, then
+ * expiry (the request is rejected, the requester and staff told).
+ * Nothing expires while the desk is closed for the day (weekend,
+ * holiday, closure): it waits for the next working day. */
 int confirm_due(struct compose *c, const struct rules *rules,
 		struct mp_err *err);
 

@@ -2,8 +2,9 @@
  * Identity confirmation tokens and their addresses.  Owns token
  * generation (the kernel's random source), the stored form (a SHA-256
  * hash, never the token) and the confirm/deny addresses
- * support+confirm-<ticket>-<token>@domain.  Pure: no database, no mail;
- * the confirmation flow is confirm.c's.
+ * support+confirm-<ticket>-<token>@domain, and reading whether the text
+ * of a mail to them says no.  Pure: no database, no mail; the
+ * confirmation flow is confirm.c's.
  */
 #ifndef MP_IDENTITY_H
 #define MP_IDENTITY_H
@@ -42,5 +43,12 @@ const char *identity_address(char *buf, size_t size, const char *support,
 enum identity_kind identity_parse_address(const char *addr,
 					  const char *support,
 					  long long *ticket_r, char *token);
+
+/* Whether text (what the writer wrote now, quotes already removed; any
+ * normalisation) says no in Japanese or English: the request was not
+ * made, or the work must not be done (「依頼はしていません」, 「作業しない
+ * でください」, "I did not request this", "No."...).  Errs towards yes:
+ * a text that says no anywhere declines, whatever else it says. */
+int identity_reply_declines(const char *text);
 
 #endif

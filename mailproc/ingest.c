@@ -516,7 +516,8 @@ file_token_reply(struct ingest *in, struct filing *f, enum identity_kind kind,
 				      err) < 0)
 			return -1;
 		if (confirm_token_mail(&c, in->rules, kind, ticket, token,
-				       from, &outcome, err) < 0)
+				       f->m, f->env.sender, &outcome,
+				       err) < 0)
 			return -1;
 		snprintf(f->action, sizeof(f->action), "identity-%s",
 			 outcome);

@@ -36,11 +36,13 @@ subject_text(const struct respond_event *ev)
 }
 
 /* Queues a template mail to the requester, threaded to their mail, unless
- * loop protection forbids any automatic reply to it. */
+ * loop protection forbids any automatic reply to it.  With policy (the
+ * outcome of a request from a registered requester) the hourly limit
+ * does not apply; RFC 3834's refusals always do. */
 static int
-answer(struct compose *c, const struct respond_event *ev,
-       const char *template, const struct tmpl_var *extra, size_t n_extra,
-       struct mp_err *err)
+answer_mail(struct compose *c, const struct respond_event *ev,
+	    const char *template, const struct tmpl_var *extra,
+	    size_t n_extra, int policy, struct mp_err *err)
 {
 	const struct msg *m = ev->m;
 	const struct store_ticket *t = ev->ticket;
@@ -80,6 +82,7 @@ answer(struct compose *c, const struct respond_event *ev,
 	mail.lang = t->lang;
 	mail.to = t->requester;
 	mail.automatic = 1;
+	mail.policy = policy;
 	mail.in_reply_to = m->message_id;
 	mail.references = refs;
 	mail.n_references = i;
@@ -89,6 +92,15 @@ answer(struct compose *c, const struct respond_event *ev,
 	free(vars);
 	free(refs);
 	return rc;
+}
+
+/* An ordinary automatic reply, held to auto_reply_limit. */
+static int
+answer(struct compose *c, const struct respond_event *ev,
+       const char *template, const struct tmpl_var *extra, size_t n_extra,
+       struct mp_err *err)
+{
+	return answer_mail(c, ev, template, extra, n_extra, 0, err);
 }
 
 /* The class's name for staff, with the other tasks the mail asks for. */
@@ -151,11 +163,20 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 	const struct store_ticket *t = ev->ticket;
 	const struct rules_item *item = t->class ?
 		rules_item_find(ev->rules, t->class) : NULL;
+	const char *note = "";
+
 	int en = strcmp(c->conf->language, "en") == 0;	/* staff's */
 	char class_name[512], candidates[1024];
 
 	class_name_of(ev, en, class_name, sizeof(class_name));
 	candidates_of(ev, en, candidates, sizeof(candidates));
+	/* A reply to the confirmation mail lands here: it is for staff to
+	 * read, and it confirms nothing. */
+	if (!ev->is_new && strcmp(t->state, "held") == 0)
+		note = en ? "\n  NOTE: this request is still waiting for identity "
+			"confirmation.\n  This mail does not confirm it.\n" :
+			"\n　※このご依頼は本人性確認の待ちです。このメールは"
+			"確認（承認）には\n　なりません。\n";
 	{
 		struct tmpl_var vars[] = {
 			{ "requester", t->requester },
@@ -168,6 +189,7 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 			{ "task_name", item ? (en ? item->name_en :
 					       item->name_ja) : "" },
 			{ "candidates", candidates },
+			{ "staff_note", note },
 		};
 
 		return compose_notify(c, list, t->id, template, vars,
@@ -203,7 +225,9 @@ acknowledge(struct compose *c, const struct respond_event *ev,
 	}
 }
 
-/* Rejects a request for catalogued work with an answer that says why. */
+/* Rejects a request for catalogued work with an answer that says why.
+ * To a requester registered to a contract that answer is the request's
+ * outcome, policy mail; to a stranger it is an ordinary reply. */
 static int
 refuse_work(struct compose *c, const struct respond_event *ev,
 	    const char *template, const char *why,
@@ -212,7 +236,8 @@ refuse_work(struct compose *c, const struct respond_event *ev,
 	if (store_ticket_set_state(c->store, ev->ticket->id, "rejected",
 				   c->now, "mailproc", why, err) < 0)
 		return -1;
-	return answer(c, ev, template, vars, n, err);
+	return answer_mail(c, ev, template, vars, n, ev->contract != NULL,
+			   err);
 }
 
 /* The names of the options that would cover item, joined for a list. */

@@ -1975,6 +1975,12 @@ rules_form_parse(const struct rules *r, const char *text,
 	return 0;
 }
 
+char *
+rules_own_text(const char *text)
+{
+	return body_prepare(text != NULL ? text : "", 64 * 1024);
+}
+
 void
 rules_form_release(struct rules_form *form)
 {

@@ -179,6 +179,12 @@ int rules_model_check(const struct rules *r, const char *path,
 int rules_form_parse(const struct rules *r, const char *text,
 		     struct rules_form *form, struct mp_err *err);
 
+/* What the writer of text wrote now, as classification reads it:
+ * NFKC-normalised, lower case, without quoted lines, attribution lines,
+ * forwarded history or signature; at most about 64 KB.  Returns a new
+ * string (caller frees), or NULL when out of memory. */
+char *rules_own_text(const char *text);
+
 /* Frees the fields of form and clears it. */
 void rules_form_release(struct rules_form *form);
 

@@ -164,6 +164,10 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL,"
 	"  updated INTEGER NOT NULL,"
 	"  PRIMARY KEY (ticket, task));",
+	/* 6 -> 7: phone callbacks are escalated once, after
+	 * callback_escalate_after */
+	"ALTER TABLE identity ADD COLUMN escalate_at INTEGER;"
+	"ALTER TABLE identity ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -1082,7 +1086,7 @@ store_contract_each(struct store *s,
 
 #define IDENTITY_COLS "id, ticket, channel, token_hash, sent_to, state, " \
 	"created, expires, remind_at, reminded, resolved_at, resolved_by, " \
-	"resolved_via"
+	"resolved_via, escalate_at, escalated"
 
 static void
 identity_from_row(sqlite3_stmt *st, struct store_identity *r)
@@ -1101,6 +1105,8 @@ identity_from_row(sqlite3_stmt *st, struct store_identity *r)
 	r->resolved_at = sqlite3_column_int64(st, 10);
 	r->resolved_by = col_str(st, 11);
 	r->resolved_via = col_str(st, 12);
+	r->escalate_at = sqlite3_column_int64(st, 13);
+	r->escalated = sqlite3_column_int(st, 14);
 }
 
 void
@@ -1121,10 +1127,11 @@ store_identity_insert(struct store *s, const struct store_identity *r,
 {
 	return run(s, prep(s, err, "INSERT INTO identity (ticket, channel, "
 			   "token_hash, sent_to, state, created, expires, "
-			   "remind_at) VALUES (?1, ?2, ?3, ?4, 'pending', ?5,"
-			   " ?6, ?7)", "isssiii", r->ticket, r->channel,
-			   r->token_hash, r->sent_to, r->created, r->expires,
-			   r->remind_at), err, "identity insert");
+			   "remind_at, escalate_at) VALUES (?1, ?2, ?3, ?4, "
+			   "'pending', ?5, ?6, ?7, ?8)", "isssiiii", r->ticket,
+			   r->channel, r->token_hash, r->sent_to, r->created,
+			   r->expires, r->remind_at, r->escalate_at), err,
+		   "identity insert");
 }
 
 int
@@ -1191,6 +1198,22 @@ store_identity_set_reminded(struct store *s, long long id,
 }
 
 int
+store_identity_set_remind_at(struct store *s, long long id, long long at,
+			     struct mp_err *err)
+{
+	return run(s, prep(s, err, "UPDATE identity SET remind_at = ?1 WHERE "
+			   "id = ?2", "ii", at, id), err, "identity update");
+}
+
+int
+store_identity_set_escalated(struct store *s, long long id,
+			     struct mp_err *err)
+{
+	return run(s, prep(s, err, "UPDATE identity SET escalated = 1 WHERE "
+			   "id = ?1", "i", id), err, "identity update");
+}
+
+int
 store_identity_due(struct store *s, long long now,
 		   int (*fn)(void *ctx, const struct store_identity *r),
 		   void *ctx, struct mp_err *err)
@@ -1198,7 +1221,9 @@ store_identity_due(struct store *s, long long now,
 	sqlite3_stmt *st = prep(s, err, "SELECT " IDENTITY_COLS " FROM "
 				"identity WHERE state = 'pending' AND "
 				"(expires <= ?1 OR (reminded = 0 AND "
-				"remind_at <= ?1)) ORDER BY id LIMIT 500",
+				"remind_at <= ?1) OR (escalated = 0 AND "
+				"escalate_at > 0 AND escalate_at <= ?1)) "
+				"ORDER BY id LIMIT 500",
 				"i", now);
 	struct store_identity *v = NULL;
 	size_t n = 0, i;

@@ -216,7 +216,9 @@ struct store_identity {
 	char *sent_to;		/* the address or number used */
 	char *state;		/* pending confirmed denied expired */
 	long long created, expires, remind_at, resolved_at;
-	int reminded;
+	int reminded;		/* email: the one reminder went */
+	long long escalate_at;	/* phone: escalate then (0: never) */
+	int escalated;
 	char *resolved_by, *resolved_via;
 };
 
@@ -244,8 +246,17 @@ int store_identity_resolve(struct store *s, long long id, const char *state,
 int store_identity_set_reminded(struct store *s, long long id,
 				struct mp_err *err);
 
-/* Calls fn with each pending confirmation that has expired or whose
- * reminder is due at now. */
+/* Moves the next reminder of a confirmation (phone callbacks are
+ * reminded at each opening). */
+int store_identity_set_remind_at(struct store *s, long long id,
+				 long long at, struct mp_err *err);
+
+/* Records that a pending callback was escalated (once). */
+int store_identity_set_escalated(struct store *s, long long id,
+				 struct mp_err *err);
+
+/* Calls fn with each pending confirmation that has expired, whose
+ * reminder is due, or whose escalation is due at now. */
 int store_identity_due(struct store *s, long long now,
 		       int (*fn)(void *ctx, const struct store_identity *r),
 		       void *ctx, struct mp_err *err);

@@ -69,6 +69,8 @@ static const char *const tmpl_placeholders[] = {
 	"staff_name",
 	"candidates",
 	"reason",
+	"staff_note",
+	"received_at",
 };
 #define N_PLACEHOLDERS \
 	(sizeof(tmpl_placeholders) / sizeof(tmpl_placeholders[0]))
@@ -99,6 +101,10 @@ static const char *const tmpl_names[] = {
 	"staff-failed-message",
 	"ack-triage",
 	"staff-triage",
+	"staff-suppressed",
+	"staff-identity-reply",
+	"staff-callback-reminder",
+	"staff-callback-escalation",
 };
 #define N_NAMES (sizeof(tmpl_names) / sizeof(tmpl_names[0]))
 

@@ -70,6 +70,69 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* Mail a machine wrote: never a confirmation or a decline. */
+START_TEST(test_automatic)
+{
+	static const struct {
+		const char *env_sender, *from, *subject;
+		const char *auto_submitted, *x_autoreply, *precedence;
+		int report;
+		const char *want;	/* NULL: a person's mail */
+	} cases[] = {
+		{ "mon@a.jp", "mon@a.jp", "Re: confirm", NULL, NULL, NULL, 0,
+		  NULL },
+		{ "mon@a.jp", "mon@a.jp", "", "no", NULL, NULL, 0, NULL },
+		{ "", "mon@a.jp", "x", NULL, NULL, NULL, 0, "null-sender" },
+		{ "mon@a.jp", "mon@a.jp", "x", "auto-replied", NULL, NULL, 0,
+		  "auto-submitted" },
+		{ "mon@a.jp", "mon@a.jp", "x", NULL, "yes", NULL, 0,
+		  "x-autoreply" },
+		{ "mon@a.jp", "mon@a.jp", "x", NULL, NULL, "junk", 0,
+		  "precedence" },
+		{ "mon@a.jp", "mon@a.jp", "x", NULL, NULL, NULL, 1, "report" },
+		{ "mon@a.jp", "MAILER-DAEMON@a.jp", "x", NULL, NULL, NULL, 0,
+		  "mailer-daemon" },
+		{ "mon@a.jp", "mon@a.jp", "Out of Office: 本人性確認", NULL,
+		  NULL, NULL, 0, "out-of-office" },
+		{ "mon@a.jp", "mon@a.jp", "Automatic reply: Please confirm",
+		  NULL, NULL, NULL, 0, "out-of-office" },
+		{ "mon@a.jp", "mon@a.jp", "AUTO: away", NULL, NULL, NULL, 0,
+		  "out-of-office" },
+		{ "mon@a.jp", "mon@a.jp", "【不在通知】12/29まで休暇中です", NULL,
+		  NULL, NULL, 0, "out-of-office" },
+		{ "mon@a.jp", "mon@a.jp", "自動応答: Re: 確認", NULL, NULL,
+		  NULL, 0, "out-of-office" },
+		{ "mon@a.jp", "mon@a.jp", "Re: 作業のご確認", NULL, NULL, NULL,
+		  0, NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct msg m;
+		struct msg_addr a;
+		const char *got;
+
+		memset(&m, 0, sizeof(m));
+		a.name = NULL;
+		a.address = (char *)cases[i].from;
+		m.from.v = &a;
+		m.from.n = 1;
+		m.subject = (char *)cases[i].subject;
+		m.auto_submitted = (char *)cases[i].auto_submitted;
+		m.x_autoreply = (char *)cases[i].x_autoreply;
+		m.precedence = (char *)cases[i].precedence;
+		m.is_report = cases[i].report;
+		got = autoreply_automatic(&m, cases[i].env_sender);
+		ck_assert_msg(got == cases[i].want ||
+			      (got && cases[i].want &&
+			       strcmp(got, cases[i].want) == 0),
+			      "case %zu: got %s, want %s", i,
+			      got ? got : "(a person)",
+			      cases[i].want ? cases[i].want : "(a person)");
+	}
+}
+END_TEST
+
 Suite *
 suite_autoreply(void)
 {
@@ -77,6 +140,7 @@ suite_autoreply(void)
 	TCase *tc = tcase_create("rfc3834");
 
 	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_automatic);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -86,6 +86,56 @@ START_TEST(test_addresses)
 }
 END_TEST
 
+/* What the text of a mail to the confirm address says: a no never
+ * passes for a yes. */
+START_TEST(test_declines)
+{
+	static const struct {
+		const char *text;
+		int no;
+	} cases[] = {
+		{ "", 0 },
+		{ "OK", 0 },
+		{ "はい、お願いします。", 0 },
+		{ "依頼内容に間違いありません。よろしくお願いいたします。", 0 },
+		{ "Yes, please go ahead.", 0 },
+		{ "No problem, go ahead.", 0 },
+		{ "心当たりがあります。実施してください。", 0 },
+		{ "再起動をお願いします。返信不要です。", 0 },
+		/* the case */
+		{ "このような依頼はしていません。作業しないでください。", 1 },
+		{ "依頼していません", 1 },
+		{ "身に覚えがありません。", 1 },
+		{ "心当たりがありません", 1 },
+		{ "作業は中止してください", 1 },
+		{ "キャンセルでお願いします", 1 },
+		{ "いいえ", 1 },
+		{ "ｷｬﾝｾﾙ", 1 },		/* half-width: NFKC */
+		{ "No.", 1 },
+		{ "no", 1 },
+		{ "NO, I did not ask for this", 1 },
+		{ "I did not request this.", 1 },
+		{ "I didn\u2019t request this", 1 },
+		{ "Don't do it.", 1 },
+		{ "Please cancel.", 1 },
+		{ "This was not me", 1 },
+		{ "I do not recognise this request", 1 },
+		{ "Unauthorized!", 1 },
+		/* words that only contain a no-word are not one */
+		{ "Nothing to add, thanks", 0 },
+		{ "Notably fine", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = identity_reply_declines(cases[i].text);
+
+		ck_assert_msg(got == cases[i].no, "case %zu: got %d, want %d "
+			      "(%s)", i, got, cases[i].no, cases[i].text);
+	}
+}
+END_TEST
+
 Suite *
 suite_identity(void)
 {
@@ -94,6 +144,7 @@ suite_identity(void)
 
 	tcase_add_test(tc, test_token);
 	tcase_add_test(tc, test_addresses);
+	tcase_add_test(tc, test_declines);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -82,6 +82,9 @@ static const struct {
 	  "  general                        General                  0.33\n" },
 	{ "reason", "SASL login hanako is not a login of staff@example.jp",
 	  NULL },
+	{ "staff_note", "", NULL },
+	{ "received_at", "2025年1月6日（月）10:15",
+	  "Mon 6 Jan 2025 10:15 (+09:00)" },
 };
 #define N_SAMPLE (sizeof(sample) / sizeof(sample[0]))
 
@@ -92,6 +95,22 @@ static const struct {
 	{ "identity-callback", "task_name", "リブート代行 作業実施",
 	  "Reboot" },
 	{ "staff-work", "task_name", "リブート代行 作業実施", "Reboot" },
+	{ "staff-work", "staff_note",
+	  "　※注意：確認メールは登録外のアドレス other@example.net から"
+	  "届きました。",
+	  "  NOTE: the confirmation came from other@example.net, not the "
+	  "registered address." },
+	{ "staff-suppressed", "error", "rate-limit", NULL },
+	{ "staff-suppressed", "command", "identity-confirm", NULL },
+	{ "staff-identity-reply", "error",
+	  "自動応答（auto-submitted）：承認・取り消しのどちらにもしていません",
+	  "an automatic reply (auto-submitted): neither confirmed nor "
+	  "declined" },
+	{ "staff-callback-reminder", "task_name", "リブート代行 作業実施",
+	  "Reboot" },
+	{ "staff-callback-escalation", "task_name", "リブート代行 作業実施",
+	  "Reboot" },
+	{ "staff-callback-escalation", "error", "1 business day", NULL },
 	{ "staff-delivery-failure", "error",
 	  "550 5.1.1 <yamada@example.co.jp>: Recipient address rejected",
 	  NULL },
