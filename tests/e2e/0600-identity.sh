@@ -40,7 +40,9 @@ confirm_addr() {
 		python3 -c '
 import email, email.policy, sys
 m = email.message_from_string(sys.stdin.read(), policy=email.policy.default)
-print(m["Reply-To"].addresses[0].addr_spec)'
+import re
+body = m.get_body(("plain",)).get_content()
+print(re.search(r"support\+confirm-\S+@example\.jp", body).group(0))'
 }
 reply_to() {	# reply_to ADDRESS FROM
 	n=$((n + 1))
