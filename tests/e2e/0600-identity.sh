@@ -217,6 +217,21 @@ t9=$(last_ticket)
 want_state "$t9" rejected "not subscribed"
 outbox_to "$t9" not-subscribed | grep -q . || fail "no not-subscribed answer"
 
+# 8b. A pending callback: staff are reminded at the next opening and
+#     escalated to once after callback_escalate_after (1 business day).
+request req@a.example.jp "再起動のお願い" "web06 を再起動してください。"
+t13=$(last_ticket)
+MAILPROC_NOW=$((MAILPROC_NOW + 3600)) mp run --once 2>/dev/null || true
+[ -z "$(outbox_to "$t13" staff-callback-reminder)" ] || fail "reminded before the next opening"
+MAILPROC_NOW=$((MAILPROC_NOW + 85500)) mp run --once 2>/dev/null || true	# Tue 09:45
+[ "$(outbox_to "$t13" staff-callback-reminder)" = staff@example.jp ] || fail "no callback reminder at the opening"
+[ -z "$(outbox_to "$t13" staff-callback-escalation)" ] || fail "escalated too early"
+MAILPROC_NOW=$((MAILPROC_NOW + 87000)) mp run --once 2>/dev/null || true	# Tue 10:10
+MAILPROC_NOW=$((MAILPROC_NOW + 88000)) mp run --once 2>/dev/null || true
+[ "$(outbox_to "$t13" staff-callback-escalation)" = staff@example.jp ] || fail "callback not escalated once"
+[ "$(outbox_to "$t13" staff-callback-reminder | wc -l)" = 1 ] || fail "reminded twice in one day"
+want_state "$t13" held "a pending callback"
+
 # 9. Completion: only an open ticket; the notice goes to the monitoring
 #    address.
 mp complete "$t4" --by alice || fail "complete exit $?"
