@@ -62,4 +62,13 @@ import json, sys
 print(sum(1 for o in json.load(sys.stdin) if o["template"] == "staff-new-ticket" and o["state"] == "queued"))')
 t=$(mp ticket list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [ "$n" = "$t" ] || fail "staff notices: $n for $t tickets"
+# ... and staff hear of every suppressed reply, with the ticket.
+mp outbox list --json | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+supp = [o for o in rows if o["state"] == "suppressed"]
+told = [o for o in rows if o["template"] == "staff-suppressed"]
+assert len(told) == len(supp), (len(told), len(supp))
+assert sorted(o["ticket"] for o in told) == sorted(o["ticket"] for o in supp), told
+' || fail "suppressed replies not announced to staff"
 echo "ok: loop protection"
