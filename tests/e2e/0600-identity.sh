@@ -81,7 +81,10 @@ want_state "$t1" held "complete refused"
 
 # 2. A forged request From the registered monitoring address still waits
 #    for the token.
-request mon@a.example.jp "サービス監視の除外設定をお願いします" "メンテナンス中は監視を除外してください。"
+# (The text was an exclusion request, which the classifier of 4c15499
+# sends to triage as a low-confidence "change"; this step is about who
+# may confirm, so it uses an unambiguous change request.)
+request mon@a.example.jp "監視設定の変更" "サービス監視のURLを変更してください。"
 t2=$(last_ticket)
 want_state "$t2" held "request from the registered address"
 addr2=$(confirm_addr "$t2")

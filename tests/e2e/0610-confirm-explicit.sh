@@ -49,7 +49,8 @@ confirm_field() {
 import email, email.policy, re, sys
 m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
 if sys.argv[2] == "confirm":
-    print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_content()).group(0))
+    found = re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_content())
+    print(found.group(0) if found else "")
 elif sys.argv[2] == "Reply-To":
     print(m["Reply-To"].addresses[0].addr_spec)
 else:
@@ -60,6 +61,7 @@ PY
 to_confirm() {
 	local to=$1 from=$2 body=$3
 	shift 3
+	[ -n "$to" ] || fail "no token address (no confirmation mail?)"
 	n=$((n + 1))
 	send_mail --from "$from" --to "$to" \
 		--header "Subject: ${SUBJ:-Re: confirm}" \
@@ -127,7 +129,7 @@ want_state "$t2" rejected "an English no"
 
 # 5. A yes from an address other than the registered one confirms (the
 #    token is the proof), and the work order says so.
-request "サービス監視の除外設定" "メンテナンス中は監視を除外してください。"
+request "サービス監視の設定変更をお願いします" "監視URLを https://example.jp/health に変更してください。"
 t3=$(last_ticket)
 to_confirm "$(confirm_field "$t3" confirm)" someone@else.example.net "OK"
 want_state "$t3" open "a yes from another address"
