@@ -20,8 +20,9 @@
 int
 cmd_staff(struct conf *conf, int argc, char **argv)
 {
-	static const char *const options[] = { "by", "override", NULL };
-	const char *cmd = argv[0], *by = NULL, *override = NULL;
+	static const char *const options[] = { "by", "override", "task",
+					       NULL };
+	const char *cmd = argv[0], *by = NULL, *override = NULL, *task = NULL;
 	struct mp_err err = { 0 };
 	struct store *s = NULL;
 	struct rules *rules = NULL;
@@ -36,6 +37,7 @@ cmd_staff(struct conf *conf, int argc, char **argv)
 		return EX_USAGE;
 	if (cmd_option(argc, argv, "by", &by) < 0 ||
 	    cmd_option(argc, argv, "override", &override) < 0 ||
+	    cmd_option(argc, argv, "task", &task) < 0 ||
 	    argc < 2 || (need_by && (by == NULL || *by == '\0')) ||
 	    (is_category && (argc < 3 || argv[2][0] == '-'))) {
 		log_user_error(cmd, "usage: %s ID%s%s", cmd,
@@ -70,7 +72,7 @@ cmd_staff(struct conf *conf, int argc, char **argv)
 		rc = confirm_staff(&c, rules, id, strcmp(cmd, "verify") == 0,
 				   by, "command line", override, &err);
 	else if (strcmp(cmd, "complete") == 0)
-		rc = staffops_complete(&c, rules, id, by, &err);
+		rc = staffops_complete(&c, rules, id, task, by, &err);
 	else if (is_category)
 		rc = staffops_category(&c, rules, id, argv[2], by, &err);
 	else

@@ -46,6 +46,80 @@ confirm_task_name(const struct rules *rules, const struct store_ticket *t)
 	return task_name_in(rules, t, t->lang);
 }
 
+/* The names of ticket t's tasks on channel (NULL: any) in state (NULL:
+ * any) in lang, joined into buf; the class's name when it has none.
+ * Returns buf. */
+static const char *
+tasks_names(struct compose *c, const struct rules *rules,
+	    const struct store_ticket *t, const char *channel,
+	    const char *state, const char *lang, char *buf, size_t size)
+{
+	struct store_task *v = NULL;
+	struct mp_err err;
+	size_t n = 0, i, len = 0, k = 0;
+	int en = lang != NULL && strcmp(lang, "en") == 0;
+
+	buf[0] = '\0';
+	if (store_tasks_get(c->store, t->id, &v, &n, &err) == 0)
+		for (i = 0; i < n && len < size; i++) {
+			const struct rules_item *it;
+
+			if ((channel && (v[i].channel == NULL ||
+					 strcmp(v[i].channel, channel) != 0)) ||
+			    (state && strcmp(v[i].state, state) != 0))
+				continue;
+			it = rules_item_find(rules, v[i].task);
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+						k++ ? (en ? ", " : "、") : "",
+						it ? (en ? it->name_en :
+						      it->name_ja) :
+						v[i].task);
+		}
+	store_tasks_free(v, n);
+	if (k == 0)
+		snprintf(buf, size, "%s", task_name_in(rules, t, lang));
+	return buf;
+}
+
+/* Moves ticket t to the state its tasks add up to: held while any task
+ * waits for its confirmation, open while any confirmed task is not yet
+ * done, else rejected (a ticket without task rows: open when confirmed,
+ * else rejected).  Returns 0 or -1. */
+static int
+settle(struct compose *c, const struct store_ticket *t, int confirmed,
+       const char *by, const char *why, struct mp_err *err)
+{
+	long long held = 0, open = 0, all = 0, done = 0;
+	const char *to;
+
+	if (store_tasks_count(c->store, t->id, "held", &held, err) < 0 ||
+	    store_tasks_count(c->store, t->id, "open", &open, err) < 0 ||
+	    store_tasks_count(c->store, t->id, "done", &done, err) < 0)
+		return -1;
+	{
+		struct store_task *v;
+		size_t n;
+
+		if (store_tasks_get(c->store, t->id, &v, &n, err) < 0)
+			return -1;
+		all = (long long)n;
+		store_tasks_free(v, n);
+	}
+	if (all == 0)
+		to = confirmed ? "open" : "rejected";
+	else if (held > 0)
+		to = "held";
+	else if (open > 0)
+		to = "open";
+	else
+		to = done > 0 ? "done" : "rejected";
+	if (strcmp(to, t->state) == 0)
+		return store_history_add(c->store, t->id, c->now, by,
+					 "identity", why, err);
+	return store_ticket_set_state(c->store, t->id, to, c->now, by, why,
+				      err);
+}
+
 /* Queues one template mail about ticket t. */
 static int
 send_about(struct compose *c, const struct store_ticket *t,
@@ -180,29 +254,18 @@ send_token(struct compose *c, const struct store_ticket *t,
 	}
 }
 
-int
-confirm_start(struct compose *c, const struct store_ticket *t,
-	      const struct rules_item *item, const struct store_contract *k,
-	      struct mp_err *err)
+/* Asks the registered contact of channel for the tasks named: a token
+ * mail (email) or a callback task to staff (phone). */
+static int
+ask_channel(struct compose *c, const struct store_ticket *t,
+	    enum rules_channel channel, const char *task,
+	    const char *staff_task, const struct store_contract *k,
+	    time_t expires, struct mp_err *err)
 {
-	int en = t->lang && strcmp(t->lang, "en") == 0;
-	const char *task = en ? item->name_en : item->name_ja;
-	char detail[512];
-	time_t expires;
-
-	if (span_end(c, "identity_token_ttl", c->conf->identity_token_ttl,
-		     &expires, err) < 0)
-		return -1;
-	if (item->channel == RULES_CHANNEL_EMAIL) {
-		snprintf(detail, sizeof(detail), "identity confirmation "
-			 "required (email to %s)", k->monitoring_email);
-		if (store_ticket_set_state(c->store, t->id, "held", c->now,
-					   "mailproc", detail, err) < 0 ||
-		    send_token(c, t, task, k->id, k->monitoring_email,
-			       "identity-confirm", (long long)expires,
-			       err) < 0)
-			return -1;
-	} else {
+	if (channel == RULES_CHANNEL_EMAIL)
+		return send_token(c, t, task, k->id, k->monitoring_email,
+				  "identity-confirm", (long long)expires, err);
+	{
 		time_t remind, escalate;
 		struct store_identity r = { 0 };
 		struct tmpl_var vars[] = {
@@ -213,9 +276,6 @@ confirm_start(struct compose *c, const struct store_ticket *t,
 			{ "requester", t->requester },
 		};
 
-		snprintf(detail, sizeof(detail), "identity confirmation "
-			 "required (callback to the registered emergency "
-			 "number)");
 		r.ticket = t->id;
 		r.channel = "phone";
 		r.sent_to = k->emergency_phone;
@@ -230,59 +290,116 @@ confirm_start(struct compose *c, const struct store_ticket *t,
 		r.expires = expires;
 		r.remind_at = remind;
 		r.escalate_at = escalate;
-		if (store_ticket_set_state(c->store, t->id, "held", c->now,
-					   "mailproc", detail, err) < 0 ||
-		    store_identity_insert(c->store, &r, err) < 0 ||
-		    send_staff(c, t, "identity-callback", vars,
-			       sizeof(vars) / sizeof(*vars),
-			       strcmp(c->conf->language, "en") == 0 ?
-			       item->name_en : item->name_ja, err) < 0)
+		if (store_identity_insert(c->store, &r, err) < 0)
+			return -1;
+		return send_staff(c, t, "identity-callback", vars,
+				  sizeof(vars) / sizeof(*vars), staff_task,
+				  err);
+	}
+}
+
+int
+confirm_start(struct compose *c, const struct rules *rules,
+	      const struct store_ticket *t,
+	      const struct rules_item *const *items, size_t n_items,
+	      const struct store_contract *k, struct mp_err *err)
+{
+	static const enum rules_channel channels[] = {
+		RULES_CHANNEL_EMAIL, RULES_CHANNEL_PHONE,
+	};
+	int en = t->lang && strcmp(t->lang, "en") == 0, asked[2] = { 0, 0 };
+	char detail[800], task[512], staff_task[512], all[1024];
+	size_t i, ch;
+	time_t expires;
+
+	if (span_end(c, "identity_token_ttl", c->conf->identity_token_ttl,
+		     &expires, err) < 0)
+		return -1;
+	for (i = 0; i < n_items; i++)
+		if (store_task_set(c->store, t->id, items[i]->id,
+				   rules_channel_name(items[i]->channel),
+				   "held", c->now, err) < 0)
+			return -1;
+	snprintf(detail, sizeof(detail), "identity confirmation required "
+		 "for %zu task%s", n_items, n_items == 1 ? "" : "s");
+	if (store_ticket_set_state(c->store, t->id, "held", c->now,
+				   "mailproc", detail, err) < 0)
+		return -1;
+	/* One confirmation per channel, covering every task it confirms. */
+	for (ch = 0; ch < 2; ch++) {
+		const char *name = rules_channel_name(channels[ch]);
+
+		for (i = 0; i < n_items; i++)
+			if (items[i]->channel == channels[ch])
+				asked[ch] = 1;
+		if (!asked[ch])
+			continue;
+		tasks_names(c, rules, t, name, "held", t->lang, task,
+			    sizeof(task));
+		tasks_names(c, rules, t, name, "held",
+			    c->conf->language, staff_task, sizeof(staff_task));
+		snprintf(detail, sizeof(detail), "identity confirmation "
+			 "asked %s for: %s", channels[ch] == RULES_CHANNEL_EMAIL ?
+			 "by mail to the monitoring-notification address" :
+			 "by callback to the registered emergency number",
+			 staff_task);
+		if (store_history_add(c->store, t->id, c->now, "mailproc",
+				      "identity", detail, err) < 0 ||
+		    ask_channel(c, t, channels[ch], task, staff_task, k,
+				expires, err) < 0)
 			return -1;
 	}
 	{
 		/* Never the address or number itself: the requester may be
 		 * someone who only claims to be the customer. */
-		const char *channel_text = item->channel == RULES_CHANNEL_EMAIL ?
-			(en ? "We have sent a confirmation email to the "
-			 "monitoring notification address registered for "
-			 "your contract." :
+		char channel_text[1024];
+
+		snprintf(channel_text, sizeof(channel_text), "%s%s%s",
+			 asked[0] ? (en ? "We have sent a confirmation email "
+			 "to the monitoring notification address registered "
+			 "for your contract." :
 			 "ご登録の監視通知連絡先メールアドレスへ、確認のメールを"
-			 "お送りしました。") :
-			(en ? "Our staff will confirm by telephone at the "
-			 "emergency contact number registered for your "
+			 "お送りしました。") : "",
+			 asked[0] && asked[1] ? "\n" : "",
+			 asked[1] ? (en ? "Our staff will confirm by telephone "
+			 "at the emergency contact number registered for your "
 			 "contract." :
 			 "ご登録の緊急時連絡先電話番号へ、弊社担当者よりお電話で"
-			 "確認させていただきます。");
-		struct tmpl_var vars[] = {
-			{ "task_name", task },
-			{ "channel_text", channel_text },
-		};
-		return send_about(c, t, "identity-pending", t->requester, 0,
-				  NULL, vars, sizeof(vars) / sizeof(*vars),
-				  err);
+			 "確認させていただきます。") : "");
+		tasks_names(c, rules, t, NULL, "held", t->lang, all,
+			    sizeof(all));
+		{
+			struct tmpl_var vars[] = {
+				{ "task_name", all },
+				{ "channel_text", channel_text },
+			};
+			return send_about(c, t, "identity-pending",
+					  t->requester, 0, NULL, vars,
+					  sizeof(vars) / sizeof(*vars), err);
+		}
 	}
 }
 
-/* Resolves every pending confirmation of a ticket and moves the ticket;
- * then tells the requester (and the confirmer) and staff. */
+/* Resolves the ticket's pending confirmations on channel (NULL: all):
+ * their tasks become open (confirmed) or denied, the ticket the state
+ * its tasks add up to; then tells the requester (and the confirmer) and,
+ * for a yes, staff with the work order for exactly those tasks. */
 static int
 resolve(struct compose *c, const struct rules *rules,
-	const struct store_ticket *t, int confirmed, const char *by,
-	const char *via, const char *also_tell, const char *why,
-	const char *staff_note, struct mp_err *err)
+	const struct store_ticket *t, const char *channel, int confirmed,
+	const char *by, const char *via, const char *also_tell,
+	const char *why, const char *staff_note, struct mp_err *err)
 {
 	struct store_identity r;
-	char detail[600];
-	const char *task = confirm_task_name(rules, t);
-	struct tmpl_var vars[] = {
-		{ "task_name", task },
-		{ "requester", t->requester },
-		{ "contract_id", t->contract },
-		{ "staff_note", staff_note ? staff_note : "" },
-	};
+	char detail[1200], task[512], staff_task[512];
 	int rc;
 
-	while ((rc = store_identity_pending(c->store, t->id, &r, err)) == 1) {
+	tasks_names(c, rules, t, channel, "held", t->lang, task,
+		    sizeof(task));
+	tasks_names(c, rules, t, channel, "held", c->conf->language,
+		    staff_task, sizeof(staff_task));
+	while ((rc = store_identity_pending(c->store, t->id, channel, &r,
+					    err)) == 1) {
 		rc = store_identity_resolve(c->store, r.id, confirmed ?
 					    "confirmed" : "denied", c->now,
 					    by, via, err);
@@ -290,29 +407,38 @@ resolve(struct compose *c, const struct rules *rules,
 		if (rc < 0)
 			return -1;
 	}
-	if (rc < 0)
+	if (rc < 0 ||
+	    store_tasks_move(c->store, t->id, channel, "held",
+			     confirmed ? "open" : "denied", c->now, NULL,
+			     err) < 0)
 		return -1;
-	snprintf(detail, sizeof(detail), "identity %s by %s via %s%s%s",
-		 confirmed ? "confirmed" : "denied", by, via,
+	snprintf(detail, sizeof(detail), "identity %s by %s via %s for %s%s%s",
+		 confirmed ? "confirmed" : "denied", by, via, staff_task,
 		 why ? ": " : "", why ? why : "");
-	if (store_history_add(c->store, t->id, c->now, by, "identity",
-			      detail, err) < 0 ||
-	    store_ticket_set_state(c->store, t->id,
-				   confirmed ? "open" : "rejected", c->now,
-				   by, confirmed ? "identity confirmed" :
-				   "identity denied", err) < 0)
+	if (settle(c, t, confirmed, by, detail, err) < 0)
 		return -1;
-	if (send_about(c, t, confirmed ? "identity-confirmed" : "denied",
-		       t->requester, 0, NULL, vars, 3, err) < 0)
-		return -1;
-	if (also_tell != NULL && strcasecmp(also_tell, t->requester) != 0 &&
-	    send_about(c, t, confirmed ? "identity-confirmed" : "denied",
-		       also_tell, 0, NULL, vars, 3, err) < 0)
-		return -1;
-	if (confirmed)
-		return send_staff(c, t, "staff-work", vars, 4,
-				  task_name_in(rules, t, c->conf->language),
-				  err);
+	{
+		struct tmpl_var vars[] = {
+			{ "task_name", task },
+			{ "requester", t->requester },
+			{ "contract_id", t->contract },
+			{ "staff_note", staff_note ? staff_note : "" },
+		};
+
+		if (send_about(c, t, confirmed ? "identity-confirmed" :
+			       "denied", t->requester, 0, NULL, vars, 3,
+			       err) < 0)
+			return -1;
+		if (also_tell != NULL &&
+		    strcasecmp(also_tell, t->requester) != 0 &&
+		    send_about(c, t, confirmed ? "identity-confirmed" :
+			       "denied", also_tell, 0, NULL, vars, 3,
+			       err) < 0)
+			return -1;
+		if (confirmed)
+			return send_staff(c, t, "staff-work", vars, 4,
+					  staff_task, err);
+	}
 	return 0;
 }
 
@@ -492,7 +618,8 @@ confirm_token_mail(struct compose *c, const struct rules *rules,
 			rc = -1;
 		} else {
 			*outcome_r = "declined-by-text";
-			rc = resolve(c, rules, &t, 0, from ? from : "-",
+			rc = resolve(c, rules, &t, "email", 0,
+				     from ? from : "-",
 				     "email token (the text says no)",
 				     r.sent_to, "a mail to the confirm "
 				     "address that says no", NULL, err);
@@ -507,12 +634,13 @@ confirm_token_mail(struct compose *c, const struct rules *rules,
 		rc = note_other_address(c, ticket, from, r.sent_to, note,
 					sizeof(note), err);
 		if (rc == 0)
-			rc = resolve(c, rules, &t, 1, from ? from : "-",
-				     "email token", r.sent_to, NULL,
-				     note[0] ? note : NULL, err);
+			rc = resolve(c, rules, &t, "email", 1,
+				     from ? from : "-", "email token",
+				     r.sent_to, NULL, note[0] ? note : NULL,
+				     err);
 	} else {
 		*outcome_r = "denied";
-		rc = resolve(c, rules, &t, 0, from ? from : "-",
+		rc = resolve(c, rules, &t, "email", 0, from ? from : "-",
 			     "email token", r.sent_to, NULL, NULL, err);
 	}
 	store_identity_release(&r);
@@ -541,13 +669,17 @@ confirm_staff(struct compose *c, const struct rules *rules, long long ticket,
 		store_ticket_release(&t);
 		return -1;
 	}
-	pending = store_identity_pending(c->store, ticket, &r, err);
+	/* The phone channel is staff's to decide: a verdict settles the
+	 * pending callback.  With none, it is about the mail channel, and
+	 * confirming that by hand is an override that says why. */
+	pending = store_identity_pending(c->store, ticket, "phone", &r, err);
+	if (pending == 0)
+		pending = store_identity_pending(c->store, ticket, NULL, &r,
+						 err);
 	if (pending < 0) {
 		store_ticket_release(&t);
 		return -1;
 	}
-	/* The phone channel is staff's to decide; a mail-channel request
-	 * confirmed by staff is an override, and says why. */
 	if (confirmed && pending == 1 && strcmp(r.channel, "phone") != 0 &&
 	    (override_reason == NULL || *override_reason == '\0')) {
 		mp_err_set(err, MP_PERM, "ticket %lld waits for confirmation "
@@ -559,8 +691,9 @@ confirm_staff(struct compose *c, const struct rules *rules, long long ticket,
 		snprintf(via_buf, sizeof(via_buf), "%s%s", via,
 			 override_reason && *override_reason ?
 			 " (override)" : "");
-		rc = resolve(c, rules, &t, confirmed, by, via_buf, NULL,
-			     override_reason, NULL, err);
+		rc = resolve(c, rules, &t, pending == 1 ? r.channel : NULL,
+			     confirmed, by, via_buf, NULL, override_reason,
+			     NULL, err);
 	}
 	if (pending == 1)
 		store_identity_release(&r);
@@ -640,7 +773,7 @@ due_one(void *ctx, const struct store_identity *r)
 	struct due_ctx *d = ctx;
 	struct compose *c = d->c;
 	struct store_ticket t;
-	const char *task;
+	char task[512], staff_task[512];
 	int rc, held;
 
 	if (r->expires <= c->now && d->closed_day)
@@ -648,7 +781,10 @@ due_one(void *ctx, const struct store_identity *r)
 	rc = store_ticket_get(c->store, r->ticket, &t, d->err);
 	if (rc <= 0)
 		return rc;
-	task = confirm_task_name(d->rules, &t);
+	tasks_names(c, d->rules, &t, r->channel, "held", t.lang, task,
+		    sizeof(task));
+	tasks_names(c, d->rules, &t, r->channel, "held", c->conf->language,
+		    staff_task, sizeof(staff_task));
 	held = strcmp(t.state, "held") == 0;
 	if (r->expires <= c->now) {
 		struct tmpl_var vars[] = {
@@ -660,19 +796,20 @@ due_one(void *ctx, const struct store_identity *r)
 		rc = store_identity_resolve(c->store, r->id, "expired",
 					    c->now, "mailproc", "expiry",
 					    d->err);
+		if (rc == 0 && held)
+			rc = store_tasks_move(c->store, t.id, r->channel,
+					      "held", "rejected", c->now, NULL,
+					      d->err);
 		if (rc == 0 && held) {
-			rc = store_ticket_set_state(c->store, t.id, "rejected",
-				c->now, "mailproc",
-				"identity not confirmed in time", d->err);
+			rc = settle(c, &t, 0, "mailproc", "identity not "
+				    "confirmed in time", d->err);
 			if (rc == 0)
 				rc = send_about(c, &t, "identity-expired",
 						t.requester, 0, NULL, vars, 2,
 						d->err);
 			if (rc == 0)
 				rc = send_staff(c, &t, "staff-identity-expired",
-						vars, 4, task_name_in(d->rules,
-						&t, c->conf->language),
-						d->err);
+						vars, 4, staff_task, d->err);
 		}
 	} else if (strcmp(r->channel, "email") == 0 && held) {
 		/* The stored hash cannot be mailed again: the reminder
@@ -685,8 +822,8 @@ due_one(void *ctx, const struct store_identity *r)
 		/* the fresh row must not remind again */
 		if (rc == 0) {
 			struct store_identity nr;
-			if (store_identity_pending(c->store, t.id, &nr,
-						   d->err) == 1) {
+			if (store_identity_pending(c->store, t.id, "email",
+						   &nr, d->err) == 1) {
 				rc = store_identity_set_reminded(c->store,
 								 nr.id,
 								 d->err);
@@ -694,8 +831,7 @@ due_one(void *ctx, const struct store_identity *r)
 			}
 		}
 	} else if (strcmp(r->channel, "phone") == 0 && held) {
-		rc = callback_due(d, r, &t, task_name_in(d->rules, &t,
-							 c->conf->language));
+		rc = callback_due(d, r, &t, staff_task);
 	} else {
 		rc = store_identity_set_reminded(c->store, r->id, d->err);
 		if (rc == 0 && !r->escalated)

@@ -14,12 +14,15 @@
 #include "rules.h"
 #include "store.h"
 
-/* Holds ticket t (already inserted) for item and asks the contract's
- * registered contact: a token mail to the monitoring-notification
- * address (email channel) or a callback task to staff (phone).  The
- * caller has checked that the contact for the channel exists. */
-int confirm_start(struct compose *c, const struct store_ticket *t,
-		  const struct rules_item *item,
+/* Holds ticket t (already inserted) for the n_items tasks items, each
+ * recorded as a task of the ticket, and asks the contract's registered
+ * contact once per channel: one token mail to the monitoring-
+ * notification address for the email-channel tasks, one callback task
+ * to staff for the phone-channel ones.  Each channel's yes opens only
+ * its own tasks.  The caller has checked the contacts exist. */
+int confirm_start(struct compose *c, const struct rules *rules,
+		  const struct store_ticket *t,
+		  const struct rules_item *const *items, size_t n_items,
 		  const struct store_contract *k, struct mp_err *err);
 
 /* Handles mail m (envelope sender env_sender) to a confirm/deny address.
@@ -46,9 +49,10 @@ int confirm_token_mail(struct compose *c, const struct rules *rules,
 int confirm_token_matches(struct store *store, long long ticket,
 			  const char *token, struct mp_err *err);
 
-/* A staff verdict (phone callback, `verify`/`deny`, #verified/#denied).
- * A ticket that is not held is refused (MP_PERM).  Confirming a request
- * whose channel is email is an override and needs a reason. */
+/* A staff verdict (phone callback, `verify`/`deny`, #verified/#denied):
+ * it settles the pending callback (the phone-channel tasks).  A ticket
+ * that is not held is refused (MP_PERM).  With only a mail confirmation
+ * pending, confirming is an override and needs a reason. */
 int confirm_staff(struct compose *c, const struct rules *rules,
 		  long long ticket, int confirmed, const char *by,
 		  const char *via, const char *override_reason,

@@ -259,46 +259,175 @@ option_names(const struct respond_event *ev, const struct rules_item *item,
 	}
 }
 
+/* Why contract k cannot have item done or confirmed, into why (and the
+ * refusal's template and option names); 0 when it can. */
 static int
-triage_work(struct compose *c, const struct respond_event *ev,
-	    const struct rules_item *item, struct mp_err *err)
+work_refusal(const struct respond_event *ev, const struct rules_item *item,
+	     const char **template_r, char *why, size_t why_size,
+	     char *options, size_t options_size)
 {
 	const struct store_contract *k = ev->contract;
-	const struct store_ticket *t = ev->ticket;
-	const char *task = is_en(t) ? item->name_en : item->name_ja;
-	char why[300], options[1024];
 
-	if (k == NULL)
-		return refuse_work(c, ev, "unregistered", "requester is not "
-				   "registered to any contract", NULL, 0, err);
+	if (k == NULL) {
+		*template_r = "unregistered";
+		snprintf(why, why_size, "requester is not registered to any "
+			 "contract");
+		return 1;
+	}
 	if (!rules_item_covered(item, k->options)) {
-		option_names(ev, item, options, sizeof(options));
-		snprintf(why, sizeof(why), "contract %s does not subscribe "
-			 "to an option covering %s", k->id, item->id);
-		{
-			struct tmpl_var vars[] = {
-				{ "task_name", task },
-				{ "option_name", options },
-				{ "contract_id", k->id },
-			};
-			return refuse_work(c, ev, "not-subscribed", why, vars,
-					   3, err);
-		}
+		*template_r = "not-subscribed";
+		option_names(ev, item, options, options_size);
+		snprintf(why, why_size, "contract %s does not subscribe to an "
+			 "option covering %s", k->id, item->id);
+		return 1;
 	}
 	if ((item->channel == RULES_CHANNEL_EMAIL &&
 	     k->monitoring_email == NULL) ||
 	    (item->channel == RULES_CHANNEL_PHONE &&
 	     k->emergency_phone == NULL)) {
-		snprintf(why, sizeof(why), "contract %s has no registered %s "
-			 "for identity confirmation", k->id,
+		*template_r = "unregistered";
+		snprintf(why, why_size, "contract %s has no registered %s for "
+			 "identity confirmation", k->id,
 			 item->channel == RULES_CHANNEL_EMAIL ?
 			 "monitoring-notification address" :
 			 "emergency phone number");
-		return refuse_work(c, ev, "unregistered", why, NULL, 0, err);
+		return 1;
 	}
-	if (!item->identity_required)
-		return acknowledge(c, ev, NULL, err);
-	return confirm_start(c, t, item, k, err);
+	return 0;
+}
+
+/* Holds the ticket for every identity task it asks for (its class first,
+ * then the other tasks recorded when it was filed), each on its own
+ * channel.  A task the contract cannot have is refused on its own; when
+ * the class itself is refused, so is the whole request (answer_refusal:
+ * the refusal is answered; a fault report's tasks are refused quietly,
+ * its fault is being handled).  Returns 0 or -1. */
+static int
+hold_tasks(struct compose *c, const struct respond_event *ev,
+	   const struct rules_item *main_item, int answer_refusal,
+	   struct mp_err *err)
+{
+	const struct store_ticket *t = ev->ticket;
+	const struct rules_item *items[RULES_MAX_TASKS + 1];
+	struct store_task *v = NULL;
+	size_t n = 0, n_items = 0, i, k;
+	char why[300], options[1024], detail[400];
+	const char *template;
+
+	if (store_tasks_get(c->store, t->id, &v, &n, err) < 0)
+		return -1;
+	if (main_item != NULL && main_item->identity_required)
+		items[n_items++] = main_item;
+	for (i = 0; i < n && n_items < RULES_MAX_TASKS; i++) {
+		const struct rules_item *it;
+
+		if (strcmp(v[i].state, "asked") != 0)
+			continue;
+		it = rules_item_find(ev->rules, v[i].task);
+		if (it == NULL || !it->identity_required)
+			continue;
+		for (k = 0; k < n_items && items[k] != it; k++)
+			;
+		if (k == n_items)
+			items[n_items++] = it;
+	}
+	store_tasks_free(v, n);
+	if (n_items == 0)
+		return 0;
+	/* The request's own task decides for the request. */
+	if (main_item == items[0] &&
+	    work_refusal(ev, items[0], &template, why, sizeof(why), options,
+			 sizeof(options))) {
+		const char *task = is_en(t) ? items[0]->name_en :
+					      items[0]->name_ja;
+		struct tmpl_var vars[] = {
+			{ "task_name", task },
+			{ "option_name", options },
+			{ "contract_id", ev->contract ? ev->contract->id : "" },
+		};
+
+		if (store_tasks_move(c->store, t->id, NULL, NULL, "rejected",
+				     c->now, NULL, err) < 0)
+			return -1;
+		if (!answer_refusal)
+			return store_history_add(c->store, t->id, c->now,
+						 "mailproc", "identity", why,
+						 err);
+		return refuse_work(c, ev, template, why, vars,
+				   strcmp(template, "not-subscribed") == 0 ?
+				   3 : 0, err);
+	}
+	/* Any other task it cannot have is refused alone (staff see it in
+	 * the history and the notice); the rest are held. */
+	for (i = 0, k = 0; i < n_items; i++) {
+		if (!work_refusal(ev, items[i], &template, why, sizeof(why),
+				  options, sizeof(options))) {
+			items[k++] = items[i];
+			continue;
+		}
+		snprintf(detail, sizeof(detail), "task %s refused: %s",
+			 items[i]->id, why);
+		if (store_task_set(c->store, t->id, items[i]->id,
+				   rules_channel_name(items[i]->channel),
+				   "rejected", c->now, err) < 0 ||
+		    store_history_add(c->store, t->id, c->now, "mailproc",
+				      "identity", detail, err) < 0)
+			return -1;
+	}
+	if (k == 0)
+		return 0;
+	return confirm_start(c, ev->rules, t, items, k, ev->contract, err);
+}
+
+/* A fault report: its acknowledgement with the monitoring centre's
+ * number, the centre told at once; any work it also asks for is held
+ * for its confirmation like any request (refused quietly if it cannot
+ * be had: the fault is handled regardless). */
+static int
+fault_report(struct compose *c, const struct respond_event *ev,
+	     struct mp_err *err)
+{
+	struct tmpl_var vars[] = {
+		{ "monitoring_centre_phone", c->conf->monitoring_centre_phone },
+	};
+	int rc;
+
+	if (store_history_add(c->store, ev->ticket->id, c->now, "mailproc",
+			      "urgent", "fault report: routed to the "
+			      "monitoring centre", err) < 0)
+		return -1;
+	rc = answer(c, ev, "fault-ack", vars, 1, err);
+	if (rc == 0)
+		rc = notify(c, ev, c->conf->monitoring_centre_address,
+			    "staff-new-ticket", err);
+	if (rc == 0)
+		rc = hold_tasks(c, ev, NULL, 0, err);
+	return rc;
+}
+
+/* What a request of the ticket's class gets: the answers and holds of a
+ * new request.  With reclassified the customer already had an
+ * acknowledgement, so a plain one is not sent again. */
+static int
+respond_class(struct compose *c, const struct respond_event *ev,
+	      int reclassified, struct mp_err *err)
+{
+	const struct store_ticket *t = ev->ticket;
+	const struct rules_item *item = t->class ?
+		rules_item_find(ev->rules, t->class) : NULL;
+	const char *class = t->class ? t->class : "general";
+
+	if (strcmp(class, "fault-report") == 0)
+		return fault_report(c, ev, err);
+	if (strcmp(class, "out-of-scope") == 0)
+		return answer(c, ev, "out-of-scope", NULL, 0, err);
+	if (item != NULL && item->catalogue) {
+		if (!item->identity_required)
+			return reclassified ? 0 : acknowledge(c, ev, NULL,
+							      err);
+		return hold_tasks(c, ev, item, 1, err);
+	}
+	return reclassified ? 0 : acknowledge(c, ev, NULL, err);
 }
 
 int
@@ -306,9 +435,6 @@ respond_filed(struct compose *c, const struct respond_event *ev,
 	      struct mp_err *err)
 {
 	const struct store_ticket *t = ev->ticket;
-	const struct rules_item *item = t->class ?
-		rules_item_find(ev->rules, t->class) : NULL;
-	const char *class = t->class ? t->class : "general";
 	int rc;
 
 	if (ev->from_staff)
@@ -325,27 +451,7 @@ respond_filed(struct compose *c, const struct respond_event *ev,
 				    "staff-triage", err);
 		return rc;
 	}
-	if (strcmp(class, "fault-report") == 0) {
-		struct tmpl_var vars[] = {
-			{ "monitoring_centre_phone",
-			  c->conf->monitoring_centre_phone },
-		};
-		if (store_history_add(c->store, t->id, c->now, "mailproc",
-				      "urgent", "fault report: routed to the "
-				      "monitoring centre", err) < 0)
-			return -1;
-		rc = answer(c, ev, "fault-ack", vars, 1, err);
-		if (rc == 0)
-			rc = notify(c, ev, c->conf->monitoring_centre_address,
-				    "staff-new-ticket", err);
-	} else if (strcmp(class, "out-of-scope") == 0) {
-		rc = answer(c, ev, "out-of-scope", NULL, 0, err);
-	} else if (item != NULL && item->catalogue) {
-		rc = triage_work(c, ev, item, err);
-	} else {
-		rc = acknowledge(c, ev, NULL, err);
-	}
-	if (rc < 0)
+	if (respond_class(c, ev, 0, err) < 0)
 		return -1;
 	/* Staff see the ticket in the state triage left it. */
 	{
@@ -358,5 +464,52 @@ respond_filed(struct compose *c, const struct respond_event *ev,
 			    "staff-new-ticket", err);
 		store_ticket_release(&now);
 	}
+	return rc;
+}
+
+int
+respond_reclassified(struct compose *c, const struct rules *rules,
+		     long long ticket, struct mp_err *err)
+{
+	struct store_ticket t;
+	struct store_contract k;
+	struct respond_event ev = { 0 };
+	struct msg m;
+	char *subject = NULL, *text = NULL, *mid = NULL;
+	int rc, has_k = 0;
+
+	rc = store_ticket_get(c->store, ticket, &t, err);
+	if (rc <= 0)
+		return rc < 0 ? -1 : mp_err_set(err, MP_PERM, "no ticket %lld",
+						ticket);
+	if (t.contract != NULL &&
+	    (has_k = store_contract_get(c->store, t.contract, &k, err)) < 0)
+		goto fail;
+	if (store_first_message(c->store, ticket, &subject, &text, &mid,
+				err) < 0)
+		goto fail;
+	/* The answers thread to the customer's first mail, as they would
+	 * have when it arrived. */
+	memset(&m, 0, sizeof(m));
+	m.subject = subject ? subject : (char *)"";
+	m.text = text ? text : (char *)"";
+	m.message_id = mid;
+	ev.m = &m;
+	ev.env_sender = t.requester;
+	ev.rules = rules;
+	ev.ticket = &t;
+	ev.contract = has_k ? &k : NULL;
+	ev.is_new = 1;
+	rc = respond_class(c, &ev, 1, err);
+	goto done;
+fail:
+	rc = -1;
+done:
+	free(subject);
+	free(text);
+	free(mid);
+	if (has_k > 0)
+		store_contract_release(&k);
+	store_ticket_release(&t);
 	return rc;
 }

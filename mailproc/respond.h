@@ -31,4 +31,13 @@ struct respond_event {
 int respond_filed(struct compose *c, const struct respond_event *ev,
 		  struct mp_err *err);
 
+/* Runs, for ticket's class as staff just set it, what a new request of
+ * that class gets (the subscription check, the identity hold on its
+ * channel, the fault routing, the out-of-scope answer), threaded to the
+ * customer's first mail; a plain acknowledgement is not sent again.
+ * The caller has dropped what the old class had asked.  Returns 0 or -1
+ * (MP_PERM: no such ticket). */
+int respond_reclassified(struct compose *c, const struct rules *rules,
+			 long long ticket, struct mp_err *err);
+
 #endif

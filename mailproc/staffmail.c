@@ -29,7 +29,7 @@ static const struct {
 } verbs[] = {
 	{ "verified", STAFF_VERIFIED, 2 },
 	{ "denied", STAFF_DENIED, 2 },
-	{ "done", STAFF_DONE, 0 },
+	{ "done", STAFF_DONE, 2 },	/* #done [TASK] */
 	{ "comment", STAFF_COMMENT, 2 },
 	{ "close", STAFF_CLOSE, 0 },
 	{ "category", STAFF_CATEGORY, 1 },
@@ -88,7 +88,8 @@ staffmail_parse(const char *text, struct staffmail_cmds *cmds, char *errbuf,
 					 "argument", line);
 				return -1;
 			}
-			if (verbs[i].verb == STAFF_CATEGORY &&
+			if ((verbs[i].verb == STAFF_CATEGORY ||
+			     verbs[i].verb == STAFF_DONE) &&
 			    strpbrk(arg, " \t") != NULL) {
 				snprintf(errbuf, errsize, "%s: one category "
 					 "id expected", line);
@@ -157,7 +158,9 @@ run_command(struct compose *c, const struct rules *rules, long long ticket,
 				     cmd->verb == STAFF_VERIFIED, staff,
 				     "mail command", cmd->arg, err);
 	case STAFF_DONE:
-		return staffops_complete(c, rules, ticket, staff, err);
+		return staffops_complete(c, rules, ticket,
+					 *cmd->arg ? cmd->arg : NULL, staff,
+					 err);
 	case STAFF_CLOSE:
 		return staffops_close(c, ticket, staff, err);
 	case STAFF_CATEGORY:

@@ -11,60 +11,133 @@
 #include <strings.h>
 
 #include "confirm.h"
+#include "respond.h"
 #include "staffops.h"
+
+/* Queues the completion notice (作業完了通知) of one task to the
+ * monitoring-notification address, or records that there is none. */
+static int
+completion_notice(struct compose *c, const struct store_ticket *t,
+		  const struct store_contract *k, const char *task_name,
+		  struct mp_err *err)
+{
+	struct tmpl_var vars[] = {
+		{ "task_name", task_name },
+		{ "contract_id", k ? k->id : "" },
+	};
+	struct compose_mail mail = { 0 };
+	long long id;
+
+	if (k == NULL || k->monitoring_email == NULL)
+		return store_history_add(c->store, t->id, c->now, "mailproc",
+					 "completion", "no monitoring-"
+					 "notification address registered: "
+					 "no completion notice sent", err);
+	mail.ticket = t->id;
+	mail.template = "completion";
+	mail.lang = t->lang;
+	mail.to = k->monitoring_email;
+	mail.automatic = 1;
+	mail.policy = 1;	/* never dropped by the rate limit */
+	mail.vars = vars;
+	mail.n_vars = 2;
+	return compose_queue(c, &mail, &id, err);
+}
+
+/* The task's name in the ticket's language. */
+static const char *
+task_name(const struct rules *rules, const struct store_ticket *t,
+	  const char *id)
+{
+	const struct rules_item *it = rules_item_find(rules, id);
+
+	if (it == NULL)
+		return id;
+	return t->lang && strcmp(t->lang, "en") == 0 ? it->name_en :
+		it->name_ja;
+}
 
 int
 staffops_complete(struct compose *c, const struct rules *rules,
-		  long long ticket, const char *by, struct mp_err *err)
+		  long long ticket, const char *only, const char *by,
+		  struct mp_err *err)
 {
 	struct store_ticket t;
 	struct store_contract k;
+	struct store_task *v = NULL;
+	size_t n = 0, i, done = 0;
+	long long left = 0, held = 0;
+	char detail[300];
 	int rc = store_ticket_get(c->store, ticket, &t, err), has_k = 0;
 
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
 		return mp_err_set(err, MP_PERM, "no ticket %lld", ticket);
-	if (strcmp(t.state, "open") != 0) {
-		mp_err_set(err, MP_PERM, "ticket %lld is %s; only an open "
-			   "ticket can be completed", ticket, t.state);
+	if (strcmp(t.state, "open") != 0 && strcmp(t.state, "held") != 0) {
+		mp_err_set(err, MP_PERM, "ticket %lld is %s; only confirmed "
+			   "work can be completed", ticket, t.state);
 		goto fail;
 	}
-	if (t.contract != NULL &&
-	    (has_k = store_contract_get(c->store, t.contract, &k, err)) < 0)
+	if ((t.contract != NULL &&
+	     (has_k = store_contract_get(c->store, t.contract, &k, err)) < 0) ||
+	    store_tasks_get(c->store, ticket, &v, &n, err) < 0)
 		goto fail;
-	if (store_ticket_set_state(c->store, ticket, "done", c->now, by,
+	if (n == 0) {
+		/* A ticket without task rows (filed before they existed):
+		 * its class is the work, and open means confirmed. */
+		if (strcmp(t.state, "open") != 0 ||
+		    (only != NULL && (t.class == NULL ||
+				      strcmp(only, t.class) != 0))) {
+			mp_err_set(err, MP_PERM, "ticket %lld has no confirmed "
+				   "task%s%s", ticket, only ? " " : "",
+				   only ? only : "");
+			goto fail;
+		}
+		if (store_ticket_set_state(c->store, ticket, "done", c->now,
+					   by, "work completed", err) < 0 ||
+		    completion_notice(c, &t, has_k ? &k : NULL,
+				      confirm_task_name(rules, &t), err) < 0)
+			goto fail;
+		rc = 0;
+		goto done;
+	}
+	/* Only confirmed (open) tasks, each with its own notice. */
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].state, "open") != 0 ||
+		    (only != NULL && strcmp(v[i].task, only) != 0))
+			continue;
+		snprintf(detail, sizeof(detail), "task %s completed",
+			 v[i].task);
+		if (store_task_set(c->store, ticket, v[i].task, v[i].channel,
+				   "done", c->now, err) < 0 ||
+		    store_history_add(c->store, ticket, c->now, by,
+				      "completion", detail, err) < 0 ||
+		    completion_notice(c, &t, has_k ? &k : NULL,
+				      task_name(rules, &t, v[i].task),
+				      err) < 0)
+			goto fail;
+		done++;
+	}
+	if (done == 0) {
+		mp_err_set(err, MP_PERM, "ticket %lld has no confirmed task%s%s "
+			   "to complete (a task must be confirmed first)",
+			   ticket, only ? " " : "", only ? only : "");
+		goto fail;
+	}
+	if (store_tasks_count(c->store, ticket, "open", &left, err) < 0 ||
+	    store_tasks_count(c->store, ticket, "held", &held, err) < 0)
+		goto fail;
+	if (left == 0 && held == 0 &&
+	    store_ticket_set_state(c->store, ticket, "done", c->now, by,
 				   "work completed", err) < 0)
 		goto fail;
-	if (has_k && k.monitoring_email != NULL) {
-		struct tmpl_var vars[] = {
-			{ "task_name", confirm_task_name(rules, &t) },
-			{ "contract_id", k.id },
-		};
-		struct compose_mail mail = { 0 };
-		long long id;
-
-		mail.ticket = ticket;
-		mail.template = "completion";
-		mail.lang = t.lang;
-		mail.to = k.monitoring_email;
-		mail.automatic = 1;
-		mail.policy = 1;	/* never dropped by the rate limit */
-		mail.vars = vars;
-		mail.n_vars = 2;
-		if (compose_queue(c, &mail, &id, err) < 0)
-			goto fail;
-	} else if (store_history_add(c->store, ticket, c->now, "mailproc",
-				     "completion", "no monitoring-"
-				     "notification address registered: no "
-				     "completion notice sent", err) < 0) {
-		goto fail;
-	}
 	rc = 0;
 	goto done;
 fail:
 	rc = -1;
 done:
+	store_tasks_free(v, n);
 	if (has_k > 0)
 		store_contract_release(&k);
 	store_ticket_release(&t);
@@ -106,6 +179,61 @@ was_by(const char *rule)
 	return "rule";
 }
 
+/* After a class change: nothing the old class asked for survives
+ * (pending confirmations are superseded, unfinished tasks dropped),
+ * except the very task chosen if it was already confirmed; then the new
+ * class gets what a new request of it gets (respond.c): the
+ * subscription check and the identity hold on its channel, the fault
+ * routing, the out-of-scope answer.  A non-task class opens nothing. */
+static int
+retriage(struct compose *c, const struct rules *rules,
+	 const struct store_ticket *t, const char *class, const char *by,
+	 struct mp_err *err)
+{
+	const struct rules_item *item = rules_item_find(rules, class);
+	struct store_identity r;
+	struct store_task *v = NULL;
+	size_t n = 0, i;
+	int rc, confirmed = 0;
+
+	if (store_tasks_get(c->store, t->id, &v, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].task, class) == 0 &&
+		    (strcmp(v[i].state, "open") == 0 ||
+		     strcmp(v[i].state, "done") == 0))
+			confirmed = 1;
+	store_tasks_free(v, n);
+	if (confirmed)
+		/* Staff named the task that was confirmed: it stands. */
+		return store_history_add(c->store, t->id, c->now, by,
+					 "category", "the chosen task was "
+					 "confirmed already", err);
+	while ((rc = store_identity_pending(c->store, t->id, NULL, &r,
+					    err)) == 1) {
+		rc = store_identity_resolve(c->store, r.id, "superseded",
+					    c->now, by, "class change", err);
+		store_identity_release(&r);
+		if (rc < 0)
+			return -1;
+	}
+	if (rc < 0 ||
+	    store_tasks_move(c->store, t->id, NULL, NULL, "dropped", c->now,
+			     NULL, err) < 0)
+		return -1;
+	/* Back to waiting for staff until the new class's own triage
+	 * moves it: a class change never opens work by itself. */
+	if ((strcmp(t->state, "triage") == 0 || strcmp(t->state, "held") == 0 ||
+	     strcmp(t->state, "open") == 0 || strcmp(t->state, "rejected") == 0) &&
+	    store_ticket_set_state(c->store, t->id, "new", c->now, by,
+				   "class changed: triage runs again",
+				   err) < 0)
+		return -1;
+	if (item == NULL)
+		return 0;
+	return respond_reclassified(c, rules, t->id, err);
+}
+
 int
 staffops_category(struct compose *c, const struct rules *rules,
 		  long long ticket, const char *class, const char *by,
@@ -141,11 +269,14 @@ staffops_category(struct compose *c, const struct rules *rules,
 					 c->conf->form_address) == 0;
 		rc = store_decision_add(c->store, &d, err);
 	}
+	if (rc == 0)
+		rc = store_ticket_set_class(c->store, ticket, class, "staff",
+					    1.0, err);
+	if (rc == 0)
+		rc = store_history_add(c->store, ticket, c->now, by,
+				       "category", detail, err);
+	if (rc == 0)
+		rc = retriage(c, rules, &t, class, by, err);
 	store_ticket_release(&t);
-	if (rc < 0 ||
-	    store_ticket_set_class(c->store, ticket, class, "staff", 1.0,
-				   err) < 0)
-		return -1;
-	return store_history_add(c->store, ticket, c->now, by, "category",
-				 detail, err);
+	return rc;
 }

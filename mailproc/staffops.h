@@ -10,18 +10,25 @@
 #include "compose.h"
 #include "rules.h"
 
-/* Marks the work of an open ticket done and queues the completion notice
- * (作業完了通知) to the contract's monitoring-notification address.
- * MP_PERM when the ticket is not open. */
+/* Marks the confirmed (open) tasks of a ticket done, only the task only
+ * when not NULL, each with its own completion notice (作業完了通知) to
+ * the contract's monitoring-notification address; the ticket is done
+ * when no task is left open or held.  MP_PERM when there is no confirmed
+ * task to complete: work never confirmed cannot be completed. */
 int staffops_complete(struct compose *c, const struct rules *rules,
-		      long long ticket, const char *by, struct mp_err *err);
+		      long long ticket, const char *only, const char *by,
+		      struct mp_err *err);
 
 /* Closes a ticket (any state but closed).  MP_PERM if already closed. */
 int staffops_close(struct compose *c, long long ticket, const char *by,
 		   struct mp_err *err);
 
-/* Sets the ticket's class to a catalogue id of rules.  MP_PERM for an
- * unknown id.  A new class does not release a held ticket. */
+/* Sets the ticket's class to a catalogue id of rules (staff's decision,
+ * kept as a training example) and runs the triage of a new request of
+ * that class: the old class's pending confirmations and unfinished
+ * tasks are dropped, a task is held for its own confirmation (or
+ * refused when the contract lacks it), a fault report is routed.  A
+ * class change never opens work by itself.  MP_PERM for an unknown id. */
 int staffops_category(struct compose *c, const struct rules *rules,
 		      long long ticket, const char *class, const char *by,
 		      struct mp_err *err);

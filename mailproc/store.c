@@ -1136,12 +1136,14 @@ store_identity_insert(struct store *s, const struct store_identity *r,
 
 int
 store_identity_pending(struct store *s, long long ticket,
-		       struct store_identity *r, struct mp_err *err)
+		       const char *channel, struct store_identity *r,
+		       struct mp_err *err)
 {
 	sqlite3_stmt *st = prep(s, err, "SELECT " IDENTITY_COLS " FROM "
 				"identity WHERE ticket = ?1 AND state = "
-				"'pending' ORDER BY id DESC LIMIT 1", "i",
-				ticket);
+				"'pending' AND (?2 IS NULL OR channel = ?2) "
+				"ORDER BY id DESC LIMIT 1", "is", ticket,
+				channel);
 	int rc;
 
 	memset(r, 0, sizeof(*r));

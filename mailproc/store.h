@@ -228,9 +228,11 @@ void store_identity_release(struct store_identity *r);
 int store_identity_insert(struct store *s, const struct store_identity *r,
 			  struct mp_err *err);
 
-/* The ticket's pending confirmation: 1 (filled), 0 or -1. */
+/* The ticket's latest pending confirmation on channel ("email",
+ * "phone"; NULL: either): 1 (filled), 0 or -1. */
 int store_identity_pending(struct store *s, long long ticket,
-			   struct store_identity *r, struct mp_err *err);
+			   const char *channel, struct store_identity *r,
+			   struct mp_err *err);
 
 /* The confirmation of ticket with this token hash, in any state: 1, 0 or
  * -1. */
@@ -340,10 +342,21 @@ int store_tasks_get(struct store *s, long long ticket, struct store_task **v_r,
 		    size_t *n_r, struct mp_err *err);
 void store_tasks_free(struct store_task *v, size_t n);
 
-/* Sets every task of ticket in state from (NULL: any) to state to;
- * *n_r (if not NULL) says how many changed. */
-int store_tasks_move(struct store *s, long long ticket, const char *from,
-		     const char *to, long long at, int *n_r,
+/* Sets every task of ticket in state from (NULL: any state but "done")
+ * on channel (NULL: any) to state to; *n_r (if not NULL) says how many
+ * changed. */
+int store_tasks_move(struct store *s, long long ticket, const char *channel,
+		     const char *from, const char *to, long long at, int *n_r,
 		     struct mp_err *err);
+
+/* How many of ticket's tasks are in state. */
+int store_tasks_count(struct store *s, long long ticket, const char *state,
+		      long long *n_r, struct mp_err *err);
+
+/* The subject, text and Message-ID of ticket's first customer message
+ * (new strings; NULL when absent).  Returns 1, 0 (none) or -1. */
+int store_first_message(struct store *s, long long ticket, char **subject_r,
+			char **text_r, char **message_id_r,
+			struct mp_err *err);
 
 #endif

@@ -159,15 +159,62 @@ store_tasks_free(struct store_task *v, size_t n)
 }
 
 int
-store_tasks_move(struct store *s, long long ticket, const char *from,
-		 const char *to, long long at, int *n_r, struct mp_err *err)
+store_tasks_move(struct store *s, long long ticket, const char *channel,
+		 const char *from, const char *to, long long at, int *n_r,
+		 struct mp_err *err)
 {
 	if (run(s, prep(s, err,
-		"UPDATE ticket_tasks SET state = ?3, updated = ?4 WHERE "
-		"ticket = ?1 AND (?2 IS NULL OR state = ?2)", "issi", ticket,
-		from, to, at), err, "tasks") < 0)
+		"UPDATE ticket_tasks SET state = ?4, updated = ?5 WHERE "
+		"ticket = ?1 AND (?2 IS NULL OR channel = ?2) AND "
+		"(?3 IS NULL AND state != 'done' OR state = ?3)", "isssi",
+		ticket, channel, from, to, at), err, "tasks") < 0)
 		return -1;
 	if (n_r != NULL)
 		*n_r = sqlite3_changes(s->db);
 	return 0;
+}
+
+int
+store_tasks_count(struct store *s, long long ticket, const char *state,
+		  long long *n_r, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT count(*) FROM ticket_tasks "
+				"WHERE ticket = ?1 AND state = ?2", "is",
+				ticket, state);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	*n_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, err, "tasks");
+	return 0;
+}
+
+int
+store_first_message(struct store *s, long long ticket, char **subject_r,
+		    char **text_r, char **message_id_r, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err,
+		"SELECT json_extract(parsed, '$.subject'), "
+		"json_extract(parsed, '$.text'), nullif(message_id, '') "
+		"FROM messages WHERE ticket = ?1 AND direction = 'in' "
+		"ORDER BY id LIMIT 1", "i", ticket);
+	int rc;
+
+	*subject_r = *text_r = *message_id_r = NULL;
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*subject_r = col_str(st, 0);
+		*text_r = col_str(st, 1);
+		*message_id_r = col_str(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "first message");
+	return rc == SQLITE_ROW;
 }

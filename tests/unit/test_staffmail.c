@@ -25,7 +25,8 @@ START_TEST(test_parse)
 		{ "#frobnicate\nx\n", 0, 0, NULL },
 		{ "#category\n", 0, 0, NULL },
 		{ "#category a b\n", 0, 0, NULL },
-		{ "#done now\n", 0, 0, NULL },
+		{ "#done reboot\n", 1, 1, "" },	/* one task of several */
+		{ "#done reboot now\n", 0, 0, NULL },
 		{ "#close please\n", 0, 0, NULL },
 		{ "#done\n#done\n#done\n#done\n#done\n#done\n#done\n#done\n"
 		  "#done\n", 0, 0, NULL },
