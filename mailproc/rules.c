@@ -141,6 +141,7 @@ struct rules {
 	long jit_min_text;
 	long triage_ratio;
 	long task_threshold;
+	long task_floor;
 	long task_alert;
 	long fault_threshold;
 	long facet_weight;
@@ -168,7 +169,8 @@ static const struct setting settings[] = {
 	SETTING(jit_after, 2, 0, 1000000),
 	SETTING(jit_min_text, 1500, 0, 1048576),
 	SETTING(triage_ratio, 40, 0, 100),
-	SETTING(task_threshold, 50, 1, 100),
+	SETTING(task_threshold, 30, 1, 100),
+	SETTING(task_floor, 10, 1, 100),
 	SETTING(task_alert, 35, 1, 100),
 	SETTING(fault_threshold, 50, 1, 100),
 	SETTING(facet_weight, 60, 0, 100),
@@ -2376,7 +2378,8 @@ model_decide(struct rules *r, const struct rules_prepared *p,
 		if (!rival_asked &&
 		    rival >= prob[top] * (r->triage_ratio / 100.0))
 			res->triage = 1;
-		if (it->identity_required && prob[top] < thr)
+		if (it->identity_required &&
+		    prob[top] < r->task_floor / 100.0)
 			res->triage = 1;
 		if (!it->identity_required && best_task < n &&
 		    prob[best_task] >= r->task_alert / 100.0)
