@@ -346,8 +346,11 @@ hold_tasks(struct compose *c, const struct respond_event *ev,
 			{ "contract_id", ev->contract ? ev->contract->id : "" },
 		};
 
-		if (store_tasks_move(c->store, t->id, NULL, NULL, "rejected",
-				     c->now, NULL, err) < 0)
+		if (store_tasks_move(c->store, t->id, NULL, "asked",
+				     "rejected", c->now, NULL, err) < 0 ||
+		    store_task_set(c->store, t->id, items[0]->id,
+				   rules_channel_name(items[0]->channel),
+				   "rejected", c->now, err) < 0)
 			return -1;
 		if (!answer_refusal)
 			return store_history_add(c->store, t->id, c->now,
