@@ -93,6 +93,11 @@ print_show(json_t *o)
 	       json_string_value(json_object_get(o, "subject")));
 	printf("Requester: %s\n",
 	       json_string_value(json_object_get(o, "requester")));
+	json_array_foreach(json_object_get(o, "tasks"), i, v)
+		printf("Task: %-32s %-6s %s\n",
+		       json_string_value(json_object_get(v, "task")),
+		       json_string_value(json_object_get(v, "channel")),
+		       json_string_value(json_object_get(v, "state")));
 	json_array_foreach(json_object_get(o, "history"), i, v)
 		printf("  %s  %-10s %-8s %s\n",
 		       json_string_value(json_object_get(v, "at")),
@@ -153,6 +158,26 @@ ticket_show(struct store *s, const char *idarg, int as_json)
 	json_object_set_new(o, "messages", msgs);
 	json_object_set_new(o, "history", hist);
 	json_object_set_new(o, "outbox", outbox);
+	{
+		struct store_task *v;
+		size_t n, i;
+		json_t *tasks = json_array();
+
+		if (store_tasks_get(s, id, &v, &n, &err) < 0) {
+			json_decref(tasks);
+			json_decref(o);
+			log_user_error("ticket show", "%s", err.msg);
+			return EX_TEMPFAIL;
+		}
+		for (i = 0; i < n; i++)
+			json_array_append_new(tasks, json_pack(
+				"{s:s,s:o,s:s}", "task", v[i].task,
+				"channel", v[i].channel ?
+				json_string(v[i].channel) : json_null(),
+				"state", v[i].state));
+		store_tasks_free(v, n);
+		json_object_set_new(o, "tasks", tasks);
+	}
 	if (as_json) {
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		putchar('\n');
