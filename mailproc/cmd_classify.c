@@ -21,17 +21,6 @@
 #include "rules.h"
 #include "stdin_file.h"
 
-/* Whether the mail was sent to the form gateway's address. */
-static int
-to_form(const struct conf *conf, const struct msg *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->to.n; i++)
-		if (strcasecmp(m->to.v[i].address, conf->form_address) == 0)
-			return 1;
-	return 0;
-}
 
 static json_t *
 result_json(const struct rules_result *res)
@@ -76,7 +65,7 @@ classify_fd(const struct conf *conf, struct rules *rules, int fd,
 		log_user_error(file ? file : "classify", "%s", err.msg);
 		return EX_TEMPFAIL;
 	}
-	if (rules_classify(rules, m->subject, m->text, to_form(conf, m), &res,
+	if (rules_classify(rules, m->subject, m->text, msg_addressed_to(m, conf->form_address), &res,
 			   &err) < 0) {
 		msg_free(&m);
 		log_user_error(file ? file : "classify", "%s", err.msg);

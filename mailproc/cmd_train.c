@@ -233,16 +233,6 @@ x_tasks(int fd, char *buf, size_t size)
 	free(head);
 }
 
-static int
-to_form(const struct conf *conf, const struct msg *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->to.n; i++)
-		if (strcasecmp(m->to.v[i].address, conf->form_address) == 0)
-			return 1;
-	return 0;
-}
 
 static int
 read_mail(struct corpus *c, const char *path, const char *class,
@@ -283,7 +273,7 @@ read_mail(struct corpus *c, const char *path, const char *class,
 	if (rc == 0)
 		rc = example_facets(c, e, err);
 	if (rc == 0)
-		rc = example_text(c, e, m->subject, m->text, to_form(c->conf, m),
+		rc = example_text(c, e, m->subject, m->text, msg_addressed_to(m, c->conf->form_address),
 				  err);
 	msg_free(&m);
 	return rc;

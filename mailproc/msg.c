@@ -857,6 +857,17 @@ msg_free(struct msg **mp)
 	*mp = NULL;
 }
 
+int
+msg_addressed_to(const struct msg *m, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < m->to.n; i++)
+		if (strcasecmp(m->to.v[i].address, addr) == 0)
+			return 1;
+	return 0;
+}
+
 const char *
 msg_from_address(const struct msg *m)
 {

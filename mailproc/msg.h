@@ -95,6 +95,9 @@ void msg_free(struct msg **m);
 /* The first address of from, or NULL. */
 const char *msg_from_address(const struct msg *m);
 
+/* Whether addr (any case) is among m's To addresses. */
+int msg_addressed_to(const struct msg *m, const char *addr);
+
 /* Returns 1 if s is safe as a header value: no CR, LF or NUL. */
 int msg_header_value_safe(const char *s);
 

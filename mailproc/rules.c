@@ -1409,47 +1409,42 @@ pattern_compile(struct pattern *p, char *msg, size_t size)
 	return -1;
 }
 
+/* Compiles p unless it is already, reporting a bad one; 0, or -1 when
+ * out of memory. */
+static int
+compile_one(struct loader *ld, struct pattern *p)
+{
+	char msg[300];
+
+	if (p->code != NULL)
+		return 0;
+	switch (pattern_compile(p, msg, sizeof(msg))) {
+	case 0:
+		return 0;
+	case -2:
+		ld->oom = 1;
+		return -1;
+	default:
+		problem(ld, p->line, "%s", msg);
+		return 0;
+	}
+}
+
 /* Compiles every pattern not compiled yet, reporting each bad one. */
 static void
 compile_all(struct loader *ld)
 {
 	struct rules *r = ld->r;
-	char msg[300];
 	size_t i, j;
 
 	ld->file = r->rules_path;
-	for (j = 0; j < r->n_strips; j++) {
-		if (r->strips[j].code != NULL)
-			continue;
-		switch (pattern_compile(&r->strips[j], msg, sizeof(msg))) {
-		case 0:
-			break;
-		case -2:
-			ld->oom = 1;
+	for (j = 0; j < r->n_strips; j++)
+		if (compile_one(ld, &r->strips[j]) < 0)
 			return;
-		default:
-			problem(ld, r->strips[j].line, "%s", msg);
-		}
-	}
-	for (i = 0; i < r->n_rules; i++) {
-		struct rule *ru = &r->rules[i];
-
-		for (j = 0; j < ru->n_pats; j++) {
-			struct pattern *p = &ru->pats[j];
-
-			if (p->code != NULL)
-				continue;
-			switch (pattern_compile(p, msg, sizeof(msg))) {
-			case 0:
-				break;
-			case -2:
-				ld->oom = 1;
+	for (i = 0; i < r->n_rules; i++)
+		for (j = 0; j < r->rules[i].n_pats; j++)
+			if (compile_one(ld, &r->rules[i].pats[j]) < 0)
 				return;
-			default:
-				problem(ld, p->line, "%s", msg);
-			}
-		}
-	}
 }
 
 static int
