@@ -81,18 +81,25 @@ str_or_null(const char *s)
 static int
 list_one(void *ctx, const struct store_contract *c)
 {
-	json_t *arr = ctx, *addrs, *opts;
+	json_t *arr = ctx, *addrs, *opts, *servers;
 	size_t i;
 
 	if (arr == NULL) {
-		printf("%-12s %-30s %-28s %s\n", c->id, c->holder_name,
+		printf("%-12s %-30s %-28s %s", c->id, c->holder_name,
 		       c->monitoring_email ? c->monitoring_email : "-",
 		       c->options);
+		for (i = 0; i < c->n_servers; i++)
+			printf("%s%s", i ? " " : "  servers: ",
+			       c->servers[i]);
+		putchar('\n');
 		return 0;
 	}
 	addrs = json_array();
 	for (i = 0; i < c->n_addresses; i++)
 		json_array_append_new(addrs, json_string(c->addresses[i]));
+	servers = json_array();
+	for (i = 0; i < c->n_servers; i++)
+		json_array_append_new(servers, json_string(c->servers[i]));
 	opts = json_array();
 	{
 		char buf[1024], *tok, *save = NULL;
@@ -102,12 +109,14 @@ list_one(void *ctx, const struct store_contract *c)
 			json_array_append_new(opts, json_string(tok));
 	}
 	return json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:o,s:o,"
-						     "s:o}",
+						     "s:o,s:o,s:o}",
 		"contract_id", c->id, "holder_name", c->holder_name,
 		"requester_addresses", addrs,
 		"monitoring_email", str_or_null(c->monitoring_email),
 		"emergency_phone", str_or_null(c->emergency_phone),
-		"options", opts));
+		"options", opts,
+		"holder_email", str_or_null(c->holder_email),
+		"servers", servers));
 }
 
 int

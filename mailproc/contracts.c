@@ -16,11 +16,18 @@
 
 #include "addr.h"
 #include "contracts.h"
+#include "servers.h"
 
-enum col { C_ID, C_HOLDER, C_ADDRS, C_MONITOR, C_PHONE, C_OPTIONS, C_N };
+/* The columns from C_OPTIONAL on may be missing from the header: files
+ * written before they existed still import. */
+enum col {
+	C_ID, C_HOLDER, C_ADDRS, C_MONITOR, C_PHONE, C_OPTIONS,
+	C_OPTIONAL, C_SERVERS = C_OPTIONAL, C_HOLDER_EMAIL, C_N
+};
 static const char *const col_names[C_N] = {
 	"contract_id", "holder_name", "requester_addresses",
 	"monitoring_email", "emergency_phone", "options",
+	"servers", "holder_email",
 };
 
 struct record {
@@ -223,7 +230,7 @@ contracts_read(const char *path, contracts_option_fn *option_ok, void *ctx,
 			if (strcasecmp(name, col_names[i]) == 0)
 				col_of[i] = (int)j;
 		}
-		if (col_of[i] < 0)
+		if (col_of[i] < 0 && i < C_OPTIONAL)
 			BAD(1, "header: no column %s", col_names[i]);
 	}
 	record_clear(&rec);
@@ -243,7 +250,7 @@ contracts_read(const char *path, contracts_option_fn *option_ok, void *ctx,
 			continue;	/* blank line */
 		}
 		for (i = 0; i < C_N; i++)
-			f[i] = (size_t)col_of[i] < rec.n ?
+			f[i] = col_of[i] >= 0 && (size_t)col_of[i] < rec.n ?
 				trim(rec.f[col_of[i]]) : "";
 		if (!id_ok(f[C_ID]))
 			BAD(start, "contract_id '%s': letters, digits, '-', "
@@ -254,6 +261,10 @@ contracts_read(const char *path, contracts_option_fn *option_ok, void *ctx,
 				    f[C_ID]);
 		if (*f[C_HOLDER] == '\0')
 			BAD(start, "holder_name is empty");
+		if (*f[C_HOLDER_EMAIL] != '\0' &&
+		    !addr_plausible(f[C_HOLDER_EMAIL]))
+			BAD(start, "holder_email '%s' is not a mail address",
+			    f[C_HOLDER_EMAIL]);
 		if (*f[C_MONITOR] != '\0' && !addr_plausible(f[C_MONITOR]))
 			BAD(start, "monitoring_email '%s' is not a mail "
 			    "address", f[C_MONITOR]);
@@ -276,6 +287,24 @@ contracts_read(const char *path, contracts_option_fn *option_ok, void *ctx,
 						    c.addresses[i],
 						    rows[k].id);
 		}
+		c.servers = split(f[C_SERVERS], &c.n_servers);
+		for (i = 0; i < c.n_servers; i++) {
+			if (!servers_name_ok(c.servers[i]))
+				BAD(start, "server '%s' is not a host name or "
+				    "IP address", c.servers[i]);
+			for (j = 0; j < i; j++)
+				if (strcasecmp(c.servers[j],
+					       c.servers[i]) == 0)
+					BAD(start, "server %s is listed twice",
+					    c.servers[i]);
+			for (k = 0; k < n; k++)
+				for (j = 0; j < rows[k].n_servers; j++)
+					if (strcasecmp(rows[k].servers[j],
+						       c.servers[i]) == 0)
+						BAD(start, "server %s is also "
+						    "registered to %s",
+						    c.servers[i], rows[k].id);
+		}
 		opts = split(f[C_OPTIONS], &nopts);
 		for (i = 0; i < nopts; i++)
 			if (option_ok != NULL && !option_ok(ctx, opts[i]))
@@ -286,6 +315,7 @@ contracts_read(const char *path, contracts_option_fn *option_ok, void *ctx,
 							   sizeof(*v));
 			if (v == NULL) {
 				strv_free(c.addresses, c.n_addresses);
+				strv_free(c.servers, c.n_servers);
 				record_clear(&rec);
 				rc = -1;
 				break;
@@ -298,9 +328,12 @@ contracts_read(const char *path, contracts_option_fn *option_ok, void *ctx,
 			c.emergency_phone = *f[C_PHONE] ?
 				strdup(f[C_PHONE]) : NULL;
 			c.options = strdup(f[C_OPTIONS]);
+			c.holder_email = *f[C_HOLDER_EMAIL] ?
+				strdup(f[C_HOLDER_EMAIL]) : NULL;
 			rows[n++] = c;
 		} else {
 			strv_free(c.addresses, c.n_addresses);
+			strv_free(c.servers, c.n_servers);
 		}
 		record_clear(&rec);
 	}

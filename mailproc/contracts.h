@@ -2,8 +2,10 @@
  * The contract registry's import format: CSV with a header row naming the
  * columns contract_id, holder_name, requester_addresses (space
  * separated), monitoring_email, emergency_phone, options (space separated
- * option ids of rules/catalogue.conf), in any order.  Owns reading and
- * validating that file; storing is store.c's.
+ * option ids of rules/catalogue.conf) and, optionally, servers (space
+ * separated host names and IP addresses; each belongs to one contract)
+ * and holder_email, in any order.  Owns reading and validating that
+ * file; storing is store.c's.
  */
 #ifndef MP_CONTRACTS_H
 #define MP_CONTRACTS_H

@@ -168,6 +168,11 @@ static const char *const migrations[] = {
 	 * callback_escalate_after */
 	"ALTER TABLE identity ADD COLUMN escalate_at INTEGER;"
 	"ALTER TABLE identity ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;",
+	/* 7 -> 8: the holder's address and the contract's servers */
+	"ALTER TABLE contracts ADD COLUMN holder_email TEXT;"
+	"CREATE TABLE contract_servers ("
+	"  name TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  contract TEXT NOT NULL REFERENCES contracts(id));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -933,10 +938,51 @@ store_contract_release(struct store_contract *c)
 	free(c->monitoring_email);
 	free(c->emergency_phone);
 	free(c->options);
+	free(c->holder_email);
 	for (i = 0; i < c->n_addresses; i++)
 		free(c->addresses[i]);
 	free(c->addresses);
+	for (i = 0; i < c->n_servers; i++)
+		free(c->servers[i]);
+	free(c->servers);
 	memset(c, 0, sizeof(*c));
+}
+
+/* Replaces the contract's servers; a server of another contract fails
+ * with MP_PERM. */
+static int
+contract_servers_put(struct store *s, const struct store_contract *c,
+		     struct mp_err *err)
+{
+	size_t i;
+
+	if (run(s, prep(s, err, "DELETE FROM contract_servers WHERE "
+			"contract = ?1", "s", c->id), err, "contract") < 0)
+		return -1;
+	for (i = 0; i < c->n_servers; i++) {
+		sqlite3_stmt *st = prep(s, err, "SELECT contract FROM "
+					"contract_servers WHERE name = ?1",
+					"s", c->servers[i]);
+		int rc;
+
+		if (st == NULL)
+			return -1;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			mp_err_set(err, MP_PERM, "server %s is already "
+				   "registered to contract %s", c->servers[i],
+				   (const char *)sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+			return -1;
+		}
+		sqlite3_finalize(st);
+		if (run(s, prep(s, err, "INSERT INTO contract_servers "
+				"(name, contract) VALUES (?1, ?2)", "ss",
+				c->servers[i], c->id), err,
+			"contract server") < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -946,13 +992,17 @@ store_contract_put(struct store *s, const struct store_contract *c,
 	size_t i;
 
 	if (run(s, prep(s, err, "INSERT INTO contracts (id, holder_name, "
-			"monitoring_email, emergency_phone, options) VALUES "
-			"(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET "
-			"holder_name = ?2, monitoring_email = ?3, "
-			"emergency_phone = ?4, options = ?5", "sssss", c->id,
+			"monitoring_email, emergency_phone, options, "
+			"holder_email) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+			"ON CONFLICT(id) DO UPDATE SET holder_name = ?2, "
+			"monitoring_email = ?3, emergency_phone = ?4, "
+			"options = ?5, holder_email = ?6", "ssssss", c->id,
 			c->holder_name, c->monitoring_email,
-			c->emergency_phone, c->options ? c->options : ""),
+			c->emergency_phone, c->options ? c->options : "",
+			c->holder_email),
 		err, "contract") < 0)
+		return -1;
+	if (contract_servers_put(s, c, err) < 0)
 		return -1;
 	if (run(s, prep(s, err, "DELETE FROM contract_addresses WHERE "
 			"contract = ?1", "s", c->id), err, "contract") < 0)
@@ -1010,6 +1060,33 @@ contract_addresses(struct store *s, struct store_contract *c,
 	return 0;
 }
 
+static int
+contract_servers(struct store *s, struct store_contract *c,
+		 struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT name FROM contract_servers "
+				"WHERE contract = ?1 ORDER BY rowid", "s",
+				c->id);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char **v = realloc(c->servers,
+				   (c->n_servers + 1) * sizeof(*v));
+		if (v == NULL) {
+			sqlite3_finalize(st);
+			return mp_err_set(err, MP_TEMP, "out of memory");
+		}
+		c->servers = v;
+		v[c->n_servers++] = col_str(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "contract servers");
+	return 0;
+}
+
 static void
 contract_from_row(sqlite3_stmt *st, struct store_contract *c)
 {
@@ -1019,6 +1096,11 @@ contract_from_row(sqlite3_stmt *st, struct store_contract *c)
 	c->monitoring_email = col_str(st, 2);
 	c->emergency_phone = col_str(st, 3);
 	c->options = col_str(st, 4);
+	c->holder_email = col_str(st, 5);
+	if (c->holder_email != NULL && *c->holder_email == '\0') {
+		free(c->holder_email);
+		c->holder_email = NULL;
+	}
 	if (c->monitoring_email != NULL && *c->monitoring_email == '\0') {
 		free(c->monitoring_email);
 		c->monitoring_email = NULL;
@@ -1034,8 +1116,8 @@ store_contract_get(struct store *s, const char *id, struct store_contract *c,
 		   struct mp_err *err)
 {
 	sqlite3_stmt *st = prep(s, err, "SELECT id, holder_name, "
-				"monitoring_email, emergency_phone, options "
-				"FROM contracts WHERE id = ?1", "s", id);
+				"monitoring_email, emergency_phone, options, "
+				"holder_email FROM contracts WHERE id = ?1", "s", id);
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -1049,7 +1131,8 @@ store_contract_get(struct store *s, const char *id, struct store_contract *c,
 		return db_fail(s, err, "contract");
 	if (rc == SQLITE_DONE)
 		return 0;
-	if (contract_addresses(s, c, err) < 0) {
+	if (contract_addresses(s, c, err) < 0 ||
+	    contract_servers(s, c, err) < 0) {
 		store_contract_release(c);
 		return -1;
 	}
@@ -1062,8 +1145,8 @@ store_contract_each(struct store *s,
 		    void *ctx, struct mp_err *err)
 {
 	sqlite3_stmt *st = prep(s, err, "SELECT id, holder_name, "
-				"monitoring_email, emergency_phone, options "
-				"FROM contracts ORDER BY id", "");
+				"monitoring_email, emergency_phone, options, "
+				"holder_email FROM contracts ORDER BY id", "");
 	int rc, out = 0;
 
 	if (st == NULL)
@@ -1073,6 +1156,8 @@ store_contract_each(struct store *s,
 		contract_from_row(st, &c);
 		out = contract_addresses(s, &c, err);
 		if (out == 0)
+			out = contract_servers(s, &c, err);
+		if (out == 0)
 			out = fn(ctx, &c);
 		store_contract_release(&c);
 	}
@@ -1081,6 +1166,28 @@ store_contract_each(struct store *s,
 		return out;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "contracts");
+	return 0;
+}
+
+int
+store_server_each(struct store *s,
+		  int (*fn)(void *ctx, const char *name, const char *contract),
+		  void *ctx, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT name, contract FROM "
+				"contract_servers ORDER BY name", "");
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		out = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	if (out != 0)
+		return out;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "contract servers");
 	return 0;
 }
 

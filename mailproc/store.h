@@ -191,12 +191,16 @@ struct store_contract {
 	char *options;			/* space separated option ids */
 	char **addresses;		/* registered requester addresses */
 	size_t n_addresses;
+	char *holder_email;		/* the holder's (契約者), or NULL */
+	char **servers;			/* host names and IP addresses */
+	size_t n_servers;
 };
 
 void store_contract_release(struct store_contract *c);
 
-/* Inserts or replaces a contract and its registered addresses.  An
- * address registered to another contract fails with MP_PERM. */
+/* Inserts or replaces a contract, its registered addresses and its
+ * servers.  An address or server registered to another contract fails
+ * with MP_PERM. */
 int store_contract_put(struct store *s, const struct store_contract *c,
 		       struct mp_err *err);
 
@@ -208,6 +212,14 @@ int store_contract_get(struct store *s, const char *id,
 int store_contract_each(struct store *s,
 			int (*fn)(void *ctx, const struct store_contract *c),
 			void *ctx, struct mp_err *err);
+
+/* Calls fn with each registered server (name as registered) and its
+ * contract, in name order; the strings are valid during the call.  A
+ * non-zero return from fn stops the walk and is returned. */
+int store_server_each(struct store *s,
+		      int (*fn)(void *ctx, const char *name,
+				const char *contract),
+		      void *ctx, struct mp_err *err);
 
 struct store_identity {
 	long long id, ticket;
