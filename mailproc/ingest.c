@@ -25,6 +25,7 @@
 #include "msgjson.h"
 #include "respond.h"
 #include "rules.h"
+#include "servers.h"
 #include "staffmail.h"
 #include "trust.h"
 #include "spool.h"
@@ -171,6 +172,7 @@ struct filing {
 	char *requester;		/* the address answers go to */
 	char *contract;			/* the requester's, or NULL */
 	char *form_contract;		/* 契約ID of a form mail, or NULL */
+	char *form_server;		/* 対象サーバー of a form, or NULL */
 	int from_form, trusted_staff, spoofed;
 	char trust[200];		/* the signal that made it staff, or
 					 * why a staff From was refused */
@@ -187,6 +189,7 @@ filing_release(struct filing *f)
 	free(f->requester);
 	free(f->contract);
 	free(f->form_contract);
+	free(f->form_server);
 	msg_free(&f->m);
 	spool_envelope_release(&f->env);
 }
@@ -243,6 +246,9 @@ find_requester(struct ingest *in, struct filing *f, struct mp_err *err)
 		if (form.field[RULES_FIELD_CONTRACT] != NULL)
 			f->form_contract =
 				strdup(form.field[RULES_FIELD_CONTRACT]);
+		if (form.field[RULES_FIELD_SERVER] != NULL)
+			f->form_server =
+				strdup(form.field[RULES_FIELD_SERVER]);
 		rules_form_release(&form);
 	}
 	if (f->requester == NULL)
@@ -306,6 +312,81 @@ classified_detail(const struct rules_result *res, char *buf, size_t size)
 					res->scores[i].p);
 }
 
+/* The servers of the registry, for servers_check(). */
+struct registry_servers {
+	struct servers_host *v;
+	size_t n;
+};
+
+static void
+registry_servers_release(struct registry_servers *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free((char *)r->v[i].name);
+		free((char *)r->v[i].contract);
+	}
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+static int
+add_server(void *ctx, const char *name, const char *contract)
+{
+	struct registry_servers *r = ctx;
+	struct servers_host *v = realloc(r->v, (r->n + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return 1;	/* out of memory */
+	r->v = v;
+	v[r->n].name = strdup(name);
+	v[r->n].contract = strdup(contract);
+	r->n++;
+	return v[r->n - 1].name == NULL || v[r->n - 1].contract == NULL;
+}
+
+#define MAX_MISMATCH 8
+
+/* The registered servers the request names (in its subject, text and a
+ * form's 対象サーバー field) that belong to another contract than the
+ * requester's or the form's 契約ID: their number in *n_r, up to
+ * MAX_MISMATCH in mm, pointing into reg (which the caller releases).  A
+ * request for such a server must never be held for, confirmed by or
+ * worked for the contract it came from (issue 11, item 9). */
+static int
+foreign_servers(struct ingest *in, const struct filing *f,
+		struct registry_servers *reg, struct servers_mismatch *mm,
+		size_t *n_r, struct mp_err *err)
+{
+	const char *form_contract = f->from_form ? f->form_contract : NULL;
+	char *text;
+	int n;
+
+	*n_r = 0;
+	if (f->contract == NULL && form_contract == NULL)
+		return 0;
+	n = store_server_each(in->store, add_server, reg, err);
+	if (n < 0)
+		return -1;
+	if (n > 0)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	if (reg->n == 0)
+		return 0;
+	if (asprintf(&text, "%s\n%s\n%s", f->m->subject,
+		     f->m->text ? f->m->text : "",
+		     f->form_server ? f->form_server : "") < 0)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	n = servers_check(text, reg->v, reg->n, f->contract, form_contract,
+			  mm, MAX_MISMATCH);
+	free(text);
+	if (n < 0)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	*n_r = (size_t)n;
+	return 0;
+}
+
 /* Opens a new ticket for the message, classified; linked says which
  * ticket it refers to that its sender may not join (0: none). */
 static int
@@ -313,14 +394,22 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 		const char *how, struct mp_err *err)
 {
 	struct store_ticket t = { 0 };
+	struct registry_servers reg = { 0 };
+	struct servers_mismatch mm[MAX_MISMATCH];
 	struct rules_result res;
 	char detail[400];
+	size_t n_mm = 0, i;
 	time_t due;
+	int triage, rc = -1;
 
 	res = f->res;
-	if (hours_due(&in->hours, (time_t)f->now, &in->within, &due, err) < 0)
-		return -1;
-	t.state = res.triage ? "triage" : "new";
+	if (hours_due(&in->hours, (time_t)f->now, &in->within, &due, err) < 0 ||
+	    foreign_servers(in, f, &reg, mm, &n_mm, err) < 0)
+		goto done;
+	/* A server of another contract: staff decide before anything is
+	 * held, confirmed or worked, as for an unsure class. */
+	triage = res.triage || n_mm > 0;
+	t.state = triage ? "triage" : "new";
 	t.class = (char *)res.class;
 	t.rule = (char *)res.rule;
 	t.confidence = res.confidence;
@@ -336,22 +425,39 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 	    store_history_add(in->store, f->ticket, f->now, "mailproc",
 			      "state", res.triage ? "triage: the classifier "
 			      "is unsure; staff choose the class" :
+			      n_mm > 0 ? "triage: the request names a server "
+			      "of another contract; staff decide" :
 			      "new: received", err) < 0)
-		return -1;
+		goto done;
 	classified_detail(&res, detail, sizeof(detail));
 	if (store_history_add(in->store, f->ticket, f->now, "mailproc",
 			      "classified", detail, err) < 0)
-		return -1;
+		goto done;
+	for (i = 0; i < n_mm; i++) {
+		char safe[128], safe_c[64], safe_k[64];
+
+		servers_mismatch_format(&mm[i], detail, sizeof(detail));
+		if (store_history_add(in->store, f->ticket, f->now,
+				      "mailproc", "server", detail, err) < 0)
+			goto done;
+		log_warning("ticket=%lld action=server-mismatch server=%s "
+			    "contract=%s %s=%s", f->ticket,
+			    log_safe(safe, sizeof(safe), mm[i].name),
+			    log_safe(safe_k, sizeof(safe_k), mm[i].contract),
+			    mm[i].by_form ? "form_contract" :
+			    "requester_contract",
+			    log_safe(safe_c, sizeof(safe_c), mm[i].claimed));
+	}
 	/* Every identity task the mail asks for is recorded: each needs its
 	 * own confirmation before any work (confirm.c). */
-	for (size_t i = 0; !res.triage && i < res.n_tasks; i++) {
+	for (i = 0; !triage && i < res.n_tasks; i++) {
 		const struct rules_item *it = rules_item_find(in->rules,
 							      res.tasks[i]);
 		if (it != NULL &&
 		    store_task_set(in->store, f->ticket, it->id,
 				   rules_channel_name(it->channel), "asked",
 				   f->now, err) < 0)
-			return -1;
+			goto done;
 	}
 	if (f->from_form && f->form_contract != NULL &&
 	    (f->contract == NULL ||
@@ -361,34 +467,34 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 			 f->form_contract, f->contract ? f->contract : "none");
 		if (store_history_add(in->store, f->ticket, f->now,
 				      "mailproc", "contract", detail, err) < 0)
-			return -1;
+			goto done;
 	}
 	if (linked > 0) {
 		snprintf(detail, sizeof(detail), "refers to ticket %lld (by "
 			 "%s) but the sender may not add to it", linked, how);
 		if (store_history_add(in->store, f->ticket, f->now,
 				      "mailproc", "linked", detail, err) < 0)
-			return -1;
+			goto done;
 		snprintf(f->action, sizeof(f->action), "new-linked");
 	}
 	if (insert_message(in, f, err) < 0)
-		return -1;
+		goto done;
 	{
 		struct compose c = { in->conf, in->store, &in->hours,
 				     (time_t)f->now };
 		struct respond_event ev = { 0 };
 		struct store_contract k;
 		struct store_ticket cur;
-		int has_k = 0, rc;
+		int has_k = 0;
 
 		if (f->contract != NULL &&
 		    (has_k = store_contract_get(in->store, f->contract, &k,
 						err)) < 0)
-			return -1;
+			goto done;
 		if (store_ticket_get(in->store, f->ticket, &cur, err) < 0) {
 			if (has_k)
 				store_contract_release(&k);
-			return -1;
+			goto done;
 		}
 		ev.m = f->m;
 		ev.env_sender = f->env.sender;
@@ -397,12 +503,16 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 		ev.contract = has_k ? &k : NULL;
 		ev.classified = &res;
 		ev.is_new = 1;
+		ev.mismatch = mm;
+		ev.n_mismatch = n_mm;
 		rc = respond_filed(&c, &ev, err);
 		store_ticket_release(&cur);
 		if (has_k)
 			store_contract_release(&k);
-		return rc;
 	}
+done:
+	registry_servers_release(&reg);
+	return rc;
 }
 
 /* Adds the message to an existing ticket it continues. */

@@ -154,6 +154,48 @@ candidates_of(const struct respond_event *ev, int en, char *buf, size_t size)
 		snprintf(buf, size, "  -\n");
 }
 
+/* For the triage notice: the servers the request names that belong to
+ * another contract, as a paragraph set off by blank lines; empty when
+ * there are none. */
+static void
+mismatch_of(const struct respond_event *ev, int en, char *buf, size_t size)
+{
+	size_t len, i;
+
+	buf[0] = '\0';
+	if (ev->n_mismatch == 0)
+		return;
+	len = (size_t)snprintf(buf, size, "%s", en ?
+		"\nSERVER OF ANOTHER CONTRACT: this request waits for you "
+		"whatever its\nclass. Do not hold, confirm or work it for the "
+		"contract it came from;\nask the requester which server is "
+		"meant:" :
+		"\n【他の契約のサーバー】分類にかかわらず、このお問い合わせは"
+		"スタッフの判断を\n待ちます。依頼元のご契約の依頼として保留・"
+		"本人性確認・作業しないでください。\nどのサーバーのことか、"
+		"依頼者に確認してください：");
+	for (i = 0; i < ev->n_mismatch && len < size; i++) {
+		const struct servers_mismatch *mm = &ev->mismatch[i];
+
+		if (en) {
+			char line[300];
+			servers_mismatch_format(mm, line, sizeof(line));
+			len += (size_t)snprintf(buf + len, size - len,
+						"\n  %s", line);
+		} else {
+			len += (size_t)snprintf(buf + len, size - len,
+						"\n　%s はご契約 %s のサーバー"
+						"です（%s %s）", mm->name,
+						mm->contract, mm->by_form ?
+						"フォームの契約IDは" :
+						"依頼者のご契約は",
+						mm->claimed);
+		}
+	}
+	if (len < size)
+		snprintf(buf + len, size - len, "\n");
+}
+
 /* Tells each address in list (space or comma separated) about the
  * ticket with template. */
 static int
@@ -166,7 +208,7 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 	const char *note = "";
 
 	int en = strcmp(c->conf->language, "en") == 0;	/* staff's */
-	char class_name[512], candidates[1024];
+	char class_name[512], candidates[1024], mismatch[2048];
 
 	class_name_of(ev, en, class_name, sizeof(class_name));
 	candidates_of(ev, en, candidates, sizeof(candidates));
@@ -177,6 +219,7 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 			"confirmation.\n  This mail does not confirm it.\n" :
 			"\n　※このご依頼は本人性確認の待ちです。このメールは"
 			"確認（承認）には\n　なりません。\n";
+	mismatch_of(ev, en, mismatch, sizeof(mismatch));
 	{
 		struct tmpl_var vars[] = {
 			{ "requester", t->requester },
@@ -190,6 +233,7 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 					       item->name_ja) : "" },
 			{ "candidates", candidates },
 			{ "staff_note", note },
+			{ "server_mismatch", mismatch },
 		};
 
 		return compose_notify(c, list, t->id, template, vars,

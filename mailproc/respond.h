@@ -13,6 +13,7 @@
 #include "compose.h"
 #include "msg.h"
 #include "rules.h"
+#include "servers.h"
 #include "store.h"
 
 struct respond_event {
@@ -22,6 +23,9 @@ struct respond_event {
 	const struct store_ticket *ticket;	/* as filed */
 	const struct store_contract *contract;	/* requester's, or NULL */
 	const struct rules_result *classified;	/* a new ticket's, or NULL */
+	const struct servers_mismatch *mismatch; /* servers the request
+						  * names of another contract */
+	size_t n_mismatch;
 	int is_new;		/* a new ticket, or a follow-up */
 	int from_staff;		/* trusted staff */
 };

@@ -1117,7 +1117,8 @@ store_contract_get(struct store *s, const char *id, struct store_contract *c,
 {
 	sqlite3_stmt *st = prep(s, err, "SELECT id, holder_name, "
 				"monitoring_email, emergency_phone, options, "
-				"holder_email FROM contracts WHERE id = ?1", "s", id);
+				"holder_email FROM contracts WHERE id = ?1",
+				"s", id);
 	int rc;
 
 	memset(c, 0, sizeof(*c));

@@ -71,6 +71,7 @@ static const char *const tmpl_placeholders[] = {
 	"reason",
 	"staff_note",
 	"received_at",
+	"server_mismatch",
 };
 #define N_PLACEHOLDERS \
 	(sizeof(tmpl_placeholders) / sizeof(tmpl_placeholders[0]))

@@ -85,6 +85,19 @@ static const struct {
 	{ "staff_note", "", NULL },
 	{ "received_at", "2025年1月6日（月）10:15",
 	  "Mon 6 Jan 2025 10:15 (+09:00)" },
+	{ "server_mismatch",
+	  "\n【他の契約のサーバー】分類にかかわらず、このお問い合わせは"
+	  "スタッフの判断を\n待ちます。依頼元のご契約の依頼として保留・"
+	  "本人性確認・作業しないでください。\nどのサーバーのことか、"
+	  "依頼者に確認してください：\n"
+	  "　web-a01 はご契約 C-0002 のサーバーです（依頼者のご契約は "
+	  "C-0001）\n",
+	  "\nSERVER OF ANOTHER CONTRACT: this request waits for you "
+	  "whatever its\nclass. Do not hold, confirm or work it for the "
+	  "contract it came from;\nask the requester which server is "
+	  "meant:\n"
+	  "  server web-a01 belongs to contract C-0002, not the requester's "
+	  "C-0001\n" },
 };
 #define N_SAMPLE (sizeof(sample) / sizeof(sample[0]))
 
