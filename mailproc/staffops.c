@@ -250,6 +250,26 @@ staffops_category(struct compose *c, const struct rules *rules,
 		return -1;
 	if (rc == 0)
 		return mp_err_set(err, MP_PERM, "no ticket %lld", ticket);
+	/* A request naming a server of another contract is never held for
+	 * (nor worked for) the requester's: no class change makes it so. */
+	{
+		const struct rules_item *it = rules_item_find(rules, class);
+		char *why = NULL;
+
+		rc = it != NULL && it->identity_required ?
+			store_history_last(c->store, ticket, "server", &why,
+					   err) : 0;
+		if (rc != 0) {
+			if (rc > 0)
+				mp_err_set(err, MP_PERM, "ticket %lld cannot be "
+					   "held for %s: %s; the request must "
+					   "come from that contract", ticket,
+					   class, why);
+			free(why);
+			store_ticket_release(&t);
+			return -1;
+		}
+	}
 	snprintf(detail, sizeof(detail), "category %s -> %s",
 		 t.class ? t.class : "-", class);
 	/* Every staff decision is a labelled example for `train

@@ -361,6 +361,11 @@ int store_tasks_move(struct store *s, long long ticket, const char *channel,
 		     const char *from, const char *to, long long at, int *n_r,
 		     struct mp_err *err);
 
+/* The detail of ticket's latest history entry of event (a new string)
+ * in *detail_r: 1, 0 (none) or -1. */
+int store_history_last(struct store *s, long long ticket, const char *event,
+		       char **detail_r, struct mp_err *err);
+
 /* How many of ticket's tasks are in state. */
 int store_tasks_count(struct store *s, long long ticket, const char *state,
 		      long long *n_r, struct mp_err *err);

@@ -218,3 +218,24 @@ store_first_message(struct store *s, long long ticket, char **subject_r,
 		return db_fail(s, err, "first message");
 	return rc == SQLITE_ROW;
 }
+
+int
+store_history_last(struct store *s, long long ticket, const char *event,
+		   char **detail_r, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT detail FROM history WHERE "
+				"ticket = ?1 AND event = ?2 ORDER BY id DESC "
+				"LIMIT 1", "is", ticket, event);
+	int rc;
+
+	*detail_r = NULL;
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*detail_r = col_str(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "history");
+	return rc == SQLITE_ROW;
+}

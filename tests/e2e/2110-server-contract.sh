@@ -85,6 +85,13 @@ grep -q "server web-a01 belongs to contract C-A, not the requester's C-B" <<<"$b
 outbox_to "$t1" ack-triage | grep -qx req@b.example.jp || fail "no neutral acknowledgement"
 sqlite3 "$db" "SELECT raw FROM outbox WHERE ticket = $t1 AND to_addr = 'req@b.example.jp'" |
 	grep -q 'C-A' && fail "the requester was told the other contract's id"
+# ... and no class change makes it held for C-B.
+set +e
+mp category "$t1" reboot --by alice 2>/dev/null; rc=$?
+set -e
+[ $rc = 65 ] || fail "category reboot on the mismatch: exit $rc, want 65"
+want_state "$t1" triage "category refused"
+[ -z "$(outbox_to "$t1" identity-callback)" ] || fail "a callback after category"
 
 # 2. The same requester asking to reboot their own web-b01 is held as
 #    usual, with the callback task.
