@@ -374,10 +374,20 @@ foreign_servers(struct ingest *in, const struct filing *f,
 		return mp_err_set(err, MP_TEMP, "out of memory");
 	if (reg->n == 0)
 		return 0;
-	if (asprintf(&text, "%s\n%s\n%s", f->m->subject,
-		     f->m->text ? f->m->text : "",
-		     f->form_server ? f->form_server : "") < 0)
-		return mp_err_set(err, MP_TEMP, "out of memory");
+	/* As classification reads them: NFKC (ｗｅｂ０１ is web01), the
+	 * writer's own words (a quoted thread names old servers). */
+	{
+		char *subj = rules_own_text(f->m->subject);
+		char *body = rules_own_text(f->m->text);
+
+		n = subj == NULL || body == NULL ||
+		    asprintf(&text, "%s\n%s\n%s", subj, body,
+			     f->form_server ? f->form_server : "") < 0;
+		free(subj);
+		free(body);
+		if (n)
+			return mp_err_set(err, MP_TEMP, "out of memory");
+	}
 	n = servers_check(text, reg->v, reg->n, f->contract, form_contract,
 			  mm, MAX_MISMATCH);
 	free(text);

@@ -149,4 +149,8 @@ form C-B req@b.example.jp "web-b01" "再起動をお願いします。"
 t10=$(last_ticket)
 want_state "$t10" held "form: own server"
 no_mismatch "$t10"
+# Full-width letters in the body are the same name (NFKC).
+request req@b.example.jp "再起動依頼" "ｗｅｂ－ａ０１ を再起動してください。"
+t11=$(last_ticket)
+want_state "$t11" triage "full-width name in the body"
 echo "ok: server and contract"
