@@ -2491,6 +2491,11 @@ rules_classify(struct rules *r, const char *subject, const char *text,
 
 		result_set(res, g, "rule", DEFAULT_RULE_ID,
 			   DEFAULT_CONFIDENCE);
+		/* No model (check-config says so): nobody can tell what the
+		 * mail asks for, so staff choose; filing it general would
+		 * skip the identity hold of any task it asks for. */
+		if (r->model == NULL)
+			res->triage = 1;
 	}
 	if (res->second_class != NULL &&
 	    strcmp(res->second_class, res->class) == 0)
