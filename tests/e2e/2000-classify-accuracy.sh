@@ -25,13 +25,14 @@ set -eu
 cd "$(dirname "$0")/../.."
 
 MAILPROC=${MAILPROC:-./bin/mailproc}
-# The bounds, measured on 2026-12-02 with 1517 training mails: held-out
-# 93.6% of the decided mails right, 13.7% triage, 1 unsafe miss, 1 fault
-# report not urgent; evaluation set 98.6%, 4.0%, 0, 2 (of 25).  The
+# The bounds, measured on 2026-12-02 with 1817 training mails: held-out
+# 94.0% of the decided mails right, 12.4% triage, 1 unsafe miss, no fault
+# report missed; evaluation set 98.6%, 3.7%, none, none (of 25).  The
 # held-out fifth is harder: its writers were asked for boundary cases,
-# wrong form kinds and quoted threads.
-HELD_ARGS=${HELD_ARGS:---min-accuracy 88 --max-triage 16 --max-unsafe 2 --max-fault-missed 2}
-EVAL_ARGS=${EVAL_ARGS:---min-accuracy 95 --max-triage 10 --max-unsafe 0 --max-fault-missed 2}
+# wrong form kinds and quoted threads.  The evaluation set is held to the
+# issue's bar: 95%, no unsafe miss, every fault report urgent.
+HELD_ARGS=${HELD_ARGS:---min-accuracy 90 --max-triage 15 --max-unsafe 2 --max-fault-missed 1}
+EVAL_ARGS=${EVAL_ARGS:---min-accuracy 95 --max-triage 10 --max-unsafe 0 --max-fault-missed 0}
 
 if [ ! -x "$MAILPROC" ]; then
 	echo "2000-classify-accuracy: $MAILPROC: no such executable" >&2
