@@ -1033,6 +1033,32 @@ store_contract_put(struct store *s, const struct store_contract *c,
 	return 0;
 }
 
+int
+store_contract_remove(struct store *s, const char *id, struct mp_err *err)
+{
+	if (run(s, prep(s, err, "DELETE FROM contract_servers WHERE "
+			"contract = ?1", "s", id), err, "contract") < 0 ||
+	    run(s, prep(s, err, "DELETE FROM contract_addresses WHERE "
+			"contract = ?1", "s", id), err, "contract") < 0 ||
+	    run(s, prep(s, err, "DELETE FROM contracts WHERE id = ?1", "s",
+			id), err, "contract") < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
+store_contract_clear(struct store *s, struct mp_err *err)
+{
+	if (run(s, prep(s, err, "DELETE FROM contract_servers", ""), err,
+		"contracts") < 0 ||
+	    run(s, prep(s, err, "DELETE FROM contract_addresses", ""), err,
+		"contracts") < 0 ||
+	    run(s, prep(s, err, "DELETE FROM contracts", ""), err,
+		"contracts") < 0)
+		return -1;
+	return 0;
+}
+
 static int
 contract_addresses(struct store *s, struct store_contract *c,
 		   struct mp_err *err)

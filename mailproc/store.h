@@ -204,6 +204,16 @@ void store_contract_release(struct store_contract *c);
 int store_contract_put(struct store *s, const struct store_contract *c,
 		       struct mp_err *err);
 
+/* Removes contract id with its addresses and servers (its tickets keep
+ * the id they were filed under).  Returns 1, 0 (no such contract) or
+ * -1. */
+int store_contract_remove(struct store *s, const char *id,
+			  struct mp_err *err);
+
+/* Removes every contract (for an import that replaces the registry;
+ * inside the caller's transaction). */
+int store_contract_clear(struct store *s, struct mp_err *err);
+
 /* Reads contract id (addresses included).  Returns 1, 0 or -1. */
 int store_contract_get(struct store *s, const char *id,
 		       struct store_contract *c, struct mp_err *err);
