@@ -173,6 +173,25 @@ static const char *const migrations[] = {
 	"CREATE TABLE contract_servers ("
 	"  name TEXT PRIMARY KEY COLLATE NOCASE,"
 	"  contract TEXT NOT NULL REFERENCES contracts(id));",
+	/* 8 -> 9: notices to contract holders and who got each */
+	"CREATE TABLE notices ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER NOT NULL REFERENCES tickets(id),"
+	"  template TEXT NOT NULL,"
+	"  vars TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  sent_at INTEGER);"
+	"CREATE TABLE notice_recipients ("
+	"  id INTEGER PRIMARY KEY,"
+	"  notice INTEGER NOT NULL REFERENCES notices(id),"
+	"  address TEXT NOT NULL COLLATE NOCASE,"
+	"  contracts TEXT NOT NULL,"
+	"  holder_name TEXT,"
+	"  lang TEXT NOT NULL,"
+	"  servers TEXT NOT NULL DEFAULT '',"
+	"  outbox INTEGER REFERENCES outbox(id),"
+	"  UNIQUE (notice, address));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
