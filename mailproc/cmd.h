@@ -17,6 +17,7 @@ int cmd_check_config(struct conf *conf, int argc, char **argv);
 int cmd_hours(struct conf *conf, int argc, char **argv);
 int cmd_outbox(struct conf *conf, int argc, char **argv);
 int cmd_customers(struct conf *conf, int argc, char **argv);
+int cmd_notice(struct conf *conf, int argc, char **argv);
 int cmd_classify(struct conf *conf, int argc, char **argv);
 int cmd_train(struct conf *conf, int argc, char **argv);
 int cmd_classify_report(struct conf *conf, int argc, char **argv);

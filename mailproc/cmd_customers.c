@@ -1,6 +1,9 @@
 /*
- * cmd_customers.c: `customers import FILE.csv` and `customers list`.
- * The whole file is imported in one transaction or not at all.
+ * cmd_customers.c: `customers import [--replace] FILE.csv`, `customers
+ * remove ID...` and `customers list`.  The whole file is imported in one
+ * transaction or not at all; with --replace the registry becomes exactly
+ * the file (contracts not in it are removed) in that same transaction,
+ * so a reader sees the old registry or the new one, never a mix.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +24,7 @@ option_known(void *ctx, const char *id)
 }
 
 static int
-import(struct conf *conf, const char *path)
+import(struct conf *conf, const char *path, int replace)
 {
 	struct store_contract *rows = NULL;
 	struct rules *rules = NULL;
@@ -48,6 +51,12 @@ import(struct conf *conf, const char *path)
 		rc = EX_TEMPFAIL;
 		goto done;
 	}
+	if (replace && store_contract_clear(s, &err) < 0) {
+		store_rollback(s);
+		log_user_error("customers import", "%s", err.msg);
+		rc = EX_TEMPFAIL;
+		goto done;
+	}
 	for (i = 0; i < n; i++)
 		if (store_contract_put(s, &rows[i], &err) < 0)
 			break;
@@ -63,12 +72,56 @@ import(struct conf *conf, const char *path)
 		rc = EX_TEMPFAIL;
 		goto done;
 	}
-	printf("imported %zu contract%s from %s\n", n, n == 1 ? "" : "s",
-	       path);
-	log_info("action=customers-import contracts=%zu status=ok", n);
+	printf("imported %zu contract%s from %s%s\n", n, n == 1 ? "" : "s",
+	       path, replace ? " (registry replaced)" : "");
+	log_info("action=customers-import contracts=%zu replace=%d status=ok",
+		 n, replace);
 done:
 	store_free(&s);
 	contracts_free(rows, n);
+	return rc;
+}
+
+/* Removes each contract named, all in one transaction: an unknown id
+ * removes nothing (66). */
+static int
+remove_ids(struct conf *conf, int argc, char **argv)
+{
+	struct mp_err err = { 0 };
+	struct store *s = NULL;
+	int i, rc = EX_OK, found;
+
+	if (store_open(&s, conf->state_dir, conf->lock_timeout, &err) < 0 ||
+	    store_begin(s, &err) < 0) {
+		log_user_error("customers remove", "%s", err.msg);
+		store_free(&s);
+		return EX_TEMPFAIL;
+	}
+	for (i = 0; i < argc; i++) {
+		found = store_contract_remove(s, argv[i], &err);
+		if (found < 0) {
+			log_user_error("customers remove", "%s", err.msg);
+			rc = EX_TEMPFAIL;
+			break;
+		}
+		if (found == 0) {
+			log_user_error("customers remove", "no contract %s; "
+				       "nothing removed", argv[i]);
+			rc = EX_NOINPUT;
+			break;
+		}
+	}
+	if (rc != EX_OK)
+		store_rollback(s);
+	else if (store_commit(s, &err) < 0) {
+		log_user_error("customers remove", "%s", err.msg);
+		rc = EX_TEMPFAIL;
+	} else {
+		printf("removed %d contract%s\n", argc, argc == 1 ? "" : "s");
+		log_info("action=customers-remove contracts=%d status=ok",
+			 argc);
+	}
+	store_free(&s);
 	return rc;
 }
 
@@ -122,7 +175,7 @@ list_one(void *ctx, const struct store_contract *c)
 int
 cmd_customers(struct conf *conf, int argc, char **argv)
 {
-	static const char *const flags[] = { "json", NULL };
+	static const char *const flags[] = { "json", "replace", NULL };
 	struct mp_err err = { 0 };
 	struct store *s = NULL;
 	json_t *arr = NULL;
@@ -130,10 +183,19 @@ cmd_customers(struct conf *conf, int argc, char **argv)
 
 	if (!cmd_args_known(argc, argv, "customers", flags, NULL))
 		return EX_USAGE;
-	if (argc == 3 && strcmp(argv[1], "import") == 0)
-		return import(conf, argv[2]);
-	if (argc < 2 || strcmp(argv[1], "list") != 0) {
-		log_user_error("customers", "usage: customers import FILE.csv "
+	if (argc == 3 && strcmp(argv[1], "import") == 0 &&
+	    strncmp(argv[2], "--", 2) != 0)
+		return import(conf, argv[2], 0);
+	if (argc == 4 && strcmp(argv[1], "import") == 0 &&
+	    strcmp(argv[2], "--replace") == 0)
+		return import(conf, argv[3], 1);
+	if (argc >= 3 && strcmp(argv[1], "remove") == 0 &&
+	    !cmd_flag(argc, argv, "replace") && !cmd_flag(argc, argv, "json"))
+		return remove_ids(conf, argc - 2, argv + 2);
+	if (argc < 2 || strcmp(argv[1], "list") != 0 ||
+	    cmd_flag(argc, argv, "replace")) {
+		log_user_error("customers", "usage: customers import "
+			       "[--replace] FILE.csv | customers remove ID... "
 			       "| customers list [--json]");
 		return EX_USAGE;
 	}

@@ -95,34 +95,14 @@ compose_suppressed(struct compose *c, long long ticket, const char *template,
 }
 
 int
-compose_queue(struct compose *c, const struct compose_mail *mail,
-	      long long *outbox_id_r, struct mp_err *err)
+compose_render(struct compose *c, const struct compose_mail *mail,
+	       struct tmpl_out *out, struct mp_err *err)
 {
 	const struct conf *conf = c->conf;
-	char idbuf[32], tagbuf[128], addrbuf[512];
+	char idbuf[32], tagbuf[128];
 	struct tmpl_var *vars;
-	struct tmpl_out out = { 0 };
-	struct msgbuild b = { 0 };
-	struct store_outbox o = { 0 };
-	char *raw = NULL, *mid = NULL, *marked = NULL;
-	size_t len, n = 0, i;
-	int rc = -1;
+	size_t n = 0, i;
 
-	*outbox_id_r = 0;
-	if (mail->automatic && !mail->to_staff &&
-	    conf_is_ours(conf, mail->to))
-		return compose_suppressed(c, mail->ticket, mail->template,
-					  mail->to, "own-address", err);
-	if (mail->automatic && !mail->to_staff && !mail->policy) {
-		int count = 0;
-		if (store_outbox_auto_count(c->store, mail->to, c->now - 3600,
-					    &count, err) < 0)
-			return -1;
-		if (count >= conf->auto_reply_limit)
-			return compose_suppressed(c, mail->ticket,
-						  mail->template, mail->to,
-						  "rate-limit", err);
-	}
 	vars = calloc(mail->n_vars + 12, sizeof(*vars));
 	if (vars == NULL)
 		return mp_err_set(err, MP_TEMP, "out of memory");
@@ -142,14 +122,49 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 #undef VAR
 	for (i = 0; i < mail->n_vars; i++)
 		vars[n++] = mail->vars[i];
-	if ((mail->body_override == NULL || mail->subject_override == NULL) &&
-	    tmpl_render(conf->templates_dir, mail->lang, mail->template, vars,
-			n, &out, err) < 0) {
+	if (tmpl_render(conf->templates_dir, mail->lang, mail->template, vars,
+			n, out, err) < 0) {
 		free(vars);
 		err->kind = MP_TEMP;	/* fix the templates, then retry */
 		return -1;
 	}
 	free(vars);
+	return 0;
+}
+
+int
+compose_queue(struct compose *c, const struct compose_mail *mail,
+	      long long *outbox_id_r, struct mp_err *err)
+{
+	const struct conf *conf = c->conf;
+	char idbuf[32], tagbuf[128], addrbuf[512];
+	struct tmpl_out out = { 0 };
+	struct msgbuild b = { 0 };
+	struct store_outbox o = { 0 };
+	char *raw = NULL, *mid = NULL, *marked = NULL;
+	size_t len;
+	int rc = -1;
+
+	*outbox_id_r = 0;
+	if (mail->automatic && !mail->to_staff &&
+	    conf_is_ours(conf, mail->to))
+		return compose_suppressed(c, mail->ticket, mail->template,
+					  mail->to, "own-address", err);
+	if (mail->automatic && !mail->to_staff && !mail->policy) {
+		int count = 0;
+		if (store_outbox_auto_count(c->store, mail->to, c->now - 3600,
+					    &count, err) < 0)
+			return -1;
+		if (count >= conf->auto_reply_limit)
+			return compose_suppressed(c, mail->ticket,
+						  mail->template, mail->to,
+						  "rate-limit", err);
+	}
+	if ((mail->body_override == NULL || mail->subject_override == NULL) &&
+	    compose_render(c, mail, &out, err) < 0)
+		return -1;
+	ticket_tag(tagbuf, sizeof(tagbuf), conf->subject_tag, mail->ticket);
+	snprintf(idbuf, sizeof(idbuf), "%lld", mail->ticket);
 
 	b.from_name = conf->company_name;
 	b.from_addr = conf->support_address;

@@ -67,6 +67,12 @@ struct compose_mail {
 int compose_queue(struct compose *c, const struct compose_mail *mail,
 		  long long *outbox_id_r, struct mp_err *err);
 
+/* Renders mail's template with the values every template gets (as
+ * compose_queue() would, without queueing anything: for dry runs).
+ * Release out with tmpl_out_release(). */
+int compose_render(struct compose *c, const struct compose_mail *mail,
+		   struct tmpl_out *out, struct mp_err *err);
+
 /* Tells each address of list (space or comma separated: the staff, or
  * the monitoring centre) about ticket (0: none) with template, in the
  * staff's language, Reply-To the ticket address. */

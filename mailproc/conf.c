@@ -78,6 +78,9 @@ static const struct conf_key conf_keys[] = {
 	  (long long)1 << 40, NULL },
 	{ "auto_reply_limit", T_LONG, S(auto_reply_limit), "5", 0, 100000,
 	  NULL },
+	{ "notice_rate", T_LONG, S(notice_rate), "60", 1, 1000000, NULL },
+	{ "alerts_address", T_ADDR, S(alerts_address), "alerts@example.jp",
+	  0, 0, NULL },
 	{ "identity_token_ttl", T_SPAN, S(identity_token_ttl),
 	  "3 business days", 0, 0, NULL },
 	{ "callback_escalate_after", T_SPAN, S(callback_escalate_after),
@@ -561,7 +564,8 @@ conf_is_ours(const struct conf *conf, const char *addr)
 		return 0;
 	return addr_same(conf->support_address, addr, 1) ||
 	       addr_same(conf->form_address, addr, 1) ||
-	       addr_same(conf->monitoring_centre_address, addr, 1);
+	       addr_same(conf->monitoring_centre_address, addr, 1) ||
+	       addr_same(conf->alerts_address, addr, 1);
 }
 
 const char *

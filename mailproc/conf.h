@@ -45,6 +45,8 @@ struct conf {
 	char *trusted_authserv_id;
 	long long max_message_size;	/* bytes */
 	long auto_reply_limit;		/* automatic replies per sender per hour */
+	long notice_rate;		/* notice mails sent per minute */
+	char *alerts_address;		/* monitoring alerts arrive here */
 	/* "3 business days" (business time), or a wall-clock duration
 	 * ("72h"); hours_parse_ttl() reads both. */
 	char *identity_token_ttl;

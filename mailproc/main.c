@@ -30,6 +30,7 @@ static const struct {
 	{ "hours", cmd_hours },
 	{ "outbox", cmd_outbox },
 	{ "customers", cmd_customers },
+	{ "notice", cmd_notice },
 	{ "classify", cmd_classify },
 	{ "train", cmd_train },
 	{ "classify-report", cmd_classify_report },
@@ -47,7 +48,7 @@ usage(void)
 		"usage: mailproc [-d] [-c FILE] COMMAND [ARGS]\n"
 		"commands: deliver run fetch parse classify classify-report train "
 		"ticket outbox "
-		"customers verify deny complete close category hours check-config\n");
+		"customers notice verify deny complete close category hours check-config\n");
 }
 
 /* The checkout (or install prefix) the binary runs from: the parent of

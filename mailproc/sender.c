@@ -112,6 +112,7 @@ sender_pass(const struct conf *conf, struct store *store,
 	struct store_outbox *v = NULL;
 	size_t i, nv = 0;
 	int rc = 0, n;
+	long long notice_budget = -1;	/* counted at the first notice */
 
 	if (store_outbox_release_held(store, now, &n, err) < 0)
 		return -1;
@@ -131,6 +132,32 @@ sender_pass(const struct conf *conf, struct store *store,
 
 			if (stop != NULL && *stop)
 				break;
+			/* notice_rate: at most that many notice mails in
+			 * any minute; the rest wait a minute. */
+			if (strncmp(o->template, "notice-", 7) == 0) {
+				long long sent = 0;
+				if (notice_budget < 0) {
+					if (store_outbox_sent_since(store,
+						"notice-", now - 59, &sent,
+						err) < 0) {
+						rc = -1;
+						break;
+					}
+					notice_budget = conf->notice_rate -
+						sent;
+				}
+				if (notice_budget <= 0) {
+					if (store_outbox_update(store, o->id,
+						"queued", o->attempts,
+						now + 60, "waiting: notice_rate",
+						0, err) < 0) {
+						rc = -1;
+						break;
+					}
+					continue;
+				}
+				notice_budget--;
+			}
 			/* Another runner may have taken it meanwhile. */
 			ok = store_outbox_claim(store, o->id, err);
 			if (ok < 0) {

@@ -173,6 +173,25 @@ static const char *const migrations[] = {
 	"CREATE TABLE contract_servers ("
 	"  name TEXT PRIMARY KEY COLLATE NOCASE,"
 	"  contract TEXT NOT NULL REFERENCES contracts(id));",
+	/* 8 -> 9: notices to contract holders and who got each */
+	"CREATE TABLE notices ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER NOT NULL REFERENCES tickets(id),"
+	"  template TEXT NOT NULL,"
+	"  vars TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  sent_at INTEGER);"
+	"CREATE TABLE notice_recipients ("
+	"  id INTEGER PRIMARY KEY,"
+	"  notice INTEGER NOT NULL REFERENCES notices(id),"
+	"  address TEXT NOT NULL COLLATE NOCASE,"
+	"  contracts TEXT NOT NULL,"
+	"  holder_name TEXT,"
+	"  lang TEXT NOT NULL,"
+	"  servers TEXT NOT NULL DEFAULT '',"
+	"  outbox INTEGER REFERENCES outbox(id),"
+	"  UNIQUE (notice, address));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -1030,6 +1049,32 @@ store_contract_put(struct store *s, const struct store_contract *c,
 			"contract address") < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int
+store_contract_remove(struct store *s, const char *id, struct mp_err *err)
+{
+	if (run(s, prep(s, err, "DELETE FROM contract_servers WHERE "
+			"contract = ?1", "s", id), err, "contract") < 0 ||
+	    run(s, prep(s, err, "DELETE FROM contract_addresses WHERE "
+			"contract = ?1", "s", id), err, "contract") < 0 ||
+	    run(s, prep(s, err, "DELETE FROM contracts WHERE id = ?1", "s",
+			id), err, "contract") < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
+store_contract_clear(struct store *s, struct mp_err *err)
+{
+	if (run(s, prep(s, err, "DELETE FROM contract_servers", ""), err,
+		"contracts") < 0 ||
+	    run(s, prep(s, err, "DELETE FROM contract_addresses", ""), err,
+		"contracts") < 0 ||
+	    run(s, prep(s, err, "DELETE FROM contracts", ""), err,
+		"contracts") < 0)
+		return -1;
 	return 0;
 }
 

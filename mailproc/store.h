@@ -204,6 +204,16 @@ void store_contract_release(struct store_contract *c);
 int store_contract_put(struct store *s, const struct store_contract *c,
 		       struct mp_err *err);
 
+/* Removes contract id with its addresses and servers (its tickets keep
+ * the id they were filed under).  Returns 1, 0 (no such contract) or
+ * -1. */
+int store_contract_remove(struct store *s, const char *id,
+			  struct mp_err *err);
+
+/* Removes every contract (for an import that replaces the registry;
+ * inside the caller's transaction). */
+int store_contract_clear(struct store *s, struct mp_err *err);
+
 /* Reads contract id (addresses included).  Returns 1, 0 or -1. */
 int store_contract_get(struct store *s, const char *id,
 		       struct store_contract *c, struct mp_err *err);
@@ -375,5 +385,64 @@ int store_tasks_count(struct store *s, long long ticket, const char *state,
 int store_first_message(struct store *s, long long ticket, char **subject_r,
 			char **text_r, char **message_id_r,
 			struct mp_err *err);
+
+/* ---- notices (store_notice.c) ---- */
+
+/* A notice to contract holders: template (notice-maintenance, ...),
+ * its values as "key=value" lines, state "draft" or "sent". */
+struct store_notice {
+	long long id, ticket;		/* ticket: the notice's own thread */
+	char *template;
+	char *vars;
+	char *state;
+	long long created, sent_at;
+};
+
+/* One recipient of a notice: an address, the contracts (space
+ * separated) it stands for, their holder and language, the affected
+ * servers (space separated) and, once sent, its outbox row and state. */
+struct store_notice_rcpt {
+	char *address;
+	char *contracts;
+	char *holder_name;
+	char *lang;
+	char *servers;
+	long long outbox;		/* 0: not queued yet */
+	char *outbox_state;		/* NULL when not queued */
+};
+
+void store_notice_release(struct store_notice *n);
+int store_notice_insert(struct store *s, const struct store_notice *n,
+			long long *id_r, struct mp_err *err);
+/* Returns 1 (filled; release with store_notice_release()), 0 or -1. */
+int store_notice_get(struct store *s, long long id, struct store_notice *n,
+		     struct mp_err *err);
+int store_notice_set_sent(struct store *s, long long id, long long at,
+			  struct mp_err *err);
+/* Adds a recipient (outbox and outbox_state ignored); an address given
+ * twice for one notice fails with MP_PERM. */
+int store_notice_rcpt_add(struct store *s, long long notice,
+			  const struct store_notice_rcpt *r,
+			  struct mp_err *err);
+int store_notice_rcpt_set_outbox(struct store *s, long long notice,
+				 const char *address, long long outbox,
+				 struct mp_err *err);
+/* The recipients of notice in the order added, as a new array of *n_r
+ * (free with store_notice_rcpts_free()). */
+int store_notice_rcpts(struct store *s, long long notice,
+		       struct store_notice_rcpt **v_r, size_t *n_r,
+		       struct mp_err *err);
+void store_notice_rcpts_free(struct store_notice_rcpt *v, size_t n);
+
+/* The language of the contract's latest ticket: 1 with a new string in
+ * *lang_r, 0 (the contract has no tickets) or -1. */
+int store_contract_lang(struct store *s, const char *contract,
+			char **lang_r, struct mp_err *err);
+
+/* How many outbox mails whose template begins with template_prefix were
+ * sent at or after since. */
+int store_outbox_sent_since(struct store *s, const char *template_prefix,
+			    long long since, long long *n_r,
+			    struct mp_err *err);
 
 #endif

@@ -72,6 +72,16 @@ static const char *const tmpl_placeholders[] = {
 	"staff_note",
 	"received_at",
 	"server_mismatch",
+	"notice_window",
+	"services",
+	"servers",
+	"notice_details",
+	"alert_host",
+	"alert_kind",
+	"alert_service",
+	"alert_state",
+	"alert_time",
+	"alert_text",
 };
 #define N_PLACEHOLDERS \
 	(sizeof(tmpl_placeholders) / sizeof(tmpl_placeholders[0]))
@@ -106,6 +116,9 @@ static const char *const tmpl_names[] = {
 	"staff-identity-reply",
 	"staff-callback-reminder",
 	"staff-callback-escalation",
+	"notice-maintenance",
+	"notice-emergency",
+	"notice-restored",
 };
 #define N_NAMES (sizeof(tmpl_names) / sizeof(tmpl_names[0]))
 

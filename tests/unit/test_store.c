@@ -153,6 +153,56 @@ START_TEST(test_state_and_reopen)
 }
 END_TEST
 
+/* Removing a contract takes its addresses and servers with it, so they
+ * may be registered again; clearing empties the registry. */
+START_TEST(test_contract_remove)
+{
+	static const struct {
+		const char *remove;
+		int want;		/* store_contract_remove() */
+		const char *lookup;	/* address to look up after */
+		int found;
+	} cases[] = {
+		{ "C-1", 1, "a@x.jp", 0 },
+		{ "C-1", 0, "a@x.jp", 0 },
+		{ "C-9", 0, "b@y.jp", 1 },
+		{ "C-2", 1, "b@y.jp", 0 },
+	};
+	char *addr_a[] = { "a@x.jp" }, *addr_b[] = { "b@y.jp" };
+	char *srv_a[] = { "web01" };
+	struct store_contract c1 = { "C-1", "One", NULL, NULL, "", addr_a, 1,
+				     NULL, srv_a, 1 };
+	struct store_contract c2 = { "C-2", "Two", NULL, NULL, "", addr_b, 1,
+				     NULL, NULL, 0 };
+	struct store_contract c3 = { "C-3", "Three", NULL, NULL, "", addr_a,
+				     1, NULL, srv_a, 1 };
+	struct store *s = NULL;
+	struct mp_err err = { 0 };
+	size_t i;
+
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(store_contract_put(s, &c1, &err), 0);
+	ck_assert_int_eq(store_contract_put(s, &c2, &err), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *k = NULL;
+		int got = store_contract_remove(s, cases[i].remove, &err);
+		ck_assert_msg(got == cases[i].want, "case %zu: got %d, want %d",
+			      i, got, cases[i].want);
+		got = store_contract_of(s, cases[i].lookup, &k, &err);
+		ck_assert_msg(got == cases[i].found, "case %zu: lookup got %d, "
+			      "want %d", i, got, cases[i].found);
+		free(k);
+	}
+	/* C-1's address and server are free again. */
+	ck_assert_int_eq(store_contract_put(s, &c3, &err), 0);
+	ck_assert_int_eq(store_contract_clear(s, &err), 0);
+	ck_assert_int_eq(store_contract_put(s, &c1, &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	store_free(&s);
+}
+END_TEST
+
 Suite *
 suite_store(void)
 {
@@ -163,6 +213,7 @@ suite_store(void)
 	tcase_add_test(tc, test_messages_and_threads);
 	tcase_add_test(tc, test_duplicate_rejected);
 	tcase_add_test(tc, test_state_and_reopen);
+	tcase_add_test(tc, test_contract_remove);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -98,6 +98,19 @@ static const struct {
 	  "meant:\n"
 	  "  server web-a01 belongs to contract C-0002, not the requester's "
 	  "C-0001\n" },
+	{ "notice_window", "2025年7月1日(火) 1:00 〜 2025年7月1日(火) 5:00",
+	  "Tue 1 Jul 2025 01:00 (+09:00) to Tue 1 Jul 2025 05:00 (+09:00)" },
+	{ "services", "ネットワーク接続（最大10分間の断続的な切断）",
+	  "network access (interruptions of up to 10 minutes)" },
+	{ "servers", "web01 web01.example.jp", NULL },
+	{ "notice_details", "　備考　　　　　　：コアスイッチの交換\n",
+	  "  Details:                    replacing a core switch\n" },
+	{ "alert_host", "web01", NULL },
+	{ "alert_kind", "ping監視アラート", "ping monitoring alert" },
+	{ "alert_service", "PING", NULL },
+	{ "alert_state", "PROBLEM", NULL },
+	{ "alert_time", "2025年1月6日(月) 3:12", "Mon 6 Jan 2025 03:12 (+09:00)" },
+	{ "alert_text", "PING CRITICAL - Packet loss = 100%", NULL },
 };
 #define N_SAMPLE (sizeof(sample) / sizeof(sample[0]))
 
