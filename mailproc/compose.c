@@ -204,10 +204,11 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	b.timezone = conf->timezone;
 	b.attachments = mail->attachments;
 	b.n_attachments = mail->n_attachments;
-	if (msgbuild_make(&b, &raw, &len, &mid, err) < 0) {
-		err->kind = MP_TEMP;
+	/* msgbuild says MP_PERM only for a value that can never go into a
+	 * header: retrying would only block the mail in new/ for ever, so
+	 * the message goes to failed/ and staff are told (ingest.c). */
+	if (msgbuild_make(&b, &raw, &len, &mid, err) < 0)
 		goto done;
-	}
 	o.ticket = mail->ticket;
 	o.template = (char *)mail->template;
 	o.to_addr = (char *)mail->to;

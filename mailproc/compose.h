@@ -62,8 +62,9 @@ struct compose_mail {
 /* Renders, builds and queues one mail; *outbox_id_r gets its row (0 when
  * it was suppressed: an automatic mail to one of our own addresses, or a
  * reply over auto_reply_limit; recorded as compose_suppressed() does).
- * Fails with MP_TEMP for template or build problems, so that the mail
- * that caused it is retried once the templates are fixed. */
+ * Fails with MP_TEMP for template problems, so that the mail that caused
+ * it is retried once the templates are fixed; with MP_PERM for a header
+ * value that msgbuild_make() refuses (it can never be sent). */
 int compose_queue(struct compose *c, const struct compose_mail *mail,
 		  long long *outbox_id_r, struct mp_err *err);
 

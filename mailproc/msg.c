@@ -714,9 +714,15 @@ parse_stream(GMimeStream *stream, const struct msg_limits *lim,
 			add_defect(m, "no-date");
 		}
 	}
+	/* An identifier we could not write back into a header of our own
+	 * (a space, '<', a control character) is dropped as a defect: it
+	 * threads nothing, and kept it would poison every reply. */
 	{
 		const char *mid = g_mime_message_get_message_id(gm);
-		m->message_id = (mid && *mid) ? strdup(mid) : NULL;
+		if (mid != NULL && *mid != '\0' && !msg_id_safe(mid))
+			add_defect(m, "bad-message-id");
+		else if (mid != NULL && *mid != '\0')
+			m->message_id = strdup(mid);
 		if (m->message_id == NULL)
 			add_defect(m, "no-message-id");
 	}
@@ -724,7 +730,10 @@ parse_stream(GMimeStream *stream, const struct msg_limits *lim,
 		const char *irt = raw_header(top, "In-Reply-To");
 		if (irt != NULL) {
 			char *id = g_mime_utils_decode_message_id(irt);
-			m->in_reply_to = (id && *id) ? strdup(id) : NULL;
+			if (id != NULL && *id != '\0' && !msg_id_safe(id))
+				add_defect(m, "bad-in-reply-to");
+			else if (id != NULL && *id != '\0')
+				m->in_reply_to = strdup(id);
 			g_free(id);
 		}
 	}
@@ -734,12 +743,19 @@ parse_stream(GMimeStream *stream, const struct msg_limits *lim,
 			parser_options, refs) : NULL;
 		int i, n = r ? g_mime_references_length(r) : 0;
 
+		/* The newest references are the ones that thread. */
+		i = n > MSG_MAX_REFERENCES ? n - MSG_MAX_REFERENCES : 0;
+		if (i > 0)
+			add_defect(m, "too-many-references");
 		if (n > 0)
-			m->references = calloc((size_t)n, sizeof(char *));
-		for (i = 0; m->references != NULL && i < n; i++) {
+			m->references = calloc((size_t)(n - i),
+					       sizeof(char *));
+		for (; m->references != NULL && i < n; i++) {
 			const char *id = g_mime_references_get_message_id(r,
 									  i);
-			if (id != NULL)
+			if (id != NULL && !msg_id_safe(id))
+				add_defect(m, "bad-references");
+			else if (id != NULL)
 				m->references[m->n_references++] = strdup(id);
 		}
 		if (r != NULL)
@@ -878,4 +894,17 @@ int
 msg_header_value_safe(const char *s)
 {
 	return s != NULL && strpbrk(s, "\r\n") == NULL;
+}
+
+int
+msg_id_safe(const char *id)
+{
+	const unsigned char *p = (const unsigned char *)id;
+
+	if (id == NULL || *id == '\0' || strlen(id) > MSG_MAX_ID_LEN)
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '<' || *p == '>')
+			return 0;
+	return 1;
 }

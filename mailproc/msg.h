@@ -101,4 +101,14 @@ int msg_addressed_to(const struct msg *m, const char *addr);
 /* Returns 1 if s is safe as a header value: no CR, LF or NUL. */
 int msg_header_value_safe(const char *s);
 
+/* Longest Message-ID kept, and how many References (the newest). */
+#define MSG_MAX_ID_LEN 250
+#define MSG_MAX_REFERENCES 100
+
+/* Returns 1 if id (without <>) can be written back as <id>: 1 to
+ * MSG_MAX_ID_LEN printable ASCII characters, none of them '<', '>' or a
+ * space (RFC 5322 §3.6.4 msg-id, its obsolete quoted forms refused).
+ * The parser drops any other identifier as a defect. */
+int msg_id_safe(const char *id);
+
 #endif

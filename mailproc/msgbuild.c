@@ -189,8 +189,7 @@ msgbuild_make(const struct msgbuild *b, char **raw_r, size_t *len_r,
 	      char **message_id_r, struct mp_err *err)
 {
 	const char *values[] = { b->from_name, b->from_addr, b->to_addr,
-				 b->reply_to, b->subject, b->in_reply_to,
-				 b->notice };
+				 b->reply_to, b->subject, b->notice };
 	GMimeMessage *m;
 	GMimeObject *body;
 	GMimeFormatOptions *fo;
@@ -205,10 +204,6 @@ msgbuild_make(const struct msgbuild *b, char **raw_r, size_t *len_r,
 		if (values[i] != NULL && !msg_header_value_safe(values[i]))
 			return mp_err_set(err, MP_PERM, "header value with a "
 					  "line break refused");
-	for (i = 0; i < b->n_references; i++)
-		if (!msg_header_value_safe(b->references[i]) ||
-		    strpbrk(b->references[i], "<> ") != NULL)
-			return mp_err_set(err, MP_PERM, "bad reference");
 	msg_library_init();
 	if (b->charset != NULL && strcmp(b->charset, "iso-2022-jp") == 0) {
 		GByteArray *t1, *t2;
@@ -260,7 +255,11 @@ msgbuild_make(const struct msgbuild *b, char **raw_r, size_t *len_r,
 		g_time_zone_unref(tz);
 	}
 	g_mime_message_set_message_id(m, mid);
-	if (b->in_reply_to != NULL) {
+	/* Identifiers come from other people's mail: one we cannot write
+	 * back as <id> is left out, never a reason to refuse the mail
+	 * (threading then rests on the subject tag and the ticket
+	 * address). */
+	if (b->in_reply_to != NULL && msg_id_safe(b->in_reply_to)) {
 		char *v = g_strdup_printf("<%s>", b->in_reply_to);
 		g_mime_object_set_header(GMIME_OBJECT(m), "In-Reply-To", v,
 					 NULL);
@@ -269,10 +268,14 @@ msgbuild_make(const struct msgbuild *b, char **raw_r, size_t *len_r,
 	if (b->n_references > 0) {
 		GString *refs = g_string_new(NULL);
 		for (i = 0; i < b->n_references; i++)
-			g_string_append_printf(refs, "%s<%s>", i ? " " : "",
-					       b->references[i]);
-		g_mime_object_set_header(GMIME_OBJECT(m), "References",
-					 refs->str, NULL);
+			if (msg_id_safe(b->references[i]))
+				g_string_append_printf(refs, "%s<%s>",
+						       refs->len ? " " : "",
+						       b->references[i]);
+		if (refs->len > 0)
+			g_mime_object_set_header(GMIME_OBJECT(m),
+						 "References", refs->str,
+						 NULL);
 		g_string_free(refs, TRUE);
 	}
 	if (b->automatic)

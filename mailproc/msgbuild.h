@@ -40,7 +40,9 @@ struct msgbuild {
 /* Builds the message (CRLF line ends, ready for SMTP).  *raw_r is a new
  * malloc'd buffer of *len_r bytes, *message_id_r the new Message-ID
  * without <> (both freed by the caller).  Header values must not contain
- * CR or LF: such a value fails with MP_PERM rather than being sent.  With
+ * CR or LF: such a value fails with MP_PERM rather than being sent.  An
+ * in_reply_to or reference that msg_id_safe() refuses is left out of the
+ * mail instead.  With
  * "iso-2022-jp", common look-alikes (～ － ∥ ￠ ￡ ￢) are mapped to their
  * JIS forms; a text that still cannot be encoded is sent as UTF-8, never
  * with characters dropped. */
