@@ -46,12 +46,35 @@ is_daemon(const char *addr)
 	       (n > 8 && strncasecmp(addr + n - 8, "-request", 8) == 0);
 }
 
+/* Whether the envelope sender stands for the null return path (RFC 5321
+ * §4.5.5): "" or "<>", and MAILER-DAEMON (any case), which is what the
+ * Postfix pipe passes as ${sender} for a null sender; a postmaster or
+ * MAILER-DAEMON envelope with a domain is a bounce all the same. */
+static int
+null_sender(const char *env_sender)
+{
+	static const char *const locals[] = { "mailer-daemon", "postmaster" };
+	const char *at;
+	size_t n, i;
+
+	if (env_sender == NULL)
+		return 0;
+	if (*env_sender == '\0' || strcmp(env_sender, "<>") == 0)
+		return 1;
+	at = strchr(env_sender, '@');
+	n = at ? (size_t)(at - env_sender) : strlen(env_sender);
+	for (i = 0; i < sizeof(locals) / sizeof(*locals); i++)
+		if (strlen(locals[i]) == n &&
+		    strncasecmp(env_sender, locals[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 /* The marks of machine-made mail in the envelope and headers. */
 static const char *
 machine_marks(const struct msg *m, const char *env_sender)
 {
-	if (env_sender != NULL && (*env_sender == '\0' ||
-				   strcmp(env_sender, "<>") == 0))
+	if (null_sender(env_sender))
 		return "null-sender";
 	if (m->auto_submitted != NULL && !first_word_is(m->auto_submitted,
 							"no"))

@@ -248,6 +248,25 @@ START_TEST(test_poison_id_on_ticket_leaves_staff_replies)
 }
 END_TEST
 
+/* Behind Postfix a bounce arrives with the sender "MAILER-DAEMON": it
+ * becomes a ticket but gets no acknowledgement (RFC 3834 §2). */
+START_TEST(test_mailer_daemon_gets_no_ack)
+{
+	struct ingest *in = NULL;
+	struct mp_err err = { 0 };
+	char *name = spool_env("From: Mail System <admin@relay.example.net>\n"
+			       "To: support@example.jp\nSubject: Undelivered "
+			       "Mail\nMessage-ID: <b1@relay>\n\ngone\n",
+			       "MAILER-DAEMON", "support@example.jp", "");
+
+	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
+	ck_assert_int_eq(ingest_spooled(in, name, &err), 0);
+	ck_assert_int_eq(outbox_count(0, "ack"), 0);
+	ingest_free(&in);
+	free(name);
+}
+END_TEST
+
 Suite *
 suite_ingest(void)
 {
@@ -258,6 +277,7 @@ suite_ingest(void)
 	tcase_add_test(tc, test_failed_goes_aside_and_staff_told);
 	tcase_add_test(tc, test_temporary_stays_in_new);
 	tcase_add_test(tc, test_poison_ids_make_a_ticket);
+	tcase_add_test(tc, test_mailer_daemon_gets_no_ack);
 	tcase_add_test(tc, test_poison_id_on_ticket_leaves_staff_replies);
 	suite_add_tcase(s, tc);
 	return s;
