@@ -39,7 +39,10 @@ check suppressed precedence f@example.com f@example.com "Precedence: list"
 check suppressed precedence g@example.com g@example.com "Precedence: junk"
 check suppressed list-id h@example.com h@example.com "List-Id: <news.example.com>"
 check suppressed own-address support@example.jp support@example.jp "X-Note: ours"
-check suppressed mailer-daemon MAILER-DAEMON@example.com MAILER-DAEMON@example.com "X-Note: daemon"
+check suppressed null-sender MAILER-DAEMON@example.com MAILER-DAEMON@example.com "X-Note: daemon"
+# What the Postfix pipe passes as ${sender} for the null sender (issue 13).
+check suppressed null-sender MAILER-DAEMON z@example.com "X-Note: postfix bounce"
+check suppressed mailer-daemon a@example.com MAILER-DAEMON@example.com "X-Note: daemon from"
 
 # The suppression is on the ticket's history too.
 id=$(mp ticket list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[1]["id"])')
