@@ -157,6 +157,11 @@ autoreply_refusal(const struct conf *conf, const struct msg *m,
 	 * sender of form mail is the gateway's, often a no-reply address. */
 	if (conf_is_ours(conf, reply_to))
 		return "own-address";
+	/* The monitoring centre's ticket system answers from a new address
+	 * for each mail: the hourly limit per address never stops a loop
+	 * with it, and the centre has no use for our acknowledgements. */
+	if (conf_is_centre_domain(conf, reply_to))
+		return "monitoring-centre";
 	if (is_daemon(reply_to))
 		return "mailer-daemon";
 	return NULL;

@@ -568,6 +568,16 @@ conf_is_ours(const struct conf *conf, const char *addr)
 	       addr_same(conf->alerts_address, addr, 1);
 }
 
+int
+conf_is_centre_domain(const struct conf *conf, const char *addr)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	const char *centre = conf->monitoring_centre_address ?
+		strrchr(conf->monitoring_centre_address, '@') : NULL;
+
+	return at != NULL && centre != NULL && strcasecmp(at, centre) == 0;
+}
+
 const char *
 conf_key_name(size_t i)
 {

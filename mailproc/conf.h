@@ -98,6 +98,11 @@ int conf_login_proves(const struct conf *conf, const char *login,
 /* Whether addr (any case, with or without +detail) is form_address. */
 int conf_is_form(const struct conf *conf, const char *addr);
 
+/* Whether addr is in the monitoring centre's domain (that of
+ * monitoring_centre_address, any case): its ticket system may answer
+ * from a new address for each of our mails. */
+int conf_is_centre_domain(const struct conf *conf, const char *addr);
+
 /* Whether addr (any case, with or without +detail) is one of our own
  * addresses: support, form, or monitoring centre. */
 int conf_is_ours(const struct conf *conf, const char *addr);

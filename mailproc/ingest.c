@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "autoreply.h"
 #include "clock.h"
 #include "compose.h"
 #include "confirm.h"
@@ -515,6 +516,7 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 		ev.is_new = 1;
 		ev.mismatch = mm;
 		ev.n_mismatch = n_mm;
+		ev.quiet_staff = f->spoofed;
 		rc = respond_filed(&c, &ev, err);
 		store_ticket_release(&cur);
 		if (has_k)
@@ -564,17 +566,26 @@ file_followup(struct ingest *in, struct filing *f, const char *how,
 	ev.env_sender = f->env.sender;
 	ev.rules = in->rules;
 	ev.ticket = &cur;
+	ev.quiet_staff = f->spoofed;
 	rc = respond_filed(&c, &ev, err);
 	store_ticket_release(&cur);
 	return rc;
 }
 
 /* A staff From without a trust signal: logged, shown on the ticket it
- * lands on, and staff are told.  The mail itself is then handled as
- * customer mail. */
+ * lands on, and staff are told, with this one notice instead of the
+ * usual new-ticket or follow-up one.  Staff's own auto-responders (and
+ * anyone forging a staff From in bulk) must not start a storm: no notice
+ * answers machine-made mail, and a sender gets at most one notice an
+ * hour.  The mail itself is then handled as customer mail. */
+#define SPOOFING_NOTICE_INTERVAL 3600
+
 static int
 record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 {
+	const char *machine = autoreply_automatic(f->m, f->env.sender);
+	int recent = 0;
+
 	struct compose c = { in->conf, in->store, &in->hours,
 			     (time_t)f->now };
 	char safe[128], safe_why[200], detail[400];
@@ -593,6 +604,25 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 		 f->requester, f->trust);
 	if (store_history_add(in->store, f->ticket, f->now, "mailproc",
 			      "spoofing", detail, err) < 0)
+		return -1;
+	if (machine == NULL &&
+	    store_notice_recent(in->store, "spoofing", f->requester,
+				f->now - SPOOFING_NOTICE_INTERVAL, &recent,
+				err) < 0)
+		return -1;
+	if (machine != NULL || recent > 0) {
+		log_info("ticket=%lld action=notice-suppressed "
+			 "template=staff-spoofing reason=%s", f->ticket,
+			 machine ? machine : "rate-limit");
+		snprintf(detail, sizeof(detail), "staff not told again: %s",
+			 machine ? machine : "a notice for this sender went "
+			 "out within the hour");
+		return store_history_add(in->store, f->ticket, f->now,
+					 "mailproc", "suppressed", detail,
+					 err);
+	}
+	if (store_notice_record(in->store, "spoofing", f->requester, f->now,
+				err) < 0)
 		return -1;
 	return compose_notify(&c, in->conf->staff_addresses, f->ticket,
 			      "staff-spoofing", vars, 3, err);
@@ -690,6 +720,39 @@ classify(struct ingest *in, struct filing *f, struct mp_err *err)
 	return 0;
 }
 
+/* Whether the mail comes from the monitoring centre's domain and
+ * answers mail we sent there on ticket: its ticket system writes from a
+ * new address for each of its tickets, none of them the requester, yet
+ * the answer belongs on our ticket, not on a new fault ticket that would
+ * be routed back to the centre.  The In-Reply-To or References must name
+ * a Message-ID of our own mail to that domain (random, known only to
+ * whoever received it), so a forged From alone joins nothing.  1, 0 or
+ * -1. */
+static int
+answers_our_mail(struct ingest *in, struct filing *f, long long ticket,
+		 struct mp_err *err)
+{
+	const char *centre = in->conf->monitoring_centre_address;
+	const char **ids;
+	size_t n = 0, i;
+	int rc;
+
+	if (centre == NULL || strrchr(centre, '@') == NULL ||
+	    !conf_is_centre_domain(in->conf, f->requester))
+		return 0;
+	ids = calloc(f->m->n_references + 1, sizeof(*ids));
+	if (ids == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	for (i = 0; i < f->m->n_references; i++)
+		ids[n++] = f->m->references[i];
+	if (f->m->in_reply_to != NULL)
+		ids[n++] = f->m->in_reply_to;
+	rc = store_outbox_answered(in->store, ticket, ids, n,
+				   strrchr(centre, '@') + 1, err);
+	free(ids);
+	return rc;
+}
+
 /* Everything that happens to the message inside the transaction. */
 static int
 file_message(struct ingest *in, struct filing *f, struct mp_err *err)
@@ -728,6 +791,14 @@ file_message(struct ingest *in, struct filing *f, struct mp_err *err)
 						   f->requester, f->contract,
 						   f->trusted_staff);
 			store_ticket_release(&t);
+			if (!join) {
+				join = answers_our_mail(in, f, cand, err);
+				if (join < 0)
+					return -1;
+				if (join)
+					how = "an answer to our mail to the "
+					      "monitoring centre";
+			}
 			if (join) {
 				f->ticket = cand;
 				rc = file_followup(in, f, how, err);

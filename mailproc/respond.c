@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "autoreply.h"
 #include "confirm.h"
@@ -437,14 +438,20 @@ fault_report(struct compose *c, const struct respond_event *ev,
 	struct tmpl_var vars[] = {
 		{ "monitoring_centre_phone", c->conf->monitoring_centre_phone },
 	};
-	int rc;
+	int rc, own = conf_is_centre_domain(c->conf,
+					  ev->ticket->requester);
 
+	/* The centre is never told of its own mail: a ticket system that
+	 * answers from a new address each time would open a fault ticket
+	 * and be told of it again, round after round. */
 	if (store_history_add(c->store, ev->ticket->id, c->now, "mailproc",
-			      "urgent", "fault report: routed to the "
+			      "urgent", own ? "fault report from the "
+			      "monitoring centre's own domain: not routed "
+			      "back to it" : "fault report: routed to the "
 			      "monitoring centre", err) < 0)
 		return -1;
 	rc = answer(c, ev, "fault-ack", vars, 1, err);
-	if (rc == 0)
+	if (rc == 0 && !own)
 		rc = notify(c, ev, c->conf->monitoring_centre_address,
 			    "staff-new-ticket", err);
 	if (rc == 0)
@@ -487,19 +494,22 @@ respond_filed(struct compose *c, const struct respond_event *ev,
 	if (ev->from_staff)
 		return 0;	/* staff replies are staffmail.c's */
 	if (!ev->is_new)
-		return notify(c, ev, c->conf->staff_addresses,
-			      "staff-followup", err);
+		return ev->quiet_staff ? 0 :
+			notify(c, ev, c->conf->staff_addresses,
+			       "staff-followup", err);
 	if (strcmp(t->state, "triage") == 0) {
 		/* Unsure: a neutral answer, and staff choose the class
 		 * before anything is confirmed, worked or refused. */
 		rc = acknowledge(c, ev, "ack-triage", err);
-		if (rc == 0)
+		if (rc == 0 && !ev->quiet_staff)
 			rc = notify(c, ev, c->conf->staff_addresses,
 				    "staff-triage", err);
 		return rc;
 	}
 	if (respond_class(c, ev, 0, err) < 0)
 		return -1;
+	if (ev->quiet_staff)
+		return 0;
 	/* Staff see the ticket in the state triage left it. */
 	{
 		struct store_ticket now;

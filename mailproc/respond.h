@@ -28,6 +28,9 @@ struct respond_event {
 	size_t n_mismatch;
 	int is_new;		/* a new ticket, or a follow-up */
 	int from_staff;		/* trusted staff */
+	/* No notice to staff: a spoofing notice stands for it, or a rate
+	 * limit held that one back (ingest.c record_spoofing()). */
+	int quiet_staff;
 };
 
 /* Queues every mail the event causes and moves a new ticket to the

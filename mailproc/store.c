@@ -192,6 +192,12 @@ static const char *const migrations[] = {
 	"  servers TEXT NOT NULL DEFAULT '',"
 	"  outbox INTEGER REFERENCES outbox(id),"
 	"  UNIQUE (notice, address));",
+	/* 9 -> 10: the notices that are rate-limited per sender (a spoofing
+	 * notice per staff address an hour) */
+	"CREATE TABLE notice_rate ("
+	"  kind TEXT NOT NULL, key TEXT NOT NULL COLLATE NOCASE,"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX notice_rate_key ON notice_rate(kind, key, at);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -894,6 +900,77 @@ store_outbox_auto_count(struct store *s, const char *to, long long since,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return db_fail(s, err, "outbox count");
+	return 0;
+}
+
+int
+store_notice_recent(struct store *s, const char *kind, const char *key,
+		    long long since, int *n_r, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT count(*) FROM notice_rate "
+				"WHERE kind = ?1 AND key = ?2 AND at >= ?3",
+				"ssi", kind, key, since);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	*n_r = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, err, "notice count");
+	return 0;
+}
+
+int
+store_notice_record(struct store *s, const char *kind, const char *key,
+		    long long at, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "INSERT INTO notice_rate (kind, key, "
+				"at) VALUES (?1, ?2, ?3)", "ssi", kind, key,
+				at);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "notice record");
+	/* Old entries count for nothing: keep the table small. */
+	st = prep(s, err, "DELETE FROM notice_rate WHERE at < ?1", "i",
+		  at - 86400);
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "notice prune");
+}
+
+int
+store_outbox_answered(struct store *s, long long ticket,
+		      const char *const *ids, size_t n, const char *domain,
+		      struct mp_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sqlite3_stmt *st = prep(s, err, "SELECT 1 FROM outbox WHERE "
+					"ticket = ?1 AND message_id = ?2 AND "
+					"lower(substr(to_addr, -length(?3) - "
+					"1)) = '@' || lower(?3)", "iss",
+					ticket, ids[i], domain);
+		int rc;
+
+		if (st == NULL)
+			return -1;
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_ROW)
+			return 1;
+		if (rc != SQLITE_DONE)
+			return db_fail(s, err, "outbox answered");
+	}
 	return 0;
 }
 

@@ -168,6 +168,21 @@ int store_outbox_requeue_sending(struct store *s, struct mp_err *err);
 int store_outbox_release_held(struct store *s, long long now, int *n_r,
 			      struct mp_err *err);
 
+/* Rate-limited notices: how many of kind for key (any case) were
+ * recorded since then, into *n_r; and recording one at `at` (entries a
+ * day older are pruned).  0 or -1. */
+int store_notice_recent(struct store *s, const char *kind, const char *key,
+			long long since, int *n_r, struct mp_err *err);
+int store_notice_record(struct store *s, const char *kind, const char *key,
+			long long at, struct mp_err *err);
+
+/* Whether one of ids (n of them, without <>) is the Message-ID of a mail
+ * we queued on ticket to an address @domain (any case): the sender then
+ * answers mail its domain received from us.  1, 0 or -1. */
+int store_outbox_answered(struct store *s, long long ticket,
+			  const char *const *ids, size_t n,
+			  const char *domain, struct mp_err *err);
+
 /* How many automatic mails went (or are going) to `to` since then. */
 int store_outbox_auto_count(struct store *s, const char *to,
 			    long long since, int *n_r, struct mp_err *err);

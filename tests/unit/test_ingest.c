@@ -267,6 +267,228 @@ START_TEST(test_mailer_daemon_gets_no_ack)
 }
 END_TEST
 
+struct row {
+	long long id, ticket;
+	char template[64], to[128], mid[256];
+};
+
+struct rows {
+	long long after;
+	struct row v[256];
+	size_t n;
+};
+
+static int
+collect_row(void *ctx, const struct store_outbox *o)
+{
+	struct rows *r = ctx;
+
+	if (o->id <= r->after || strcmp(o->state, "suppressed") == 0 ||
+	    r->n == sizeof(r->v) / sizeof(r->v[0]))
+		return 0;
+	r->v[r->n].id = o->id;
+	r->v[r->n].ticket = o->ticket;
+	snprintf(r->v[r->n].template, sizeof(r->v[0].template), "%s",
+		 o->template);
+	snprintf(r->v[r->n].to, sizeof(r->v[0].to), "%s", o->to_addr);
+	snprintf(r->v[r->n].mid, sizeof(r->v[0].mid), "%s",
+		 o->message_id ? o->message_id : "");
+	r->n++;
+	return 0;
+}
+
+/* The outbox rows queued after row `after` (not suppressed). */
+static void
+rows_after(long long after, struct rows *r)
+{
+	struct store *s = NULL;
+	struct mp_err err = { 0 };
+
+	r->after = after;
+	r->n = 0;
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	ck_assert_int_eq(store_outbox_each(s, 0, collect_row, r, &err), 0);
+	store_free(&s);
+}
+
+static int
+count_one(void *ctx, const struct store_ticket *t)
+{
+	(void)t;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int
+ticket_count(void)
+{
+	struct store *s = NULL;
+	struct mp_err err = { 0 };
+	int n = 0;
+
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	ck_assert_int_eq(store_ticket_each(s, NULL, count_one, &n, &err), 0);
+	store_free(&s);
+	return n;
+}
+
+static void
+file_text(struct ingest *in, const char *text, const char *sender,
+	  const char *recipient)
+{
+	struct mp_err err = { 0 };
+	char *name = spool_env(text, sender, recipient, "");
+
+	ck_assert_msg(ingest_spooled(in, name, &err) == 0, "not filed: %s",
+		      err.msg);
+	free(name);
+}
+
+/* Issue 13: a staff auto-responder that ignores Auto-Submitted answered
+ * each notice from the staff address, without a trust signal; each
+ * answer made a spoofing notice and a follow-up notice to every staff
+ * address: 2, 4, 8 ... notices a round.  Now a spoofed mail makes one
+ * notice, a sender at most one an hour, and machine-marked mail none. */
+START_TEST(test_staff_autoresponder_loop_ends)
+{
+	static const char *const marks[] = { "", "Auto-Submitted: "
+					     "auto-replied\n" };
+	int variant;
+
+	for (variant = 0; variant < 2; variant++) {
+		struct ingest *in = NULL;
+		struct mp_err err = { 0 };
+		struct rows r;
+		long long last;
+		int round, total = 0;
+		size_t i;
+
+		if (variant > 0) {
+			teardown();
+			setup();
+		}
+		free(conf.staff_addresses);
+		conf.staff_addresses = strdup("staff@example.jp "
+					      "alice@example.jp");
+		ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
+		file_text(in, "From: a@example.com\nTo: support@example.jp\n"
+			  "Subject: disk\nMessage-ID: <q1@x>\n\nHow do "
+			  "I use the disk?\n", "a@example.com",
+			  "support@example.jp");
+		rows_after(0, &r);
+		last = r.n ? r.v[r.n - 1].id : 0;
+		for (round = 0; round < 7; round++) {
+			struct rows now = r;
+			int notices = 0;
+
+			for (i = 0; i < now.n; i++) {
+				char text[1024];
+
+				if (strncmp(now.v[i].template, "staff-", 6))
+					continue;
+				notices++;
+				snprintf(text, sizeof(text), "From: %s\nTo: "
+					 "support+1@example.jp\nSubject: Re: "
+					 "[SUPPORT#1] disk\nMessage-ID: "
+					 "<r%d-%zu-%d@example.jp>\n"
+					 "In-Reply-To: <%s>\n%s\nI am "
+					 "away until Monday.\n",
+					 now.v[i].to, round, i, variant,
+					 now.v[i].mid, marks[variant]);
+				file_text(in, text, now.v[i].to,
+					  "support+1@example.jp");
+			}
+			total += notices;
+			rows_after(last, &r);
+			if (r.n > 0)
+				last = r.v[r.n - 1].id;
+		}
+		ck_assert_msg(r.n == 0, "variant %d: still %zu mails after 7 "
+			      "rounds", variant, r.n);
+		ck_assert_msg(total <= 6, "variant %d: %d staff notices, want "
+			      "at most 6", variant, total);
+		ingest_free(&in);
+	}
+}
+END_TEST
+
+/* Issue 13: a monitoring-centre ticket system answers each fault notice
+ * from a new per-ticket address.  With References to our notice it joins
+ * our ticket; without them its mail opens a ticket that is never routed
+ * back to the centre.  Either way the rounds end. */
+START_TEST(test_centre_ticket_system_loop_ends)
+{
+	int variant;
+
+	for (variant = 0; variant < 2; variant++) {
+		struct ingest *in = NULL;
+		struct mp_err err = { 0 };
+		struct rows r;
+		long long last;
+		int round, k = 100, to_centre = 0;
+		size_t i;
+
+		if (variant > 0) {
+			teardown();
+			setup();
+		}
+		free(conf.monitoring_centre_address);
+		conf.monitoring_centre_address =
+			strdup("noc@centre.example.net");
+		ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
+		file_text(in, "From: a@example.com\nTo: support@example.jp\n"
+			  "Subject: server down\nMessage-ID: <f1@x>\n"
+			  "Content-Type: text/plain; charset=UTF-8\n\n"
+			  "\xe3\x82\xb5\xe3\x83\xbc\xe3\x83\x90\xe3\x83"
+			  "\xbc\xe3\x81\x8c\xe3\x83\x80\xe3\x82\xa6\xe3"
+			  "\x83\xb3\xe3\x81\x97\xe3\x81\xa6\xe3\x81\x84"
+			  "\xe3\x81\xbe\xe3\x81\x99\xe3\x80\x82ping\n",
+			  "a@example.com", "support@example.jp");
+		rows_after(0, &r);
+		last = r.n ? r.v[r.n - 1].id : 0;
+		for (round = 0; round < 6 && r.n > 0; round++) {
+			struct rows now = r;
+
+			for (i = 0; i < now.n; i++) {
+				char text[2048], from[64], refs[400] = "";
+
+				if (strstr(now.v[i].to, "@centre.") == NULL)
+					continue;
+				to_centre++;
+				snprintf(from, sizeof(from),
+					 "ticket-%d@centre.example.net", k++);
+				if (variant == 0)
+					snprintf(refs, sizeof(refs),
+						 "In-Reply-To: <%s>\n"
+						 "References: <%s>\n",
+						 now.v[i].mid, now.v[i].mid);
+				snprintf(text, sizeof(text), "From: %s\nTo: "
+					 "support+%lld@example.jp\nSubject: "
+					 "Re: [SUPPORT#%lld] server down "
+					 "(NOC#%d)\nMessage-ID: <n%d@centre>"
+					 "\n%s\nReceived. Server is down, "
+					 "ping fails.\n", from,
+					 now.v[i].ticket, now.v[i].ticket, k,
+					 k, refs);
+				file_text(in, text, from, "support@example.jp");
+			}
+			rows_after(last, &r);
+			if (r.n > 0)
+				last = r.v[r.n - 1].id;
+		}
+		for (i = 0; i < r.n; i++)
+			ck_assert_msg(strstr(r.v[i].to, "@centre.") == NULL,
+				      "variant %d: still mailing the centre "
+				      "after %d rounds", variant, round);
+		ck_assert_msg(to_centre == 1, "variant %d: %d mails to the "
+			      "centre, want 1", variant, to_centre);
+		if (variant == 0)
+			ck_assert_int_eq(ticket_count(), 1);
+		ingest_free(&in);
+	}
+}
+END_TEST
+
 Suite *
 suite_ingest(void)
 {
@@ -278,6 +500,8 @@ suite_ingest(void)
 	tcase_add_test(tc, test_temporary_stays_in_new);
 	tcase_add_test(tc, test_poison_ids_make_a_ticket);
 	tcase_add_test(tc, test_mailer_daemon_gets_no_ack);
+	tcase_add_test(tc, test_staff_autoresponder_loop_ends);
+	tcase_add_test(tc, test_centre_ticket_system_loop_ends);
 	tcase_add_test(tc, test_poison_id_on_ticket_leaves_staff_replies);
 	suite_add_tcase(s, tc);
 	return s;
