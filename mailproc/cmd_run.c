@@ -126,7 +126,7 @@ cmd_run(struct conf *conf, int argc, char **argv)
 	    rules_load(&rc.rules, conf->rules_dir, NULL, NULL, &err) < 0 ||
 	    store_open(&rc.store, conf->state_dir, conf->lock_timeout,
 		       &err) < 0 ||
-	    store_outbox_requeue_sending(rc.store, &err) < 0 ||
+	    sender_recover(conf, rc.store, clock_now(), &err) < 0 ||
 	    outbox_new(&rc.ob, conf, &err) < 0) {
 		log_user_error("run", "%s", err.msg);
 		status = err.kind == MP_PERM ? EX_CONFIG : EX_TEMPFAIL;

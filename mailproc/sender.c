@@ -5,16 +5,117 @@
  * marked 'sent' right after it, so a crash in between leaves 'sending',
  * which the next runner puts back in the queue: the mail may then go out
  * twice (only if the crash fell inside that window), but it is never lost.
+ *
+ * The database can also be locked past lock_timeout just after a mail
+ * was accepted.  Then the write is retried a few times, and if it still
+ * cannot be made the id goes to a journal file (state_dir/outbox-sent,
+ * fsynced), which the next pass, or the next runner, turns into 'sent'
+ * before anything is requeued: without a crash nothing goes out twice.
+ * A row left 'sending' that no journal speaks for (the runner died in
+ * the window) is requeued after SENDING_LEASE by the running runner, and
+ * at once by a new one, which holds the runner lock.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "compose.h"
 #include "log.h"
 #include "sender.h"
 
 #define BATCH 200
+#define SENDING_LEASE 900	/* s; well past an SMTP transaction's
+				 * timeouts */
+#define RECORD_TRIES 5		/* writes of an outcome, 0.1 s apart,
+				 * doubling */
+
+static void
+journal_path(const struct conf *conf, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/outbox-sent", conf->state_dir);
+}
+
+/* Notes durably that row id was accepted by the relay. */
+static int
+journal_add(const struct conf *conf, long long id, struct mp_err *err)
+{
+	char path[4200], line[32];
+	int fd, n, e;
+
+	journal_path(conf, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return mp_err_set(err, MP_TEMP, "%s: %s", path,
+				  strerror(errno));
+	n = snprintf(line, sizeof(line), "%lld\n", id);
+	if (write(fd, line, (size_t)n) != n || fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		return mp_err_set(err, MP_TEMP, "%s: %s", path, strerror(e));
+	}
+	if (close(fd) < 0)
+		return mp_err_set(err, MP_TEMP, "%s: %s", path,
+				  strerror(errno));
+	return 0;
+}
+
+/* Turns the journal's ids into 'sent' rows, in one transaction, then
+ * removes the journal.  0, or -1 (the journal stays for next time). */
+static int
+journal_apply(const struct conf *conf, struct store *store, time_t now,
+	      struct mp_err *err)
+{
+	char path[4200], line[64];
+	FILE *f;
+	int n = 0, rc;
+
+	journal_path(conf, path, sizeof(path));
+	f = fopen(path, "re");
+	if (f == NULL)
+		return errno == ENOENT ? 0 : mp_err_set(err, MP_TEMP,
+							"%s: %s", path,
+							strerror(errno));
+	if (store_begin(store, err) < 0) {
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		long long id = strtoll(line, NULL, 10);
+
+		if (id <= 0)
+			continue;
+		rc = store_outbox_mark_sent(store, id, now, err);
+		if (rc < 0) {
+			fclose(f);
+			store_rollback(store);
+			return -1;
+		}
+		if (rc > 0) {
+			log_info("outbox=%lld status=sent (recorded late: the "
+				 "database was busy after the send)", id);
+			n++;
+		}
+	}
+	fclose(f);
+	if (store_commit(store, err) < 0)
+		return -1;
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_warning("%s: %s", path, strerror(errno));
+	return 0;
+}
+
+int
+sender_recover(const struct conf *conf, struct store *store, time_t now,
+	       struct mp_err *err)
+{
+	if (journal_apply(conf, store, now, err) < 0)
+		return -1;
+	return store_outbox_requeue_sending(store, err);
+}
 
 long
 sender_backoff(long long attempts)
@@ -103,6 +204,51 @@ fail:
 	return -1;
 }
 
+/* record(), retried while the database is busy.  A send whose outcome
+ * still cannot be written goes to the journal instead. */
+static int
+record_retrying(const struct conf *conf, struct store *store,
+		const struct hours *hours, time_t now,
+		const struct store_outbox *o, int ok,
+		const struct mp_err *serr, struct sender_stats *stats,
+		struct mp_err *err)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	int try;
+
+	for (try = 1;; try++) {
+		struct sender_stats st = { 0 };
+
+		if (record(conf, store, hours, now, o, ok, serr, &st,
+			   err) == 0) {
+			stats->sent += st.sent;
+			stats->retried += st.retried;
+			stats->failed += st.failed;
+			return 0;
+		}
+		if (err->kind != MP_TEMP || try == RECORD_TRIES)
+			break;
+		nanosleep(&pause, NULL);
+		pause.tv_nsec *= 2;
+		if (pause.tv_nsec >= 1000 * 1000 * 1000) {
+			pause.tv_sec += 1;
+			pause.tv_nsec -= 1000 * 1000 * 1000;
+		}
+	}
+	if (!ok)
+		return -1;	/* not sent: the lease requeues it */
+	log_warning("outbox=%lld: sent, but the database is busy (%s): "
+		    "noted in the journal", o->id, err->msg);
+	if (journal_add(conf, o->id, err) < 0) {
+		log_error("outbox=%lld: sent, but neither the database nor "
+			  "the journal took it (%s): it may go out again",
+			  o->id, err->msg);
+		return -1;
+	}
+	stats->sent++;
+	return 0;
+}
+
 int
 sender_pass(const struct conf *conf, struct store *store,
 	    const struct hours *hours, struct outbox *ob, time_t now,
@@ -114,6 +260,14 @@ sender_pass(const struct conf *conf, struct store *store,
 	int rc = 0, n;
 	long long notice_budget = -1;	/* counted at the first notice */
 
+	/* What the journal says was sent is not requeued. */
+	if (journal_apply(conf, store, now, err) < 0 ||
+	    store_outbox_requeue_stale(store, (long long)now - SENDING_LEASE,
+				       &n, err) < 0)
+		return -1;
+	if (n > 0)
+		log_warning("outbox: %d mails left 'sending' for over %d s "
+			    "requeued", n, SENDING_LEASE);
 	if (store_outbox_release_held(store, now, &n, err) < 0)
 		return -1;
 	stats->released += n;
@@ -159,7 +313,8 @@ sender_pass(const struct conf *conf, struct store *store,
 				notice_budget--;
 			}
 			/* Another runner may have taken it meanwhile. */
-			ok = store_outbox_claim(store, o->id, err);
+			ok = store_outbox_claim(store, o->id, (long long)now,
+						err);
 			if (ok < 0) {
 				rc = -1;
 				break;
@@ -174,8 +329,8 @@ sender_pass(const struct conf *conf, struct store *store,
 				 o->template, ok ? "sent" :
 				 serr.kind == MP_PERM ? "refused" : "deferred",
 				 ok ? "" : " reason=", ok ? "" : serr.msg);
-			if (record(conf, store, hours, now, o, ok, &serr,
-				   stats, err) < 0)
+			if (record_retrying(conf, store, hours, now, o, ok,
+					    &serr, stats, err) < 0)
 				rc = -1;
 			/* A relay that cannot be reached will not be
 			 * reachable for the next mail either. */

@@ -198,6 +198,9 @@ static const char *const migrations[] = {
 	"  kind TEXT NOT NULL, key TEXT NOT NULL COLLATE NOCASE,"
 	"  at INTEGER NOT NULL);"
 	"CREATE INDEX notice_rate_key ON notice_rate(kind, key, at);",
+	/* 10 -> 11: when a row went 'sending', so that the running runner can
+	 * requeue one left there after a lease */
+	"ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -868,6 +871,31 @@ store_outbox_requeue_sending(struct store *s, struct mp_err *err)
 {
 	return run(s, prep(s, err, "UPDATE outbox SET state = 'queued' WHERE "
 			   "state = 'sending'", ""), err, "outbox requeue");
+}
+
+int
+store_outbox_requeue_stale(struct store *s, long long before, int *n_r,
+			   struct mp_err *err)
+{
+	*n_r = 0;
+	if (run(s, prep(s, err, "UPDATE outbox SET state = 'queued' WHERE "
+			"state = 'sending' AND coalesce(claimed_at, 0) < ?1",
+			"i", before), err, "outbox requeue") < 0)
+		return -1;
+	*n_r = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_outbox_mark_sent(struct store *s, long long id, long long now,
+		       struct mp_err *err)
+{
+	if (run(s, prep(s, err, "UPDATE outbox SET state = 'sent', attempts "
+			"= attempts + 1, last_error = NULL, sent_at = ?2 "
+			"WHERE id = ?1 AND state = 'sending'", "ii", id, now),
+		err, "outbox sent") < 0)
+		return -1;
+	return sqlite3_changes(s->db) == 1;
 }
 
 int
@@ -1547,11 +1575,12 @@ store_customer_message_ids(struct store *s, long long ticket,
 }
 
 int
-store_outbox_claim(struct store *s, long long id, struct mp_err *err)
+store_outbox_claim(struct store *s, long long id, long long now,
+		   struct mp_err *err)
 {
-	if (run(s, prep(s, err, "UPDATE outbox SET state = 'sending' WHERE "
-			"id = ?1 AND state = 'queued'", "i", id), err,
-		"outbox claim") < 0)
+	if (run(s, prep(s, err, "UPDATE outbox SET state = 'sending', "
+			"claimed_at = ?2 WHERE id = ?1 AND state = 'queued'",
+			"ii", id, now), err, "outbox claim") < 0)
 		return -1;
 	return sqlite3_changes(s->db) == 1;
 }

@@ -159,10 +159,21 @@ int store_outbox_update(struct store *s, long long id, const char *state,
 
 /* Moves a queued mail to 'sending' unless someone else already did:
  * returns 1 (ours to send), 0 (not queued any more) or -1. */
-int store_outbox_claim(struct store *s, long long id, struct mp_err *err);
+int store_outbox_claim(struct store *s, long long id, long long now,
+		       struct mp_err *err);
 
 /* Puts mails left in 'sending' by a crashed runner back in the queue. */
 int store_outbox_requeue_sending(struct store *s, struct mp_err *err);
+
+/* Puts mails claimed before `before` and still 'sending' back in the
+ * queue; *n_r says how many.  0 or -1. */
+int store_outbox_requeue_stale(struct store *s, long long before, int *n_r,
+			       struct mp_err *err);
+
+/* Marks a 'sending' mail sent at now (one more attempt): 1, 0 when it
+ * was not 'sending', or -1. */
+int store_outbox_mark_sent(struct store *s, long long id, long long now,
+			   struct mp_err *err);
 
 /* Queues held mails whose release time has come; *n_r how many. */
 int store_outbox_release_held(struct store *s, long long now, int *n_r,

@@ -199,6 +199,60 @@ START_TEST(test_contract_remove)
 	ck_assert_int_eq(store_contract_clear(s, &err), 0);
 	ck_assert_int_eq(store_contract_put(s, &c1, &err), 0);
 	ck_assert_int_eq(store_commit(s, &err), 0);
+static const char *
+outbox_state(struct store *s, long long id, char *buf, size_t size)
+{
+	struct store_outbox *v = NULL;
+	size_t n = 0, i;
+	struct mp_err err = { 0 };
+
+	/* due at a far time: every queued row */
+	ck_assert_int_eq(store_outbox_due(s, 1LL << 40, 100, &v, &n, &err),
+			 0);
+	snprintf(buf, size, "not-queued");
+	for (i = 0; i < n; i++) {
+		if (v[i].id == id)
+			snprintf(buf, size, "queued");
+		store_outbox_release(&v[i]);
+	}
+	free(v);
+	return buf;
+}
+
+/* A row left 'sending' goes back to the queue after its lease, not
+ * before; one marked sent stays sent (issue 13). */
+START_TEST(test_outbox_lease)
+{
+	struct store *s = NULL;
+	struct store_outbox o = { 0 };
+	struct mp_err err = { 0 };
+	long long a, b;
+	char buf[32];
+	int n;
+
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	o.template = "ack";
+	o.to_addr = "a@x.jp";
+	o.env_from = "";
+	o.subject = "s";
+	o.state = "queued";
+	o.created = o.next_attempt = 1000;
+	o.raw = "x";
+	o.raw_len = 1;
+	ck_assert_int_eq(store_outbox_insert(s, &o, &a, &err), 0);
+	ck_assert_int_eq(store_outbox_insert(s, &o, &b, &err), 0);
+	ck_assert_int_eq(store_outbox_claim(s, a, 1000, &err), 1);
+	ck_assert_int_eq(store_outbox_claim(s, a, 1000, &err), 0);
+	ck_assert_int_eq(store_outbox_claim(s, b, 1000, &err), 1);
+	ck_assert_int_eq(store_outbox_mark_sent(s, b, 1001, &err), 1);
+	ck_assert_int_eq(store_outbox_mark_sent(s, b, 1001, &err), 0);
+	ck_assert_int_eq(store_outbox_requeue_stale(s, 1000, &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_str_eq(outbox_state(s, a, buf, sizeof(buf)), "not-queued");
+	ck_assert_int_eq(store_outbox_requeue_stale(s, 1001, &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(outbox_state(s, a, buf, sizeof(buf)), "queued");
+	ck_assert_str_eq(outbox_state(s, b, buf, sizeof(buf)), "not-queued");
 	store_free(&s);
 }
 END_TEST
@@ -214,6 +268,7 @@ suite_store(void)
 	tcase_add_test(tc, test_duplicate_rejected);
 	tcase_add_test(tc, test_state_and_reopen);
 	tcase_add_test(tc, test_contract_remove);
+	tcase_add_test(tc, test_outbox_lease);
 	suite_add_tcase(s, tc);
 	return s;
 }
