@@ -76,7 +76,14 @@ struct outbox {
 	CURL *curl;
 	const struct conf *conf;
 	char *password;
+	enum outbox_fault fault;	/* of the last outbox_send() */
 };
+
+enum outbox_fault
+outbox_last_fault(const struct outbox *ob)
+{
+	return ob->fault;
+}
 
 struct upload {
 	const char *data;
@@ -193,6 +200,7 @@ outbox_send(struct outbox *ob, const char *env_from, const char *to,
 	CURLcode rc;
 	CURL *h = ob->curl;
 
+	ob->fault = OUTBOX_FAULT_NONE;
 	snprintf(from, sizeof(from), "<%s>", env_from ? env_from : "");
 	snprintf(rcptbuf, sizeof(rcptbuf), "<%s>", to);
 	rcpt = lc.slist_append(NULL, rcptbuf);
@@ -234,6 +242,25 @@ outbox_send(struct outbox *ob, const char *env_from, const char *to,
 		return mp_err_set(err, MP_TEMP, "relay refused our login "
 				  "(%ld): check smtp_user and "
 				  "smtp_password_file", code);
+	/* A refused greeting, EHLO/HELO or MAIL FROM says nothing about
+	 * this mail or its recipient: it is the relay (or its view of our
+	 * envelope sender) that is wrong, and every other mail would be
+	 * refused the same way.  Temporary, and the runner says so once.
+	 * libcurl's smtp.c names the step in its error text. */
+	if (code >= 500 && code < 600 &&
+	    (strstr(errbuf, "unexpected smtp-server response") != NULL ||
+	     rc == CURLE_REMOTE_ACCESS_DENIED)) {
+		ob->fault = OUTBOX_FAULT_SESSION;
+		return mp_err_set(err, MP_TEMP, "relay refused the session "
+				  "(%ld): %s", code, *errbuf ? errbuf :
+				  lc.easy_strerror(rc));
+	}
+	if (code >= 500 && code < 600 &&
+	    strstr(errbuf, "MAIL failed") != NULL) {
+		ob->fault = OUTBOX_FAULT_SENDER;
+		return mp_err_set(err, MP_TEMP, "relay refused the envelope "
+				  "sender %s (%ld): %s", from, code, errbuf);
+	}
 	if (code >= 500 && code < 600)
 		return mp_err_set(err, MP_PERM, "relay refused (%ld): %s",
 				  code, *errbuf ? errbuf :

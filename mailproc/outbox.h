@@ -23,10 +23,22 @@ int outbox_new(struct outbox **ob_r, const struct conf *conf,
 /* Closes the connection (QUIT) and frees; *ob becomes NULL. */
 void outbox_free(struct outbox **ob);
 
+enum outbox_fault {
+	OUTBOX_FAULT_NONE,
+	OUTBOX_FAULT_SESSION,	/* greeting or EHLO refused (5xx) */
+	OUTBOX_FAULT_SENDER,	/* MAIL FROM refused (5xx) */
+};
+
+/* After a failed outbox_send(): whether the relay refused the session or
+ * the envelope sender rather than this mail.  Such a refusal is MP_TEMP:
+ * it fails nothing for good. */
+enum outbox_fault outbox_last_fault(const struct outbox *ob);
+
 /* Submits one message (CRLF line ends) from env_from ("" for the null
  * sender) to one recipient.  Returns 0 when the relay accepted it, or -1
- * with err: MP_PERM when the relay refused it for good (5xx), MP_TEMP
- * otherwise (connection, timeout, 4xx). */
+ * with err: MP_PERM when the relay refused it for good (5xx to RCPT or
+ * DATA), MP_TEMP otherwise (connection, timeout, 4xx, and a 5xx to the
+ * greeting, EHLO or MAIL FROM: see outbox_last_fault()). */
 int outbox_send(struct outbox *ob, const char *env_from, const char *to,
 		const char *raw, size_t len, struct mp_err *err);
 

@@ -249,6 +249,41 @@ record_retrying(const struct conf *conf, struct store *store,
 	return 0;
 }
 
+/* Tells staff, at most once a day for each kind, that the relay refuses
+ * the session or our envelope sender: nothing fails for it, but nothing
+ * (or no automatic mail) goes out until someone mends the relay. */
+static int
+relay_notice(const struct conf *conf, struct store *store,
+	     const struct hours *hours, time_t now, enum outbox_fault fault,
+	     const char *why, struct mp_err *err)
+{
+	struct compose c = { conf, store, hours, now };
+	const char *kind = fault == OUTBOX_FAULT_SESSION ? "relay-session" :
+		"relay-sender";
+	struct tmpl_var vars[] = {
+		{ "to", conf->smtp_url },
+		{ "error", why },
+		{ "customer_subject", "" },
+	};
+	int recent = 0;
+
+	if (store_begin(store, err) < 0)
+		return -1;
+	if (store_notice_recent(store, kind, conf->smtp_url,
+				(long long)now - 86400, &recent, err) < 0)
+		goto fail;
+	if (recent == 0 &&
+	    (store_notice_record(store, kind, conf->smtp_url, now, err) < 0 ||
+	     compose_notify(&c, conf->staff_addresses, 0,
+			    "staff-delivery-failure", vars,
+			    sizeof(vars) / sizeof(*vars), err) < 0))
+		goto fail;
+	return store_commit(store, err);
+fail:
+	store_rollback(store);
+	return -1;
+}
+
 int
 sender_pass(const struct conf *conf, struct store *store,
 	    const struct hours *hours, struct outbox *ob, time_t now,
@@ -272,7 +307,8 @@ sender_pass(const struct conf *conf, struct store *store,
 		return -1;
 	stats->released += n;
 	for (;;) {
-		int relay_down = 0;
+		int relay_down = 0, skipped = 0;
+		char *refused_from = NULL;	/* MAIL FROM refused */
 
 		if (store_outbox_due(store, now, BATCH, &v, &nv, err) < 0) {
 			rc = -1;
@@ -312,6 +348,13 @@ sender_pass(const struct conf *conf, struct store *store,
 				}
 				notice_budget--;
 			}
+			/* The relay refused this envelope sender: the mail
+			 * waits, untouched, for the next pass. */
+			if (refused_from != NULL &&
+			    strcmp(refused_from, o->env_from) == 0) {
+				skipped = 1;
+				continue;
+			}
 			/* Another runner may have taken it meanwhile. */
 			ok = store_outbox_claim(store, o->id, (long long)now,
 						err);
@@ -332,17 +375,33 @@ sender_pass(const struct conf *conf, struct store *store,
 			if (record_retrying(conf, store, hours, now, o, ok,
 					    &serr, stats, err) < 0)
 				rc = -1;
-			/* A relay that cannot be reached will not be
-			 * reachable for the next mail either. */
-			if (!ok && serr.kind == MP_TEMP)
+			/* A relay that cannot be reached, or that refuses
+			 * the session, will do the same for the next mail;
+			 * one that refuses our envelope sender may still take
+			 * mail from another. */
+			if (!ok && serr.kind == MP_TEMP &&
+			    outbox_last_fault(ob) == OUTBOX_FAULT_SENDER) {
+				free(refused_from);
+				refused_from = strdup(o->env_from);
+				if (refused_from == NULL)
+					relay_down = 1;
+			} else if (!ok && serr.kind == MP_TEMP) {
 				relay_down = 1;
+			}
+			if (!ok && rc == 0 &&
+			    outbox_last_fault(ob) != OUTBOX_FAULT_NONE &&
+			    relay_notice(conf, store, hours, now,
+					 outbox_last_fault(ob), serr.msg,
+					 err) < 0)
+				rc = -1;
 		}
+		free(refused_from);
 		/* Rows not tried in this batch keep their state; a batch
 		 * that ended early leaves them for the next pass. */
 		for (i = 0; i < nv; i++)
 			store_outbox_release(&v[i]);
 		free(v);
-		if (relay_down || nv < BATCH || rc != 0 ||
+		if (relay_down || skipped || nv < BATCH || rc != 0 ||
 		    (stop != NULL && *stop))
 			break;
 	}

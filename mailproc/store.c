@@ -887,6 +887,24 @@ store_outbox_requeue_stale(struct store *s, long long before, int *n_r,
 }
 
 int
+store_outbox_retry(struct store *s, long long id, long long now, int *n_r,
+		   struct mp_err *err)
+{
+	*n_r = 0;
+	/* created moves too: max_retry_age counts from the retry. */
+	if (run(s, id > 0 ?
+		prep(s, err, "UPDATE outbox SET state = 'queued', attempts = "
+		     "0, next_attempt = ?2, created = ?2 WHERE id = ?1 AND "
+		     "state = 'failed'", "ii", id, now) :
+		prep(s, err, "UPDATE outbox SET state = 'queued', attempts = "
+		     "0, next_attempt = ?1, created = ?1 WHERE state = "
+		     "'failed'", "i", now), err, "outbox retry") < 0)
+		return -1;
+	*n_r = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
 store_outbox_mark_sent(struct store *s, long long id, long long now,
 		       struct mp_err *err)
 {

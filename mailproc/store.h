@@ -170,6 +170,11 @@ int store_outbox_requeue_sending(struct store *s, struct mp_err *err);
 int store_outbox_requeue_stale(struct store *s, long long before, int *n_r,
 			       struct mp_err *err);
 
+/* Puts failed mail back in the queue, due at now: row id, or with id 0
+ * every failed row; *n_r says how many.  0 or -1. */
+int store_outbox_retry(struct store *s, long long id, long long now,
+		       int *n_r, struct mp_err *err);
+
 /* Marks a 'sending' mail sent at now (one more attempt): 1, 0 when it
  * was not 'sending', or -1. */
 int store_outbox_mark_sent(struct store *s, long long id, long long now,
