@@ -624,23 +624,223 @@ walk(struct walk *w, GMimeObject *obj, int depth)
 }
 
 static int parse_stream(GMimeStream *stream, const struct msg_limits *lim,
-			const char *attach_dir, struct msg **msg_r,
-			struct mp_err *err);
+			const char *attach_dir, unsigned capped,
+			struct msg **msg_r, struct mp_err *err);
+
+/*
+ * The header pre-scan.  GMime's Content-Type parameter parsing is
+ * quadratic in the number of parameters (100,000 of them in 1 MB took
+ * two minutes), and a 10 MB Subject cost 300 MB.  So before GMime sees a
+ * message, one linear pass over it finds every header block (the
+ * message's own, and the one after each "--boundary" line) and checks
+ * its fields against the caps below.  A message within them is parsed as
+ * it is.  Otherwise a capped copy goes to an unlinked temporary file and
+ * GMime parses that: fields past PRESCAN_MAX_FIELDS or
+ * PRESCAN_MAX_BLOCK bytes are dropped, a field is cut at
+ * PRESCAN_MAX_FIELD bytes, and a Content-* field at its
+ * PRESCAN_MAX_PARAMS'th parameter; each cut is a defect.  The spool file,
+ * the raw mail, is never changed.
+ */
+#define PRESCAN_MAX_FIELD (64 * 1024)
+#define PRESCAN_MAX_PARAMS 64
+#define PRESCAN_MAX_FIELDS 1000
+#define PRESCAN_MAX_BLOCK (1024 * 1024)
+
+enum {
+	CAP_FIELD = 1, CAP_PARAMS = 2, CAP_FIELDS = 4, CAP_BLOCK = 8,
+};
+
+struct prescan {
+	FILE *out;		/* NULL: only look */
+	unsigned capped;	/* CAP_* seen */
+	int in_header;		/* inside a header block */
+	int bol;		/* at the start of a line */
+	int line_dashes;	/* the body line so far: 1 "-", 2 "--..." */
+	int dropping;		/* the rest of this field is cut */
+	int emitted;		/* some of this field was written */
+	int pending_nl;		/* a cut field's final line end is owed */
+	int colon_seen, in_quotes, is_content;
+	size_t name_len, field_len, params, fields, block;
+	char name[16];
+};
+
+static void
+ps_emit(struct prescan *p, char c)
+{
+	if (p->out != NULL)
+		putc(c, p->out);
+}
+
+/* A field, or the blank line, begins: a cut field gets its line end. */
+static void
+ps_close_field(struct prescan *p)
+{
+	if (p->pending_nl)
+		ps_emit(p, '\n');
+	p->pending_nl = p->dropping = p->emitted = 0;
+}
+
+static void
+ps_new_field(struct prescan *p)
+{
+	ps_close_field(p);
+	p->field_len = p->params = p->name_len = 0;
+	p->colon_seen = p->in_quotes = p->is_content = 0;
+	if (++p->fields > PRESCAN_MAX_FIELDS) {
+		p->capped |= CAP_FIELDS;
+		p->dropping = 1;
+	} else if (p->block > PRESCAN_MAX_BLOCK) {
+		p->capped |= CAP_BLOCK;
+		p->dropping = 1;
+	}
+}
+
+static void
+ps_char(struct prescan *p, char c)
+{
+	int bol = p->bol;
+
+	p->bol = c == '\n';
+	if (!p->in_header) {
+		/* In a body only "--boundary" lines matter: a header
+		 * block may follow each. */
+		if (bol)
+			p->line_dashes = c == '-';
+		else if (p->line_dashes == 1)
+			p->line_dashes = c == '-' ? 2 : 0;
+		if (c == '\n') {
+			if (p->line_dashes == 2) {
+				p->in_header = 1;
+				p->fields = p->block = 0;
+				p->dropping = p->emitted = 0;
+				p->pending_nl = 0;
+			}
+			p->line_dashes = 0;
+		}
+		ps_emit(p, c);
+		return;
+	}
+	if (bol && (c == '\n' || c == '\r')) {
+		/* The blank line ends the block (CR taken as CRLF's). */
+		ps_close_field(p);
+		if (c == '\n')
+			p->in_header = 0;
+		else
+			p->bol = 1;
+		ps_emit(p, c);
+		return;
+	}
+	if (bol && c != ' ' && c != '\t')
+		ps_new_field(p);
+	if (c == '\n') {
+		if (p->dropping)
+			p->pending_nl = p->emitted;
+		else
+			ps_emit(p, c);
+		return;
+	}
+	p->field_len++;
+	if (!p->dropping)
+		p->block++;
+	if (!p->colon_seen) {
+		if (c == ':') {
+			p->colon_seen = 1;
+			p->is_content = p->name_len >= 8 &&
+				g_ascii_strncasecmp(p->name, "content-",
+						    8) == 0;
+		} else if (p->name_len < sizeof(p->name)) {
+			p->name[p->name_len++] = c;
+		}
+	} else if (c == '"') {
+		p->in_quotes = !p->in_quotes;
+	} else if (c == ';' && !p->in_quotes && p->is_content &&
+		   ++p->params > PRESCAN_MAX_PARAMS && !p->dropping) {
+		p->capped |= CAP_PARAMS;
+		p->dropping = 1;
+	}
+	if (p->field_len > PRESCAN_MAX_FIELD && !p->dropping) {
+		p->capped |= CAP_FIELD;
+		p->dropping = 1;
+	}
+	if (!p->dropping) {
+		ps_emit(p, c);
+		p->emitted = 1;
+	}
+}
+
+/* One pass over fd from offset.  Returns the CAP_* found; with out set,
+ * the capped copy is written there.  -1 on a read error. */
+static int
+prescan_run(int fd, off_t offset, FILE *out)
+{
+	struct prescan p = { 0 };
+	char buf[65536];
+	ssize_t n, i;
+	off_t at = offset;
+
+	p.out = out;
+	p.in_header = 1;
+	p.bol = 1;
+	while ((n = pread(fd, buf, sizeof(buf), at)) > 0) {
+		for (i = 0; i < n;) {
+			/* Inside a body line nothing matters until its
+			 * end. */
+			if (!p.in_header && !p.bol && p.line_dashes == 0) {
+				const char *nl = memchr(buf + i, '\n',
+							(size_t)(n - i));
+				ssize_t k = nl ? nl - (buf + i) : n - i;
+
+				if (out != NULL)
+					fwrite(buf + i, 1, (size_t)k, out);
+				i += k;
+				if (i == n)
+					break;
+			}
+			ps_char(&p, buf[i++]);
+		}
+		at += n;
+	}
+	if (n < 0)
+		return -1;
+	return (int)p.capped;
+}
 
 int
 msg_parse_fd(int fd, off_t offset, const struct msg_limits *lim,
 	     const char *attach_dir, struct msg **msg_r, struct mp_err *err)
 {
-	int dupfd;
+	int dupfd, capped;
+	FILE *tmp;
 
 	*msg_r = NULL;
 	msg_library_init();
-	dupfd = dup(fd);
-	if (dupfd < 0)
-		return mp_err_set(err, MP_TEMP, "dup: %s", strerror(errno));
-	return parse_stream(g_mime_stream_fs_new_with_bounds(dupfd, offset,
-							       -1),
-			    lim, attach_dir, msg_r, err);
+	capped = prescan_run(fd, offset, NULL);
+	if (capped < 0)
+		return mp_err_set(err, MP_TEMP, "read: %s", strerror(errno));
+	if (capped == 0) {
+		dupfd = dup(fd);
+		if (dupfd < 0)
+			return mp_err_set(err, MP_TEMP, "dup: %s",
+					  strerror(errno));
+		return parse_stream(g_mime_stream_fs_new_with_bounds(
+					    dupfd, offset, -1),
+				    lim, attach_dir, 0, msg_r, err);
+	}
+	/* tmpfile() is unlinked at once: nothing is left after a kill. */
+	tmp = tmpfile();
+	if (tmp == NULL)
+		return mp_err_set(err, MP_TEMP, "tmpfile: %s",
+				  strerror(errno));
+	if (prescan_run(fd, offset, tmp) < 0 || fflush(tmp) != 0 ||
+	    (dupfd = dup(fileno(tmp))) < 0) {
+		int e = errno;
+		fclose(tmp);
+		return mp_err_set(err, MP_TEMP, "capped copy: %s",
+				  strerror(e));
+	}
+	fclose(tmp);
+	return parse_stream(g_mime_stream_fs_new_with_bounds(dupfd, 0, -1),
+			    lim, attach_dir, (unsigned)capped, msg_r, err);
 }
 
 int
@@ -650,13 +850,15 @@ msg_parse_mem(const char *raw, size_t len, const struct msg_limits *lim,
 	*msg_r = NULL;
 	msg_library_init();
 	return parse_stream(g_mime_stream_mem_new_with_buffer(raw, len), lim,
-			    NULL, msg_r, err);
+			    NULL, 0, msg_r, err);
 }
 
-/* Parses the message in stream, which it takes over. */
+/* Parses the message in stream, which it takes over; capped says what
+ * the pre-scan cut (CAP_*), recorded as defects. */
 static int
 parse_stream(GMimeStream *stream, const struct msg_limits *lim,
-	     const char *attach_dir, struct msg **msg_r, struct mp_err *err)
+	     const char *attach_dir, unsigned capped, struct msg **msg_r,
+	     struct mp_err *err)
 {
 	GMimeParser *parser;
 	GMimeMessage *gm;
@@ -669,6 +871,14 @@ parse_stream(GMimeStream *stream, const struct msg_limits *lim,
 		g_object_unref(stream);
 		return mp_err_set(err, MP_TEMP, "out of memory");
 	}
+	if (capped & CAP_FIELD)
+		add_defect(m, "header-field-too-long");
+	if (capped & CAP_PARAMS)
+		add_defect(m, "too-many-parameters");
+	if (capped & CAP_FIELDS)
+		add_defect(m, "too-many-header-fields");
+	if (capped & CAP_BLOCK)
+		add_defect(m, "header-too-long");
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_persist_stream(parser, TRUE);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
