@@ -606,7 +606,7 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 			      "spoofing", detail, err) < 0)
 		return -1;
 	if (machine == NULL &&
-	    store_notice_recent(in->store, "spoofing", f->requester,
+	    store_rate_count(in->store, "spoofing", f->requester,
 				f->now - SPOOFING_NOTICE_INTERVAL, &recent,
 				err) < 0)
 		return -1;
@@ -621,7 +621,7 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 					 "mailproc", "suppressed", detail,
 					 err);
 	}
-	if (store_notice_record(in->store, "spoofing", f->requester, f->now,
+	if (store_rate_mark(in->store, "spoofing", f->requester, f->now,
 				err) < 0)
 		return -1;
 	return compose_notify(&c, in->conf->staff_addresses, f->ticket,

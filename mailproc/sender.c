@@ -269,11 +269,11 @@ relay_notice(const struct conf *conf, struct store *store,
 
 	if (store_begin(store, err) < 0)
 		return -1;
-	if (store_notice_recent(store, kind, conf->smtp_url,
+	if (store_rate_count(store, kind, conf->smtp_url,
 				(long long)now - 86400, &recent, err) < 0)
 		goto fail;
 	if (recent == 0 &&
-	    (store_notice_record(store, kind, conf->smtp_url, now, err) < 0 ||
+	    (store_rate_mark(store, kind, conf->smtp_url, now, err) < 0 ||
 	     compose_notify(&c, conf->staff_addresses, 0,
 			    "staff-delivery-failure", vars,
 			    sizeof(vars) / sizeof(*vars), err) < 0))

@@ -194,10 +194,10 @@ static const char *const migrations[] = {
 	"  UNIQUE (notice, address));",
 	/* 9 -> 10: the notices that are rate-limited per sender (a spoofing
 	 * notice per staff address an hour) */
-	"CREATE TABLE notice_rate ("
+	"CREATE TABLE rate_marks ("
 	"  kind TEXT NOT NULL, key TEXT NOT NULL COLLATE NOCASE,"
 	"  at INTEGER NOT NULL);"
-	"CREATE INDEX notice_rate_key ON notice_rate(kind, key, at);",
+	"CREATE INDEX rate_marks_key ON rate_marks(kind, key, at);",
 	/* 10 -> 11: when a row went 'sending', so that the running runner can
 	 * requeue one left there after a lease */
 	"ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;",
@@ -950,10 +950,10 @@ store_outbox_auto_count(struct store *s, const char *to, long long since,
 }
 
 int
-store_notice_recent(struct store *s, const char *kind, const char *key,
+store_rate_count(struct store *s, const char *kind, const char *key,
 		    long long since, int *n_r, struct mp_err *err)
 {
-	sqlite3_stmt *st = prep(s, err, "SELECT count(*) FROM notice_rate "
+	sqlite3_stmt *st = prep(s, err, "SELECT count(*) FROM rate_marks "
 				"WHERE kind = ?1 AND key = ?2 AND at >= ?3",
 				"ssi", kind, key, since);
 	int rc;
@@ -969,10 +969,10 @@ store_notice_recent(struct store *s, const char *kind, const char *key,
 }
 
 int
-store_notice_record(struct store *s, const char *kind, const char *key,
+store_rate_mark(struct store *s, const char *kind, const char *key,
 		    long long at, struct mp_err *err)
 {
-	sqlite3_stmt *st = prep(s, err, "INSERT INTO notice_rate (kind, key, "
+	sqlite3_stmt *st = prep(s, err, "INSERT INTO rate_marks (kind, key, "
 				"at) VALUES (?1, ?2, ?3)", "ssi", kind, key,
 				at);
 	int rc;
@@ -984,7 +984,7 @@ store_notice_record(struct store *s, const char *kind, const char *key,
 	if (rc != SQLITE_DONE)
 		return db_fail(s, err, "notice record");
 	/* Old entries count for nothing: keep the table small. */
-	st = prep(s, err, "DELETE FROM notice_rate WHERE at < ?1", "i",
+	st = prep(s, err, "DELETE FROM rate_marks WHERE at < ?1", "i",
 		  at - 86400);
 	if (st == NULL)
 		return -1;

@@ -187,9 +187,9 @@ int store_outbox_release_held(struct store *s, long long now, int *n_r,
 /* Rate-limited notices: how many of kind for key (any case) were
  * recorded since then, into *n_r; and recording one at `at` (entries a
  * day older are pruned).  0 or -1. */
-int store_notice_recent(struct store *s, const char *kind, const char *key,
+int store_rate_count(struct store *s, const char *kind, const char *key,
 			long long since, int *n_r, struct mp_err *err);
-int store_notice_record(struct store *s, const char *kind, const char *key,
+int store_rate_mark(struct store *s, const char *kind, const char *key,
 			long long at, struct mp_err *err);
 
 /* Whether one of ids (n of them, without <>) is the Message-ID of a mail
