@@ -199,6 +199,10 @@ START_TEST(test_contract_remove)
 	ck_assert_int_eq(store_contract_clear(s, &err), 0);
 	ck_assert_int_eq(store_contract_put(s, &c1, &err), 0);
 	ck_assert_int_eq(store_commit(s, &err), 0);
+	store_free(&s);
+}
+END_TEST
+
 static const char *
 outbox_state(struct store *s, long long id, char *buf, size_t size)
 {
