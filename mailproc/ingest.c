@@ -175,6 +175,7 @@ struct filing {
 	char *form_contract;		/* 契約ID of a form mail, or NULL */
 	char *form_server;		/* 対象サーバー of a form, or NULL */
 	int from_form, trusted_staff, spoofed;
+	int echo;			/* a staff mailbox answering our notice */
 	char trust[200];		/* the signal that made it staff, or
 					 * why a staff From was refused */
 	struct rules_result res;	/* classified before the transaction */
@@ -514,6 +515,7 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 		ev.contract = has_k ? &k : NULL;
 		ev.classified = &res;
 		ev.is_new = 1;
+		ev.quiet = f->echo;
 		ev.mismatch = mm;
 		ev.n_mismatch = n_mm;
 		ev.quiet_staff = f->spoofed;
@@ -720,37 +722,50 @@ classify(struct ingest *in, struct filing *f, struct mp_err *err)
 	return 0;
 }
 
-/* Whether the mail comes from the monitoring centre's domain and
- * answers mail we sent there on ticket: its ticket system writes from a
- * new address for each of its tickets, none of them the requester, yet
- * the answer belongs on our ticket, not on a new fault ticket that would
- * be routed back to the centre.  The In-Reply-To or References must name
- * a Message-ID of our own mail to that domain (random, known only to
- * whoever received it), so a forged From alone joins nothing.  1, 0 or
- * -1. */
+/* Whether the mail's In-Reply-To or References name a mail we queued on
+ * ticket (0: any ticket) to the address to.  1, 0 or -1. */
 static int
-answers_our_mail(struct ingest *in, struct filing *f, long long ticket,
-		 struct mp_err *err)
+answers_mail_to(struct ingest *in, struct filing *f, long long ticket,
+		const char *to, struct mp_err *err)
 {
-	const char *centre = in->conf->monitoring_centre_address;
-	const char **ids;
+	const char **ids = calloc(f->m->n_references + 1, sizeof(*ids));
 	size_t n = 0, i;
 	int rc;
 
-	if (centre == NULL || strrchr(centre, '@') == NULL ||
-	    !conf_is_centre_domain(in->conf, f->requester))
-		return 0;
-	ids = calloc(f->m->n_references + 1, sizeof(*ids));
 	if (ids == NULL)
 		return mp_err_set(err, MP_TEMP, "out of memory");
 	for (i = 0; i < f->m->n_references; i++)
 		ids[n++] = f->m->references[i];
 	if (f->m->in_reply_to != NULL)
 		ids[n++] = f->m->in_reply_to;
-	rc = store_outbox_answered(in->store, ticket, ids, n,
-				   strrchr(centre, '@') + 1, err);
+	rc = store_outbox_answered(in->store, ticket, ids, n, to, err);
 	free(ids);
 	return rc;
+}
+
+/* Whether the mail comes from the monitoring centre's domain and
+ * answers mail we sent there on ticket: its ticket system writes from a
+ * new address for each of its tickets, none of them the requester, yet
+ * the answer belongs on our ticket, not on a new fault ticket that would
+ * be routed back to the centre.  The In-Reply-To or References must name
+ * a Message-ID of our own mail to the centre's address (random, known
+ * only to the centre), so a forged From alone joins nothing.  1, 0 or
+ * -1. */
+static int
+answers_our_mail(struct ingest *in, struct filing *f, long long ticket,
+		 struct mp_err *err)
+{
+	const char *centre = in->conf->monitoring_centre_address;
+
+	/* Never for a staff address: that would make a forged staff From
+	 * with the Message-ID of a staff notice join the ticket.  And only
+	 * answers to mail we sent the centre itself, not to staff or anyone
+	 * else who shares its domain. */
+	if (centre == NULL || strrchr(centre, '@') == NULL ||
+	    !conf_is_centre_domain(in->conf, f->requester) ||
+	    conf_is_staff(in->conf, f->requester))
+		return 0;
+	return answers_mail_to(in, f, ticket, centre, err);
 }
 
 /* Everything that happens to the message inside the transaction. */
@@ -805,6 +820,19 @@ file_message(struct ingest *in, struct filing *f, struct mp_err *err)
 				goto done;
 			}
 		}
+	}
+	/* A staff address without a trust signal that answers a notice we
+	 * sent to that very address (its random Message-ID proves it) is
+	 * the staff member's own mailbox: an auto-responder, a client
+	 * without the login.  Filed, linked, and nobody mailed about it but
+	 * by the (rate-limited) spoofing notice: otherwise each of our
+	 * notices would be answered with another mail to staff, for ever. */
+	if (f->spoofed) {
+		int echo = answers_mail_to(in, f, 0, f->requester, err);
+
+		if (echo < 0)
+			return -1;
+		f->echo = echo;
 	}
 	rc = file_new_ticket(in, f, cand, how, err);
 	if (rc == 0 && f->trusted_staff) {

@@ -493,6 +493,11 @@ respond_filed(struct compose *c, const struct respond_event *ev,
 
 	if (ev->from_staff)
 		return 0;	/* staff replies are staffmail.c's */
+	if (ev->quiet)
+		return store_history_add(c->store, t->id, c->now, "mailproc",
+					 "quiet", "a staff mailbox's answer to "
+					 "our notice: filed, nobody mailed",
+					 err);
 	if (!ev->is_new)
 		return ev->quiet_staff ? 0 :
 			notify(c, ev, c->conf->staff_addresses,

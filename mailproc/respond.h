@@ -28,6 +28,7 @@ struct respond_event {
 	size_t n_mismatch;
 	int is_new;		/* a new ticket, or a follow-up */
 	int from_staff;		/* trusted staff */
+	int quiet;		/* file it, mail nobody (a staff mailbox's echo) */
 	/* No notice to staff: a spoofing notice stands for it, or a rate
 	 * limit held that one back (ingest.c record_spoofing()). */
 	int quiet_staff;

@@ -995,17 +995,17 @@ store_rate_mark(struct store *s, const char *kind, const char *key,
 
 int
 store_outbox_answered(struct store *s, long long ticket,
-		      const char *const *ids, size_t n, const char *domain,
+		      const char *const *ids, size_t n, const char *to,
 		      struct mp_err *err)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		sqlite3_stmt *st = prep(s, err, "SELECT 1 FROM outbox WHERE "
-					"ticket = ?1 AND message_id = ?2 AND "
-					"lower(substr(to_addr, -length(?3) - "
-					"1)) = '@' || lower(?3)", "iss",
-					ticket, ids[i], domain);
+					"(?1 <= 0 OR ticket = ?1) AND "
+					"message_id = ?2 AND "
+					"lower(to_addr) = lower(?3)", "iss",
+					ticket, ids[i], to);
 		int rc;
 
 		if (st == NULL)

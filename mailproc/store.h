@@ -193,11 +193,11 @@ int store_rate_mark(struct store *s, const char *kind, const char *key,
 			long long at, struct mp_err *err);
 
 /* Whether one of ids (n of them, without <>) is the Message-ID of a mail
- * we queued on ticket to an address @domain (any case): the sender then
- * answers mail its domain received from us.  1, 0 or -1. */
+ * we queued on ticket (0: any) to the address to (any case): the sender then
+ * answers mail that address received from us.  1, 0 or -1. */
 int store_outbox_answered(struct store *s, long long ticket,
-			  const char *const *ids, size_t n,
-			  const char *domain, struct mp_err *err);
+			  const char *const *ids, size_t n, const char *to,
+			  struct mp_err *err);
 
 /* How many automatic mails went (or are going) to `to` since then. */
 int store_outbox_auto_count(struct store *s, const char *to,
