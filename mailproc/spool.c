@@ -383,6 +383,32 @@ spool_each_new(const char *state_dir,
 }
 
 int
+spool_lock(const char *state_dir, const char *name, int *fd_r,
+	   struct mp_err *err)
+{
+	char path[4400];
+	struct stat st;
+	int fd;
+
+	*fd_r = -1;
+	snprintf(path, sizeof(path), "%s/spool/incoming/new/%s", state_dir,
+		 name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return mp_err_set(err, MP_TEMP, "cannot open %s: %s", path,
+				  strerror(errno));
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || stat(path, &st) < 0) {
+		close(fd);	/* busy, or processed meanwhile */
+		return 0;
+	}
+	*fd_r = fd;
+	return 1;
+}
+
+int
 spool_hash(int fd, off_t offset, char **hex_r, struct mp_err *err)
 {
 	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
