@@ -1039,8 +1039,9 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 		log_error("lmtp: cannot wake the sessions: %s",
 			  strerror(errno));
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += g->conf.lmtp_timeout + 5;
 	pthread_mutex_lock(&srv.mu);
+	/* g may be gone after a reload: srv.cur is current. */
+	until.tv_sec += srv.cur->conf.lmtp_timeout + 5;
 	while (srv.sessions > 0)
 		if (pthread_cond_timedwait(&srv.cond, &srv.mu, &until) ==
 		    ETIMEDOUT)

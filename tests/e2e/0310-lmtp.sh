@@ -21,6 +21,7 @@ trap cleanup EXIT
 fail() {
 	echo "FAIL 0310-lmtp: $*" >&2
 	[ ! -f "$dir/log" ] || tail -20 "$dir/log" >&2
+	[ -z "${MP_KEEP_LOG:-}" ] || cp "$dir/log" "$MP_KEEP_LOG"
 	exit 1
 }
 port=$((30000 + RANDOM % 20000))
