@@ -7,7 +7,8 @@
 # a spoofing attempt); a mail whose processing fails stays in new/ for
 # `run`; the session limit; the idle timeout; SIGHUP with a broken
 # configuration keeps the old one, with a good one takes it; SIGTERM
-# answers 421 to idle sessions, finishes the DATA under way, exits 0.
+# answers 421 to idle sessions, finishes the DATA under way, exits 0;
+# after a SIGKILL mid-stream every message that got 250 is filed once.
 set -eu
 MAILPROC=$(readlink -f "${MAILPROC:-./bin/mailproc}")
 E2E=$(cd "$(dirname "$0")" && pwd -P)
@@ -265,4 +266,47 @@ pid=
 [ ! -e "$sock" ] || fail "socket left behind"
 n=$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE message_id = 'drain@example.com'")
 [ "$n" = 1 ] || [ "$(count new)" = 1 ] || fail "the drained mail is neither filed nor in new/"
+
+# 8. SIGKILL in the middle of a stream over two sessions: every message
+#    that got its 250 is filed exactly once after `run --once`; the others
+#    were never promised (Postfix would send them again).
+start --listen "unix:$sock"
+lmtp "
+import threading
+acked, lock = [], threading.Lock()
+def stream(k):
+    try:
+        c = Client(SOCK)
+        c.lhlo()
+        for i in range(150):
+            mid = 'kill%d-%d@example.com' % (k, i)
+            r = c.send('taro@example.com', ['support@example.jp'],
+                       mail(mid, 'kill %d %d' % (k, i), 'x'))
+            if r[0][0] == 250:
+                with lock:
+                    acked.append(mid)
+    except (OSError, ValueError):
+        pass
+ts = [threading.Thread(target=stream, args=(k,)) for k in range(2)]
+for t in ts:
+    t.start()
+while True:
+    with lock:
+        if len(acked) >= 60:
+            break
+    time.sleep(0.001)
+os.kill($pid, 9)
+for t in ts:
+    t.join()
+open('$dir/acked', 'w').write('\\n'.join(acked) + '\\n')
+print(len(acked), 'acked before SIGKILL')
+" || fail "stream before SIGKILL"
+wait "$pid" 2>/dev/null || true
+pid=
+mp run --once >/dev/null 2>&1 || fail "run --once after SIGKILL"
+[ "$(count new)" = 0 ] || fail "run left $(count new) file(s) in new/"
+while read -r mid; do
+	n=$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE message_id = '$mid'")
+	[ "$n" = 1 ] || fail "$mid got 250 before SIGKILL but is filed $n times"
+done < "$dir/acked"
 echo "PASS 0310-lmtp"
