@@ -302,7 +302,10 @@ lmtp_hdr_login(struct lmtp_hdr *h)
 		h->len = 0;
 		h->in_body = 1;
 	}
-	if (h->found == 0 || h->conflict)
+	/* No Received: below it, no proof that our smtpd wrote it: some
+	 * path into Postfix may add none, and then a client's header would
+	 * be the first. */
+	if (h->found == 0 || h->conflict || !h->seen_received)
 		return NULL;
 	return h->value;
 }

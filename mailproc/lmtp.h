@@ -85,8 +85,8 @@ void lmtp_hdr_init(struct lmtp_hdr *h, const char *name);
 void lmtp_hdr_feed(struct lmtp_hdr *h, const char *p, size_t n);
 
 /* The login: the value of the login header(s) above the first Received,
- * when there is at least one and all agree; NULL otherwise.  Points into
- * h. */
+ * when there is at least one, all agree and a Received follows; NULL
+ * otherwise.  Points into h. */
 const char *lmtp_hdr_login(struct lmtp_hdr *h);
 
 #endif

@@ -166,7 +166,9 @@ static const struct {
 	{ "From: a@b\n\nX-Mailproc-Login: alice\n", NULL, 0 },	/* body */
 	{ "X-Mailproc-Login-Other: alice\nReceived: x\n\n", NULL, 0 },
 	{ "Subject: x\n X-Mailproc-Login: alice\nReceived: x\n\n", NULL, 0 },
-	{ "X-Mailproc-Login: alice", "alice", 0 },	/* no LF at all */
+	/* no Received below it: nothing shows our smtpd wrote it */
+	{ "X-Mailproc-Login: alice\nFrom: a@b\n\nbody\n", NULL, 0 },
+	{ "X-Mailproc-Login: alice\nReceived: x", "alice", 0 },	/* no LF */
 	{ "X-Mailproc-Login: alice\r\nReceived: x\r\n\r\n", "alice", 0 },
 };
 
