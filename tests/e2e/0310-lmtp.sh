@@ -2,7 +2,7 @@
 # `mailproc lmtp` without Postfix, on a unix socket and a random loopback
 # port in a scratch directory: per-recipient 250s after DATA and tickets
 # made by the resident process; dot-unstuffing; 552 over max_message_size
-# (SIZE= and DATA) leaving nothing behind; the login header trusted only
+# (SIZE= and DATA) leaving nothing behind; 451 when the spool fails; the login header trusted only
 # above the first Received and only from the unix socket (a forged one is
 # a spoofing attempt); a mail whose processing fails stays in new/ for
 # `run`; the session limit; the idle timeout; SIGHUP with a broken
@@ -121,6 +121,22 @@ c.close()
 " || fail "protocol"
 [ "$(count tmp)" = 0 ] || fail "a refused message left a file in tmp/"
 [ "$(tickets)" = 1 ] || fail "a refused message made a ticket"
+
+# 2b. The spool cannot take the message (new/ is not a directory): 451
+#     for the recipient, nothing acknowledged, nothing left in tmp/.
+mv "$dir/state/spool/incoming/new" "$dir/new.saved"
+touch "$dir/state/spool/incoming/new"
+lmtp "
+c = Client(SOCK)
+c.lhlo()
+r = c.send('a@b', ['support@example.jp'], mail('m451@example.com', 'x', 'x'))
+want(r[0][0], 451, 'spool failure')
+want(c.cmd('NOOP')[0], 250, 'session goes on')
+c.close()
+" || fail "451 on a spool failure"
+rm "$dir/state/spool/incoming/new"
+mv "$dir/new.saved" "$dir/state/spool/incoming/new"
+[ "$(count tmp)" = 0 ] || fail "a failed spool left a file in tmp/"
 
 # 3. The SASL login.  Above the first Received (our smtpd's prepend) on
 #    the unix socket: staff.  Below it (written by the client): ignored,
