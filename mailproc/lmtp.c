@@ -24,6 +24,12 @@ word_is(const char *line, size_t len, const char *w)
 	       (len == n || line[n] == ' ');
 }
 
+static int
+param_is(const char *w, size_t wl, const char *name)
+{
+	return wl == strlen(name) && strncasecmp(w, name, wl) == 0;
+}
+
 /* Parses "<path> params..." from p (len bytes) into cmd.  mail says
  * whether SIZE and BODY are allowed. */
 static void
@@ -92,10 +98,8 @@ parse_path(const char *p, size_t len, int mail, struct lmtp_cmd *cmd)
 				v = v * 10 + (w[i] - '0');
 			}
 			cmd->size = v;
-		} else if (mail && ((wl == 9 &&
-				     strncasecmp(w, "BODY=7BIT", 9) == 0) ||
-				    (wl == 13 &&
-				     strncasecmp(w, "BODY=8BITMIME", 13) == 0))) {
+		} else if (mail && (param_is(w, wl, "BODY=7BIT") ||
+				    param_is(w, wl, "BODY=8BITMIME"))) {
 			/* the body is taken as bytes either way */
 		} else {
 			cmd->syntax = LMTP_BAD_PARAM;
