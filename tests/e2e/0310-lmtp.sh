@@ -71,6 +71,13 @@ start() {	# start ARGS: the server in the background, listening
 	done
 	fail "the server did not come up"
 }
+wait_log() {	# wait_log TEXT: until the server logged it (10 s)
+	for _ in $(seq 200); do
+		grep -q "$1" "$dir/log" && return 0
+		sleep 0.05
+	done
+	return 1
+}
 wait_processed() {	# until new/ is empty
 	for _ in $(seq 100); do
 		[ "$(count new)" = 0 ] && return 0
@@ -189,7 +196,7 @@ import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.execute("BEGIN EXCLUSIVE")
 open(sys.argv[2], "w").close()
-time.sleep(3)
+time.sleep(5)
 db.execute("ROLLBACK")
 PY
 locker=$!
@@ -203,7 +210,8 @@ want(c.send('taro@example.com', ['support@example.jp'],
      'delivery while the database is locked')
 c.close()
 " || fail "delivery while locked"
-sleep 1
+wait_log 'action=retry-later status=deferred' ||
+	fail "processing did not fail while the database was locked"
 [ "$(count new)" = 1 ] || fail "want the mail in new/ while locked, got $(count new)"
 wait "$locker"
 mp run --once >/dev/null 2>&1 || true
@@ -230,8 +238,7 @@ if not 2 <= time.time() - t0 <= 6:
 #    good one is taken (a smaller max_message_size shows it).
 echo 'max_message_size = lots' >> "$dir/conf"
 kill -HUP "$pid"
-sleep 0.5
-grep -q 'reload refused, keeping the old configuration' "$dir/log" ||
+wait_log 'reload refused, keeping the old configuration' ||
 	fail "bad reload not logged"
 lmtp "
 c = Client(SOCK)
@@ -243,8 +250,7 @@ c.close()
 " || fail "after a bad SIGHUP"
 write_conf 10K
 kill -HUP "$pid"
-sleep 0.5
-grep -q 'reloaded configuration, rules and model' "$dir/log" ||
+wait_log 'reloaded configuration, rules and model' ||
 	fail "good reload not logged"
 lmtp "
 c = Client(SOCK)
