@@ -29,7 +29,15 @@ $(BENCH_B)/classify: bench/classify.c $(LIBOBJS)
 	@$(CC) $(CFLAGS_ALL) -Imailproc -o $@ bench/classify.c $(LIBOBJS) \
 		$(LIBS_ALL)
 
-bench-tools: $(BENCH_B)/floor $(BENCH_B)/measure $(BENCH_B)/classify
+# The LMTP floor decodes DATA with mailproc's own lmtp.c.
+$(BENCH_B)/lmtp_floor: bench/lmtp_floor.c mailproc/lmtp.c mailproc/lmtp.h
+	@mkdir -p $(BENCH_B)
+	@echo "  CC      $@"
+	@$(CC) -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -Imailproc -o $@ \
+		bench/lmtp_floor.c mailproc/lmtp.c -lpthread
+
+bench-tools: $(BENCH_B)/floor $(BENCH_B)/measure $(BENCH_B)/classify \
+	     $(BENCH_B)/lmtp_floor
 
 bench: deps
 	$(MAKE) all

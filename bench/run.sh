@@ -19,6 +19,15 @@
 #   send       `run --once` sending BENCH_SEND (1000) queued mails to a
 #              local smtp-sink; its floor is Python's smtplib sending the
 #              same mails over one connection to the same sink
+#   lmtp       BENCH_LMTP (10000) distinct 20 KB messages over
+#              BENCH_LMTP_SESSIONS (8) LMTP sessions (bench/lmtpload.py)
+#              to `mailproc lmtp` on a unix socket: accepted messages per
+#              second (each durable before its 250), p99 latency, RSS
+#              after the first and the last thousand, then the time until
+#              every message is processed, and a check that each is in the
+#              database exactly once; its floor is bench/build/lmtp_floor
+#              (write, fsync, rename, fsync the directory, 250) under the
+#              same load, with every file checked the same way
 #
 # Peak RSS is the kernel's (wait4 ru_maxrss).  Prints a table, writes
 # bench/results.json, names every missed target, and exits 0 unless a
@@ -26,7 +35,7 @@
 #
 # Environment: MAILPROC (default bin/mailproc), BENCH_RUNS (100 runs of
 # each sequential figure), BENCH_PARALLEL (1000), BENCH_SEND (1000),
-# BENCH_TMP (the scratch directory's parent, default /var/tmp: a real
+# BENCH_LMTP (10000), BENCH_LMTP_SESSIONS (8), BENCH_TMP (the scratch directory's parent, default /var/tmp: a real
 # disk, because fsync is part of the cost).
 set -eu
 top=$(pwd)
@@ -35,13 +44,15 @@ tools=$top/bench/build
 runs=${BENCH_RUNS:-100}
 npar=${BENCH_PARALLEL:-1000}
 nsend=${BENCH_SEND:-1000}
+nlmtp=${BENCH_LMTP:-10000}
+lmtp_sessions=${BENCH_LMTP_SESSIONS:-8}
 rounds=5
 [ "$runs" -ge "$rounds" ] || runs=$rounds
 per_round=$((runs / rounds))
 runs=$((per_round * rounds))
 results=$top/bench/results.json
 
-for t in "$MAILPROC" "$tools/floor" "$tools/measure"; do
+for t in "$MAILPROC" "$tools/floor" "$tools/measure" "$tools/lmtp_floor"; do
 	[ -x "$t" ] || { echo "bench: $t is missing (make bench builds it)" >&2;
 			 exit 1; }
 done
@@ -52,7 +63,11 @@ work=$(mktemp -d "${BENCH_TMP:-/var/tmp}/mp-bench.XXXXXX")
 chmod 755 "$work"
 sink_pid=
 run_pid=
+lmtp_pid=
+lfloor_pid=
 cleanup() {
+	[ -z "$lmtp_pid" ] || kill "$lmtp_pid" 2>/dev/null || true
+	[ -z "$lfloor_pid" ] || kill "$lfloor_pid" 2>/dev/null || true
 	[ -z "$run_pid" ] || kill "$run_pid" 2>/dev/null || true
 	[ -z "$sink_pid" ] || kill "$sink_pid" 2>/dev/null || true
 	[ -z "$sink_pid" ] || wait "$sink_pid" 2>/dev/null || true
@@ -269,6 +284,63 @@ read -r _ classify_ms _ model_load_ms < <("$tools/classify" "$top/rules" \
 	"$top/rules/model.bin" 10 $(printf "$work/seq/m%d.eml " $(seq 0 19))) ||
 	die "classify bench"
 
+# --- 5. lmtp: the resident server beside the durable-write floor ------------
+wait_sock() {	# wait_sock PATH
+	for _ in $(seq 200); do
+		[ -S "$1" ] && return 0
+		sleep 0.05
+	done
+	die "no LMTP socket at $1"
+}
+say "lmtp floor: $nlmtp messages over $lmtp_sessions sessions"
+"$tools/lmtp_floor" "unix:$work/lfloor.sock" "$work/lfloor" &
+lfloor_pid=$!
+wait_sock "$work/lfloor.sock"
+line=$(python3 "$top/bench/lmtpload.py" "unix:$work/lfloor.sock" "$nlmtp" \
+	"$lmtp_sessions" "$lfloor_pid") || die "lmtp floor load: $line"
+kill "$lfloor_pid"
+wait "$lfloor_pid" 2>/dev/null || true
+lfloor_pid=
+lfloor_json=$line
+lfloor_files=$(find "$work/lfloor/new" -type f | wc -l)
+lfloor_mids=$(cat "$work"/lfloor/new/* | grep -a '^Message-ID: <lmtpbench' |
+	sort -u | wc -l)
+[ "$lfloor_files" = "$nlmtp" ] && [ "$lfloor_mids" = "$nlmtp" ] ||
+	die "lmtp floor: $lfloor_files files, $lfloor_mids distinct, want $nlmtp"
+rm -rf "$work/lfloor"
+
+write_conf lmtp
+say "mailproc lmtp: $nlmtp messages over $lmtp_sessions sessions"
+"$MAILPROC" -c "$work/lmtp.conf" lmtp --listen "unix:$work/lmtp.sock" \
+	2> "$work/lmtp.err" &
+lmtp_pid=$!
+wait_sock "$work/lmtp.sock"
+line=$(python3 "$top/bench/lmtpload.py" "unix:$work/lmtp.sock" "$nlmtp" \
+	"$lmtp_sessions" "$lmtp_pid") ||
+	die "lmtp load: $line $(tail -3 "$work/lmtp.err")"
+lmtp_json=$line
+# Processing runs behind the 250s: wait for new/ to empty.
+t0=$(date +%s.%N)
+for _ in $(seq 6000); do
+	[ -z "$(find "$work/lmtp/spool/incoming/new" -type f | head -1)" ] &&
+		break
+	sleep 0.1
+done
+t1=$(date +%s.%N)
+lmtp_left=$(find "$work/lmtp/spool/incoming/new" -type f | wc -l)
+kill -TERM "$lmtp_pid"
+wait "$lmtp_pid" || die "mailproc lmtp exited $? after SIGTERM"
+lmtp_pid=
+read -r lmtp_msgs lmtp_mids <<<"$(sqlite3 -separator ' ' \
+	"$work/lmtp/mailproc.db" "SELECT count(*), count(DISTINCT message_id)
+	 FROM messages WHERE direction = 'in' AND message_id LIKE 'lmtpbench%'")"
+lmtp_lost=$((nlmtp - lmtp_mids))
+lmtp_dup=$((lmtp_msgs - lmtp_mids))
+[ "$lmtp_left" = 0 ] || die "lmtp: $lmtp_left message(s) still in new/"
+[ "$lmtp_lost" = 0 ] || die "lmtp: $lmtp_lost message(s) lost"
+[ "$lmtp_dup" = 0 ] || die "lmtp: $lmtp_dup message(s) stored twice"
+lmtp_drain_s=$(python3 -c "print('%.3f' % ($t1 - $t0))")
+
 # --- report ------------------------------------------------------------------
 python3 - "$results" <<PY
 import json, sys
@@ -299,6 +371,24 @@ r = {
     "classify_share": round($classify_ms / $deliver_ms, 3),
     "runs": $runs,
 }
+lm = json.loads('''$lmtp_json''')
+lf = json.loads('''$lfloor_json''')
+r.update({
+    "lmtp_msgs_per_s": lm["msgs_per_s"],
+    "lmtp_floor_msgs_per_s": lf["msgs_per_s"],
+    "lmtp_ratio": round(lm["msgs_per_s"] / lf["msgs_per_s"], 2),
+    "lmtp_p50_ms": lm["p50_ms"],
+    "lmtp_p99_ms": lm["p99_ms"],
+    "lmtp_floor_p99_ms": lf["p99_ms"],
+    "lmtp_rss_first_kb": lm["rss_first_kb"],
+    "lmtp_rss_last_kb": lm["rss_last_kb"],
+    "lmtp_messages": $nlmtp,
+    "lmtp_sessions": $lmtp_sessions,
+    "lmtp_processed_msgs_per_s": round($nlmtp / (lm["seconds"] +
+                                                 $lmtp_drain_s), 1),
+    "lmtp_lost": $lmtp_lost,
+    "lmtp_duplicated": $lmtp_dup,
+})
 targets = [
     ("deliver_ratio", r["deliver_ratio"] <= 1.5,
      "deliver within 1.5x of the floor"),
@@ -310,6 +400,12 @@ targets = [
     ("send_mails_per_s", r["send_mails_per_s"] > 300, "send > 300 mails/s"),
     ("classify_share", r["classify_share"] < 0.10,
      "classification < 10% of a deliver"),
+    ("lmtp_msgs_per_s", r["lmtp_msgs_per_s"] >= 1000,
+     "lmtp >= 1000 msgs/s"),
+    ("lmtp_ratio", r["lmtp_ratio"] >= 0.5, "lmtp >= 50% of lmtp_floor"),
+    ("lmtp_rss_last_kb",
+     r["lmtp_rss_last_kb"] <= 1.2 * r["lmtp_rss_first_kb"],
+     "lmtp RSS flat (last thousand within 20% of the first)"),
 ]
 r["targets_missed"] = [k for k, ok, _ in targets if not ok]
 with open(sys.argv[1], "w") as f:
@@ -360,11 +456,27 @@ row("run: %d mails, one connection" % r["send_mails"],
     "%.1f mail/s" % r["send_floor_mails_per_s"],
     "%.2f" % (r["send_mails_per_s"] / r["send_floor_mails_per_s"]),
     "> 300 mail/s", "send_mails_per_s")
+row("lmtp: %d msgs, %d sessions" % (
+    r["lmtp_messages"], r["lmtp_sessions"]),
+    "%.1f msg/s" % r["lmtp_msgs_per_s"],
+    "%.1f msg/s" % r["lmtp_floor_msgs_per_s"], "%.2f" % r["lmtp_ratio"],
+    ">= 1000, >= 0.50", "lmtp_ratio")
+row("  p99 latency MAIL..250", "%.2f ms" % r["lmtp_p99_ms"],
+    "%.2f ms" % r["lmtp_floor_p99_ms"], "", "", "")
+row("  RSS first / last thousand", "%d / %d KB" % (
+    r["lmtp_rss_first_kb"], r["lmtp_rss_last_kb"]), "", "", "within 20%",
+    "lmtp_rss_last_kb")
+row("  all processed (parse..commit)",
+    "%.1f msg/s" % r["lmtp_processed_msgs_per_s"], "", "", "", "")
+row("  lost / duplicated", "%d / %d" % (r["lmtp_lost"],
+    r["lmtp_duplicated"]), "", "", "0 / 0", "")
 print("-" * 100)
 print("floors: deliver = bench/floor (start, GMime init, parse, exit); "
       "parallel = 2 cores x 1000/floor_ms;")
 print("        send = Python smtplib, same mails, same sink, one "
       "connection.  RSS = wait4 ru_maxrss.")
+print("        lmtp = bench/build/lmtp_floor (write, fsync, rename, fsync "
+      "dir, 250), same load; RSS = VmRSS.")
 for k, ok, what in targets:
     if not ok:
         print("MISSED: %s (%s)" % (what, k))

@@ -7,10 +7,11 @@
 #                      report or leak
 #
 # Harnesses: fuzz_parse (msg_parse_fd + msgjson_dump + rules_classify),
-# fuzz_conf (conf_load), fuzz_rules (rules_check_dir + rules_load).  They
-# link every mailproc/*.c but main.c, compiled with clang into
+# fuzz_conf (conf_load), fuzz_rules (rules_check_dir + rules_load),
+# fuzz_lmtp (lmtp_parse, lmtp_dot_feed, lmtp_hdr_feed: the LMTP bytes).
+# They link every mailproc/*.c but main.c, compiled with clang into
 # fuzz/build/obj.  Seeds: tests/corpus/*.eml, etc/mailproc.conf.example
-# and fuzz/seeds/conf, the checkout's rules/; fuzz/regressions/NAME/ holds
+# and fuzz/seeds/conf, fuzz/seeds/lmtp, the checkout's rules/; fuzz/regressions/NAME/ holds
 # inputs that once crashed (run first, every time).  The growing corpus
 # is fuzz/build/corpus/NAME, a crash lands in fuzz/build/crashes/.
 
@@ -22,7 +23,7 @@ FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer
 FUZZ_CFLAGS   = -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wno-unused-parameter \
 		$(FUZZ_SAN) $(shell pkg-config --cflags $(PKGS))
-FUZZ_NAMES    = parse conf rules
+FUZZ_NAMES    = parse conf rules lmtp
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz_%)
 FUZZ_OBJS     = $(patsubst mailproc/%.c,$(FUZZ_B)/obj/%.o, \
 		  $(filter-out mailproc/main.c,$(wildcard mailproc/*.c)))
@@ -30,6 +31,7 @@ FUZZ_OBJS     = $(patsubst mailproc/%.c,$(FUZZ_B)/obj/%.o, \
 FUZZ_OPTS_parse =
 FUZZ_OPTS_conf  = -close_fd_mask=2
 FUZZ_OPTS_rules =
+FUZZ_OPTS_lmtp  =
 
 .PHONY: fuzz fuzz-check fuzz-deps fuzz-build fuzz-seeds
 .SECONDARY: $(FUZZ_OBJS)
@@ -64,6 +66,7 @@ fuzz-seeds:
 		$(FUZZ_NAMES:%=fuzz/regressions/%)
 	@cp tests/corpus/*.eml $(FUZZ_B)/seeds/parse/
 	@cp etc/mailproc.conf.example fuzz/seeds/conf/* $(FUZZ_B)/seeds/conf/
+	@cp fuzz/seeds/lmtp/* $(FUZZ_B)/seeds/lmtp/
 	@{ cat rules/catalogue.conf; printf '\n--8<--\n'; \
 	   cat rules/classify.rules; printf '\n--8<--\n'; \
 	   cat rules/form.conf; } > $(FUZZ_B)/seeds/rules/checkout

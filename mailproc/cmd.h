@@ -9,6 +9,7 @@
 #include "conf.h"
 
 int cmd_deliver(struct conf *conf, int argc, char **argv);
+int cmd_lmtp(struct conf *conf, int argc, char **argv);
 int cmd_run(struct conf *conf, int argc, char **argv);
 int cmd_fetch(struct conf *conf, int argc, char **argv);
 int cmd_parse(struct conf *conf, int argc, char **argv);

@@ -92,6 +92,14 @@ static const struct conf_key conf_keys[] = {
 	{ "max_mime_depth", T_LONG, S(max_mime_depth), "50", 1, 1000, NULL },
 	{ "max_text_size", T_SIZE, S(max_text_size), "1M", 1024,
 	  (long long)1 << 30, NULL },
+	{ "lmtp_listen", T_STR, S(lmtp_listen), "", 0, 0, NULL },
+	{ "lmtp_max_sessions", T_LONG, S(lmtp_max_sessions), "20", 1, 1000,
+	  NULL },
+	{ "lmtp_timeout", T_DURATION, S(lmtp_timeout), "300s", 1, 3600,
+	  NULL },
+	{ "lmtp_login_header", T_STR, S(lmtp_login_header),
+	  "X-Mailproc-Login", 0, 0, NULL },
+	{ "lmtp_trust_tcp", T_ENUM, S(lmtp_trust_tcp), "no", 0, 0, "yes no" },
 };
 #undef S
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -57,6 +57,15 @@ struct conf {
 	long max_mime_depth;
 	long max_text_size;		/* bytes of text kept per message */
 
+	/* `lmtp` (lmtp_server.h) */
+	char *lmtp_listen;		/* unix:PATH or HOST:PORT; "" is
+					 * unix:state_dir/lmtp.sock */
+	long lmtp_max_sessions;		/* concurrent LMTP sessions */
+	long lmtp_timeout;		/* seconds a client may stay silent */
+	char *lmtp_login_header;	/* carries the SASL login; "" none */
+	char *lmtp_trust_tcp;		/* "yes": the login header counts
+					 * from TCP peers too */
+
 	/* The line each key was set on (0 if defaulted), for check-config
 	 * messages about values that other modules validate. */
 	int line_of[64];

@@ -229,6 +229,18 @@ load_rules(struct ingest *in, struct mp_err *err)
 	return 0;
 }
 
+int
+ingest_prepare(struct ingest *in, struct mp_err *err)
+{
+	if (load_rules(in, err) < 0)
+		return -1;
+	if (in->store == NULL &&
+	    store_open(&in->store, in->conf->state_dir,
+		       in->conf->lock_timeout, err) < 0)
+		return -1;
+	return 0;
+}
+
 /* Works out who is asking: for form-gateway mail the メールアドレス field
  * (answers go there), otherwise From, else the envelope sender. */
 static int

@@ -17,6 +17,11 @@ int ingest_new(struct ingest **in_r, const struct conf *conf,
 	       struct mp_err *err);
 void ingest_free(struct ingest **in);
 
+/* Loads the rules and the model and opens the database now rather than
+ * on first use, so that a resident server (lmtp) learns at start or on a
+ * reload whether they are usable.  -1 with err when one is not. */
+int ingest_prepare(struct ingest *in, struct mp_err *err);
+
 /* Processes new/name (which the caller holds locked).  Returns 0 when the
  * message is recorded (or was already) and moved to cur/; -1 with err:
  * MP_TEMP means leave it in new/ for `run`, MP_PERM means it can never be

@@ -22,6 +22,7 @@ static const struct {
 	int (*fn)(struct conf *conf, int argc, char **argv);
 } commands[] = {
 	{ "deliver", cmd_deliver },
+	{ "lmtp", cmd_lmtp },
 	{ "run", cmd_run },
 	{ "fetch", cmd_fetch },
 	{ "parse", cmd_parse },
@@ -46,7 +47,7 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: mailproc [-d] [-c FILE] COMMAND [ARGS]\n"
-		"commands: deliver run fetch parse classify classify-report train "
+		"commands: deliver lmtp run fetch parse classify classify-report train "
 		"ticket outbox "
 		"customers notice verify deny complete close category hours check-config\n");
 }

@@ -155,8 +155,6 @@ spool_receive(const char *state_dir, int in,
 
 	*name_r = NULL;
 	*lock_fd_r = -1;
-	if (spool_init(state_dir, err) < 0)
-		return -1;
 	gettimeofday(&tv, NULL);
 	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		return mp_err_set(err, MP_TEMP, "no random bytes: %s",
@@ -172,7 +170,14 @@ spool_receive(const char *state_dir, int in,
 		 name);
 	snprintf(dir, sizeof(dir), "%s/spool/incoming/new", state_dir);
 
+	/* The directories are made on first use only: making sure of them
+	 * for every message costs a dozen system calls. */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0 && errno == ENOENT) {
+		if (spool_init(state_dir, err) < 0)
+			return -1;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	}
 	if (fd < 0)
 		return mp_err_set(err, MP_TEMP, "cannot create %s: %s", tmp,
 				  strerror(errno));
@@ -380,6 +385,32 @@ spool_each_new(const char *state_dir,
 	}
 	closedir(d);
 	return rc;
+}
+
+int
+spool_lock(const char *state_dir, const char *name, int *fd_r,
+	   struct mp_err *err)
+{
+	char path[4400];
+	struct stat st;
+	int fd;
+
+	*fd_r = -1;
+	snprintf(path, sizeof(path), "%s/spool/incoming/new/%s", state_dir,
+		 name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return mp_err_set(err, MP_TEMP, "cannot open %s: %s", path,
+				  strerror(errno));
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || stat(path, &st) < 0) {
+		close(fd);	/* busy, or processed meanwhile */
+		return 0;
+	}
+	*fd_r = fd;
+	return 1;
 }
 
 int

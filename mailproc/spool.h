@@ -63,6 +63,12 @@ int spool_each_new(const char *state_dir,
 		   int (*fn)(void *ctx, const char *name), void *ctx,
 		   struct mp_err *err);
 
+/* Opens new/name and locks it without waiting: 1 with the lock held
+ * through *fd_r (closing it releases), 0 when the file is gone or another
+ * process holds it (`run` got there first), -1 on error. */
+int spool_lock(const char *state_dir, const char *name, int *fd_r,
+	       struct mp_err *err);
+
 /* Takes the runner's lock, state_dir/run.lock, without waiting: 1 with
  * the lock held through *fd_r (closing it releases), 0 when another
  * runner holds it, -1 on error. */
