@@ -5,7 +5,9 @@ PKGS     = gmime-3.0 glib-2.0 sqlite3 libpcre2-8 libcurl jansson
 CC      ?= cc
 OPT     ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wformat=2 -Wno-format-nonliteral
+VERSION ?= 0.9.0
 CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE \
+	     -DMAILPROC_VERSION='"$(VERSION)"' \
 	     $(shell pkg-config --cflags $(PKGS))
 # libcurl is only compiled against: outbox.c loads it with dlopen() so
 # that `deliver` does not pay for GnuTLS at start-up.  GMime, GLib,
@@ -62,6 +64,7 @@ $(MODEL): bin/mailproc $(CORPUS) rules/catalogue.conf rules/classify.rules \
 	  rules/form.conf
 	@echo "  TRAIN   $@"
 	@bin/mailproc -c /dev/null train --model $@
+	@chmod 644 $@	# mailproc's umask (007) is for the state dir
 
 $(BIN): $(OBJS)
 	@mkdir -p $(dir $@)

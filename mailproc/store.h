@@ -15,6 +15,9 @@
 
 struct store;
 
+/* The schema version this mailproc migrates databases to (--version). */
+int store_schema_version(void);
+
 struct store_ticket {
 	long long id;
 	char *state;		/* new held open done closed rejected */
