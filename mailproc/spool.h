@@ -28,8 +28,9 @@ int spool_init(const char *state_dir, struct mp_err *err);
 /* Streams fd into tmp/, fsyncs it, renames it into new/ and fsyncs new/.
  * The file stays locked (flock) through *lock_fd_r until the caller closes
  * it, so that `run` leaves it alone while this process handles it.
- * *name_r is the new file name (caller frees).  A message over max_size
- * fails with MP_PERM and leaves nothing behind; every other failure is
+ * *name_r is the new file name (caller frees).  A message over max_size,
+ * or an empty one (no bytes, or only white space), fails with MP_PERM and
+ * leaves nothing behind; every other failure is
  * MP_TEMP and leaves nothing behind either. */
 int spool_receive(const char *state_dir, int fd,
 		  const struct spool_envelope *env, long long max_size,
