@@ -139,7 +139,7 @@ cmd_check_config(struct conf *conf, int argc, char **argv)
 	if (perm_root_check(conf->state_dir, &err) < 0)
 		fprintf(stderr, "mailproc: check-config: note: checked as "
 			"root; the service user may see more problems\n");
-	perm_state_problems(conf->state_dir, report_state, &state);
+	perm_state_problems(conf->state_dir, PERM_SPOOL, report_state, &state);
 	perm_secret_problems("smtp_password_file", conf->smtp_password_file,
 			     report_path, &smtp);
 	perm_secret_problems("imap_password_file", conf->imap_password_file,

@@ -23,26 +23,26 @@
 #define MAILPROC_VERSION "unknown"
 #endif
 
-/* state: the command opens the database or the spool, so main.c checks
- * first that the running user may (and that root would not leave files
- * of its own there). */
+/* state: what the command opens in the state dir (0: nothing; PERM_DB;
+ * PERM_SPOOL), so that main.c checks first that the running user may,
+ * and that root would not leave files of its own there. */
 static const struct {
 	const char *name;
 	int (*fn)(struct conf *conf, int argc, char **argv);
-	int state;
+	enum perm_need state;
 	const char *usage;
 	const char *what;
 } commands[] = {
-	{ "deliver", cmd_deliver, 1,
+	{ "deliver", cmd_deliver, PERM_SPOOL,
 	  "deliver [--sender S] [--recipient R] [--sasl-user U]",
 	  "read one message on stdin (Postfix pipe), spool it, process it" },
-	{ "run", cmd_run, 1, "run [--once]",
+	{ "run", cmd_run, PERM_SPOOL, "run [--once]",
 	  "the runner: spooled mail, outbox, held replies, timers" },
-	{ "fetch", cmd_fetch, 1, "fetch --imap URL [--idle] [--once]",
+	{ "fetch", cmd_fetch, PERM_SPOOL, "fetch --imap URL [--idle] [--once]",
 	  "take new mail from an IMAP mailbox, each message once" },
 	{ "parse", cmd_parse, 0, "parse [--json] < MAIL",
 	  "dry run: how the message on stdin is decoded" },
-	{ "ticket", cmd_ticket, 1,
+	{ "ticket", cmd_ticket, PERM_DB,
 	  "ticket list [--status S] [--json] | ticket show ID [--json]",
 	  "tickets with their messages, history and outbox" },
 	{ "check-config", cmd_check_config, 0, "check-config",
@@ -50,9 +50,9 @@ static const struct {
 	  "and whether this user can write the state dir" },
 	{ "hours", cmd_hours, 0, "hours [--at ISO8601] [--json]",
 	  "business hours: open or closed, why, next opening" },
-	{ "outbox", cmd_outbox, 1, "outbox list [--json]",
+	{ "outbox", cmd_outbox, PERM_DB, "outbox list [--json]",
 	  "outgoing mail and its state" },
-	{ "customers", cmd_customers, 1,
+	{ "customers", cmd_customers, PERM_DB,
 	  "customers import FILE.csv | customers list [--json]",
 	  "the contract registry" },
 	{ "notice", cmd_notice, 1,
@@ -63,17 +63,17 @@ static const struct {
 	  "dry run: the class, rule and tasks of a message" },
 	{ "train", cmd_train, 0, "train [--from-desk] [--model FILE]",
 	  "build the classifier's model" },
-	{ "classify-report", cmd_classify_report, 1,
+	{ "classify-report", cmd_classify_report, PERM_DB,
 	  "classify-report [--since DATE] [--json]",
 	  "the classifier against the staff's decisions" },
-	{ "verify", cmd_staff, 1, "verify ID --by STAFF",
+	{ "verify", cmd_staff, PERM_DB, "verify ID --by STAFF",
 	  "phone callback confirmed the requester" },
-	{ "deny", cmd_staff, 1, "deny ID --by STAFF",
+	{ "deny", cmd_staff, PERM_DB, "deny ID --by STAFF",
 	  "phone callback: not the customer" },
-	{ "complete", cmd_staff, 1, "complete ID [--task TASK] --by STAFF",
+	{ "complete", cmd_staff, PERM_DB, "complete ID [--task TASK] --by STAFF",
 	  "confirmed work done: completion notices" },
-	{ "close", cmd_staff, 1, "close ID", "close a ticket" },
-	{ "category", cmd_staff, 1, "category ID CLASS --by STAFF",
+	{ "close", cmd_staff, PERM_DB, "close ID", "close a ticket" },
+	{ "category", cmd_staff, PERM_DB, "category ID CLASS --by STAFF",
 	  "staff choose or change the class" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -154,12 +154,13 @@ find_top(char *top, size_t size)
  * deliver both are LOG_CRIT and the mail waits (75): nothing is taken
  * that could not be filed. */
 static int
-check_state(const struct conf *conf, const char *cmd, int is_deliver)
+check_state(const struct conf *conf, const char *cmd, enum perm_need need,
+	    int is_deliver)
 {
 	struct mp_err err = { 0 };
 
 	if (perm_root_check(conf->state_dir, &err) < 0 ||
-	    perm_state_check(conf->state_dir, &err) < 0) {
+	    perm_state_check(conf->state_dir, need, &err) < 0) {
 		if (is_deliver)
 			log_crit("state dir unusable, mail deferred: %s",
 				 err.msg);
@@ -235,7 +236,8 @@ main(int argc, char **argv)
 		log_user_error("config", "%s", err.msg);
 		return err.kind == MP_TEMP ? EX_TEMPFAIL : EX_CONFIG;
 	}
-	if (commands[c].state && check_state(&conf, argv[i], is_deliver) < 0) {
+	if (commands[c].state != 0 &&
+	    check_state(&conf, argv[i], commands[c].state, is_deliver) < 0) {
 		conf_release(&conf);
 		return is_deliver ? EX_TEMPFAIL : EX_NOPERM;
 	}

@@ -60,7 +60,13 @@ report_access(const char *path, const struct stat *st, const char *need,
 	user_name(geteuid(), me, sizeof(me));
 	user_name(st->st_uid, owner, sizeof(owner));
 	group_name(st->st_gid, group, sizeof(group));
-	if (st->st_uid == 0 && geteuid() != 0)
+	if (st->st_uid == geteuid())
+		snprintf(msg, sizeof(msg), "%s: not %s by its owner %s (mode "
+			 "%04o): chmod u+%s,g+%s it", path, need, me,
+			 (unsigned)(st->st_mode & 07777),
+			 S_ISDIR(st->st_mode) ? "rwx" : "rw",
+			 S_ISDIR(st->st_mode) ? "rwx" : "rw");
+	else if (st->st_uid == 0 && geteuid() != 0)
 		/* Left by root: the service user must own it again. */
 		snprintf(msg, sizeof(msg), "%s: not %s by %s (owner root, "
 			 "group %s, mode %04o): chown it to the service user "
@@ -104,8 +110,8 @@ check_path(const char *path, int mode, int want_dir, perm_report_fn *report,
 }
 
 int
-perm_state_problems(const char *state_dir, perm_report_fn *report,
-		    void *ctx)
+perm_state_problems(const char *state_dir, enum perm_need need,
+		    perm_report_fn *report, void *ctx)
 {
 	static const char *const dirs[] = {
 		"spool", "spool/incoming", "spool/incoming/tmp",
@@ -147,7 +153,8 @@ perm_state_problems(const char *state_dir, perm_report_fn *report,
 		return 0;
 	}
 	problems += check_path(state_dir, W_OK | X_OK, 1, report, ctx);
-	for (i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
+	for (i = 0; need == PERM_SPOOL && i < sizeof(dirs) / sizeof(*dirs);
+	     i++) {
 		snprintf(path, sizeof(path), "%s/%s", state_dir, dirs[i]);
 		problems += check_path(path, W_OK | X_OK, 1, report, ctx);
 	}
@@ -168,11 +175,12 @@ first_problem(void *ctx, const char *msg)
 }
 
 int
-perm_state_check(const char *state_dir, struct mp_err *err)
+perm_state_check(const char *state_dir, enum perm_need need,
+		 struct mp_err *err)
 {
 	struct mp_err first = { 0 };
 
-	if (perm_state_problems(state_dir, first_problem, &first) == 0)
+	if (perm_state_problems(state_dir, need, first_problem, &first) == 0)
 		return 0;
 	return mp_err_set(err, MP_PERM, "%s", first.msg);
 }

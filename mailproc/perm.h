@@ -27,16 +27,23 @@ void perm_init(void);
  * what to do about it. */
 typedef void perm_report_fn(void *ctx, const char *msg);
 
+/* What a command needs of the state dir. */
+enum perm_need {
+	PERM_DB = 1,		/* the database (the CLI) */
+	PERM_SPOOL,		/* and the spool (deliver, run, fetch) */
+};
+
 /* Checks, as the effective user, that state_dir (or, while it does not
- * exist, its parent) can be written, and that the database and the spool
- * directories already in it can be read and written.  Calls report once
- * per problem and returns how many. */
-int perm_state_problems(const char *state_dir, perm_report_fn *report,
-			void *ctx);
+ * exist, its parent) can be written, that the database files already in
+ * it can be read and written and, for PERM_SPOOL, the spool directories
+ * too.  Calls report once per problem and returns how many. */
+int perm_state_problems(const char *state_dir, enum perm_need need,
+			perm_report_fn *report, void *ctx);
 
 /* The same check for a command about to start: 0, or -1 with err
  * (MP_PERM) holding the first problem. */
-int perm_state_check(const char *state_dir, struct mp_err *err);
+int perm_state_check(const char *state_dir, enum perm_need need,
+		     struct mp_err *err);
 
 /* Whether this is root about to work in a state directory that belongs
  * to another user, where every file it created would be root's: 0 (not
