@@ -161,10 +161,14 @@ check_state(const struct conf *conf, const char *cmd, enum perm_need need,
 
 	if (perm_root_check(conf->state_dir, &err) < 0 ||
 	    perm_state_check(conf->state_dir, need, &err) < 0) {
-		if (is_deliver)
+		if (is_deliver) {
 			log_crit("state dir unusable, mail deferred: %s",
 				 err.msg);
-		log_user_error(cmd, "%s", err.msg);
+			log_user_error(cmd, "cannot spool the message: %s",
+				       err.msg);
+		} else {
+			log_user_error(cmd, "%s", err.msg);
+		}
 		return -1;
 	}
 	return 0;
