@@ -11,18 +11,19 @@ CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE \
 	     $(shell pkg-config --cflags $(PKGS))
 # libcurl is only compiled against: outbox.c loads it with dlopen() so
 # that `deliver` does not pay for GnuTLS at start-up.  GMime, GLib,
-# SQLite, PCRE2 and jansson are linked statically (their .a files come
-# with the -dev packages): `deliver` runs once per message, and resolving
-# their symbols at every start costs more than the parse itself.
-# STATIC=0 links everything dynamically.
-STATIC    ?= 1
+# SQLite, PCRE2 and jansson are linked dynamically, so that Debian's
+# security updates of those libraries reach an installed mailproc (the
+# resident `lmtp` mode is the fast path where start-up cost matters).
+# STATIC=1 links them statically (their .a files come with the -dev
+# packages), for measurements of a `deliver` per message.
+STATIC    ?= 0
 ifeq ($(STATIC),1)
 LIBS_ALL   = -Wl,-Bstatic -lgmime-3.0 -lgio-2.0 -lgobject-2.0 \
 	     -lgmodule-2.0 -lglib-2.0 -lsqlite3 -lpcre2-8 -ljansson -lffi \
 	     -Wl,-Bdynamic -l:libgpgme.so.11 -lidn2 -lz -lmount -lselinux \
 	     -lresolv -lm -ldl -lpthread
 else
-LIBS_ALL   = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -ldl
+LIBS_ALL   = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm -ldl
 endif
 
 # SANITIZE=1 builds everything under ASan/UBSan into build-asan/.
