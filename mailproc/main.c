@@ -73,6 +73,10 @@ static const struct {
 	{ "complete", cmd_staff, PERM_DB, "complete ID [--task TASK] --by STAFF",
 	  "confirmed work done: completion notices" },
 	{ "close", cmd_staff, PERM_DB, "close ID", "close a ticket" },
+	{ "backup", cmd_backup, PERM_DB, "backup FILE",
+	  "copy the database to FILE while mail flows (SQLite online backup)" },
+	{ "purge", cmd_purge, PERM_SPOOL, "purge --older-than AGE",
+	  "remove processed raw mail received before AGE ago (e.g. 180d)" },
 	{ "category", cmd_staff, PERM_DB, "category ID CLASS --by STAFF",
 	  "staff choose or change the class" },
 };

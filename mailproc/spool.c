@@ -480,3 +480,38 @@ spool_clean_tmp(const char *state_dir, long max_age, struct mp_err *err)
 	closedir(d);
 	return n;
 }
+
+int
+spool_purge_cur(const char *state_dir, time_t before, struct mp_err *err)
+{
+	char dir[4096], path[4400];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/spool/incoming/cur", state_dir);
+	d = opendir(dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
+				  strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_mtime >= before)
+			continue;
+		if (unlink(path) == 0)
+			n++;
+	}
+	closedir(d);
+	if (n > 0 && fsync_dir(dir) < 0)
+		return mp_err_set(err, MP_TEMP, "cannot sync %s: %s", dir,
+				  strerror(errno));
+	return n;
+}

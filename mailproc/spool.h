@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -73,5 +74,12 @@ int spool_runner_lock(const char *state_dir, int *fd_r, struct mp_err *err);
  * seconds and locked by no one.  Such a message was never acknowledged
  * to Postfix, which delivers it again.  Returns how many, or -1. */
 int spool_clean_tmp(const char *state_dir, long max_age, struct mp_err *err);
+
+/* Retention (`purge`): removes the processed raw messages in cur/ that
+ * were received (mtime) before `before`.  The database keeps what was
+ * parsed from them; new/ and failed/ are never touched.  Returns how
+ * many, or -1. */
+int spool_purge_cur(const char *state_dir, time_t before,
+		    struct mp_err *err);
 
 #endif
