@@ -51,8 +51,9 @@ static const struct {
 	  "and whether this user can write the state dir" },
 	{ "hours", cmd_hours, 0, "hours [--at ISO8601] [--json]",
 	  "business hours: open or closed, why, next opening" },
-	{ "outbox", cmd_outbox, PERM_DB, "outbox list [--json]",
-	  "outgoing mail and its state" },
+	{ "outbox", cmd_outbox, PERM_DB,
+	  "outbox list [--json] | outbox retry ID|--failed",
+	  "outgoing mail and its state; put failed mail back in the queue" },
 	{ "customers", cmd_customers, PERM_DB,
 	  "customers import [--replace] FILE.csv | customers remove ID... | "
 	  "customers list [--json]",
