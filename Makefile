@@ -5,22 +5,25 @@ PKGS     = gmime-3.0 glib-2.0 sqlite3 libpcre2-8 libcurl jansson
 CC      ?= cc
 OPT     ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wformat=2 -Wno-format-nonliteral
+VERSION ?= 0.9.0
 CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE \
+	     -DMAILPROC_VERSION='"$(VERSION)"' \
 	     $(shell pkg-config --cflags $(PKGS))
 # libcurl is only compiled against: outbox.c loads it with dlopen() so
 # that `deliver` does not pay for GnuTLS at start-up.  GMime, GLib,
-# SQLite, PCRE2 and jansson are linked statically (their .a files come
-# with the -dev packages): `deliver` runs once per message, and resolving
-# their symbols at every start costs more than the parse itself.
-# STATIC=0 links everything dynamically.
-STATIC    ?= 1
+# SQLite, PCRE2 and jansson are linked dynamically, so that Debian's
+# security updates of those libraries reach an installed mailproc (the
+# resident `lmtp` mode is the fast path where start-up cost matters).
+# STATIC=1 links them statically (their .a files come with the -dev
+# packages), for measurements of a `deliver` per message.
+STATIC    ?= 0
 ifeq ($(STATIC),1)
 LIBS_ALL   = -Wl,-Bstatic -lgmime-3.0 -lgio-2.0 -lgobject-2.0 \
 	     -lgmodule-2.0 -lglib-2.0 -lsqlite3 -lpcre2-8 -ljansson -lffi \
 	     -Wl,-Bdynamic -l:libgpgme.so.11 -lidn2 -lz -lmount -lselinux \
 	     -lresolv -lm -ldl -lpthread
 else
-LIBS_ALL   = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -ldl
+LIBS_ALL   = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm -ldl
 endif
 
 # SANITIZE=1 builds everything under ASan/UBSan into build-asan/.
@@ -51,7 +54,7 @@ DEBPKGS  = build-essential pkg-config libgmime-3.0-dev libetpan-dev \
 MODEL    = rules/model.bin
 CORPUS   = $(wildcard rules/corpus/*/*.eml)
 
-.PHONY: all deps check unit e2e demo bench asan clean install
+.PHONY: all deps check unit e2e demo bench asan clean install uninstall
 ifeq ($(SANITIZE),1)
 all: $(BIN)
 else
@@ -62,6 +65,7 @@ $(MODEL): bin/mailproc $(CORPUS) rules/catalogue.conf rules/classify.rules \
 	  rules/form.conf
 	@echo "  TRAIN   $@"
 	@bin/mailproc -c /dev/null train --model $@
+	@chmod 644 $@	# mailproc's umask (007) is for the state dir
 
 $(BIN): $(OBJS)
 	@mkdir -p $(dir $@)
@@ -127,12 +131,62 @@ demo: deps
 -include bench/bench.mk
 -include fuzz/fuzz.mk
 
+# `make install` (README "Installing and upgrading"): PREFIX and DESTDIR
+# are honoured; rules, templates, man pages and the systemd units go under
+# PREFIX (replaced on upgrade: site changes belong in /etc/mailproc);
+# nothing in SYSCONFDIR is ever overwritten: the configuration is
+# installed only when absent, else beside it as mailproc.conf.dist.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share/mailproc
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/mailproc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+STATEDIR   ?= /var/lib/mailproc
+MANPAGES   = man/mailproc.8 man/mailproc.conf.5 man/mailproc-rules.5
+UNITS      = mailproc-run.service mailproc-fetch@.service
+SUBST      = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' \
+	     -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
 install: all
-	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/mailproc
-	install -m 755 bin/mailproc $(DESTDIR)/usr/local/bin/mailproc
-	cp -R rules templates $(DESTDIR)/usr/local/share/mailproc/
-	install -d $(DESTDIR)/etc/mailproc
-	install -m 644 etc/mailproc.conf.example $(DESTDIR)/etc/mailproc/mailproc.conf.example
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/mailproc
+	install -m 755 bin/mailproc $(DESTDIR)$(BINDIR)/mailproc
+	rm -rf $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(DATADIR)/templates
+	cp -R rules templates $(DESTDIR)$(DATADIR)/
+	chmod -R u+rwX,go+rX,go-w $(DESTDIR)$(DATADIR)
+	install -m 644 man/mailproc.8 $(DESTDIR)$(MANDIR)/man8/mailproc.8
+	install -m 644 man/mailproc.conf.5 man/mailproc-rules.5 \
+		$(DESTDIR)$(MANDIR)/man5/
+	for u in $(UNITS); do \
+		$(SUBST) etc/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 644 etc/mailproc.conf.example etc/master.cf.snippet \
+		$(DESTDIR)$(DOCDIR)/
+	@conf=$(DESTDIR)$(SYSCONFDIR)/mailproc/mailproc.conf; \
+	if [ ! -e $$conf ]; then \
+		install -m 644 etc/mailproc.conf.example $$conf; \
+		echo "installed $$conf"; \
+	elif ! cmp -s etc/mailproc.conf.example $$conf; then \
+		install -m 644 etc/mailproc.conf.example $$conf.dist; \
+		echo "kept $$conf; the new example is $$conf.dist"; \
+	fi
+
+# Removes what install put under PREFIX; the configuration in SYSCONFDIR
+# and the state (database, spool) in STATEDIR stay.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mailproc
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man8/mailproc.8 \
+		$(DESTDIR)$(MANDIR)/man5/mailproc.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/mailproc-rules.5
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(SYSCONFDIR)/mailproc/mailproc.conf.dist
+	@echo "kept $(SYSCONFDIR)/mailproc and $(STATEDIR)"
 
 clean:
 	rm -rf build build-asan bin

@@ -2,8 +2,10 @@
  * cmd_deliver.c: `deliver`, run by Postfix's pipe(8) once per message.
  *
  * Exit codes are the contract with Postfix: 0 only once the message is
- * durably spooled; 65 for a message over max_message_size (Postfix returns
- * our stderr line to the sender); 75 for everything else, so that Postfix
+ * durably spooled; 65 for a message over max_message_size or an empty one
+ * (Postfix returns our stderr line to the sender: there is nothing to
+ * keep); 64 when typed by hand on a terminal with no --recipient (never
+ * Postfix); 75 for everything else, so that Postfix
  * keeps the message and tries again.  Processing after the spool never
  * changes the exit code: the message is safe by then.
  */
@@ -40,6 +42,15 @@ cmd_deliver(struct conf *conf, int argc, char **argv)
 		env.recipient = (char *)v[1];
 	if (v[2] != NULL)
 		env.sasl_user = (char *)v[2];
+	/* Typed by hand: Postfix always passes --recipient and never a
+	 * terminal, so this is someone trying the command, not mail. */
+	if (v[1] == NULL && isatty(STDIN_FILENO)) {
+		fprintf(stderr, "mailproc: deliver: reads one message from "
+			"Postfix's pipe (stdin is a terminal and there is no "
+			"--recipient); to try a mail: mailproc parse < "
+			"FILE, or mailproc deliver --recipient ADDR < FILE\n");
+		return EX_USAGE;
+	}
 
 	if (spool_receive(conf->state_dir, STDIN_FILENO, &env,
 			  conf->max_message_size, &name, &lock_fd,

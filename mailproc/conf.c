@@ -20,6 +20,7 @@
 
 enum conf_type {
 	T_STR, T_ADDR, T_ADDRS, T_LOGINS, T_LONG, T_SIZE, T_DURATION, T_ENUM,
+	T_SMTP_URL,	/* smtp:// or smtps://, a host, an optional port */
 	T_SPAN,		/* a wall-clock duration or "<N> business <unit>",
 			 * kept as text: hours.c turns it into time */
 };
@@ -55,7 +56,8 @@ static const struct conf_key conf_keys[] = {
 	  "サンプルホスティング株式会社", 0, 0, NULL },
 	{ "support_phone", T_STR, S(support_phone), "03-0000-0000", 0, 0,
 	  NULL },
-	{ "smtp_url", T_STR, S(smtp_url), "smtp://127.0.0.1:25", 0, 0, NULL },
+	{ "smtp_url", T_SMTP_URL, S(smtp_url), "smtp://127.0.0.1:25", 0, 0,
+	  NULL },
 	{ "smtp_user", T_STR, S(smtp_user), "", 0, 0, NULL },
 	{ "smtp_password_file", T_STR, S(smtp_password_file), "", 0, 0, NULL },
 	{ "imap_password_file", T_STR, S(imap_password_file), "", 0, 0, NULL },
@@ -204,6 +206,48 @@ is_business_span(const char *s)
 	return 0;
 }
 
+/* Whether s is smtp://HOST[:PORT][/...] or smtps://...: libcurl would take
+ * "htp://x" as a protocol it lacks only when `run` first sends, long after
+ * the typo. */
+static int
+is_smtp_url(const char *s)
+{
+	const char *p, *host;
+	size_t n;
+
+	if (strncmp(s, "smtp://", 7) == 0)
+		p = s + 7;
+	else if (strncmp(s, "smtps://", 8) == 0)
+		p = s + 8;
+	else
+		return 0;
+	host = strrchr(p, '@');		/* smtp://user@host */
+	if (host != NULL && host < p + strcspn(p, "/"))
+		p = host + 1;
+	if (*p == '[') {		/* [::1] */
+		n = strcspn(p, "]");
+		if (p[n] != ']' || n < 2)
+			return 0;
+		p += n + 1;
+	} else {
+		n = strcspn(p, ":/");
+		if (n == 0)
+			return 0;
+		for (; n > 0; n--, p++)
+			if (!isalnum((unsigned char)*p) && *p != '.' &&
+			    *p != '-' && *p != '_')
+				return 0;
+	}
+	if (*p == ':') {
+		p++;
+		n = strspn(p, "0123456789");
+		if (n == 0 || n > 5 || atol(p) > 65535)
+			return 0;
+		p += n;
+	}
+	return *p == '\0' || *p == '/';
+}
+
 /* Stores value into key's field; returns NULL or a problem description. */
 static const char *
 conf_set(struct conf *conf, const struct conf_key *k, const char *value,
@@ -292,6 +336,10 @@ conf_set(struct conf *conf, const struct conf_key *k, const char *value,
 			return "not \"<N> business days|hours|minutes\" or a "
 			       "wall-clock duration (seconds, or with s, m, "
 			       "h, d)";
+		break;
+	case T_SMTP_URL:
+		if (!is_smtp_url(value))
+			return "not smtp://HOST[:PORT] or smtps://HOST[:PORT]";
 		break;
 	case T_STR:
 		break;
@@ -398,9 +446,11 @@ conf_load(struct conf *conf, const char *top, const char *path,
 	if (path == NULL)
 		return 0;
 	fp = fopen(path, "r");
-	if (fp == NULL)
+	if (fp == NULL) {
+		conf->problems = 1;
 		return mp_err_set(err, MP_PERM, "%s: %s", path,
 				  strerror(errno));
+	}
 	while (getline(&line, &cap, fp) != -1) {
 		char *s, *eq, *key, *value, why[128];
 		const char *problem = NULL;
@@ -452,6 +502,7 @@ conf_load(struct conf *conf, const char *top, const char *path,
 		return mp_err_set(err, MP_TEMP, "%s: read error", path);
 	}
 	fclose(fp);
+	conf->problems = problems;
 	if (problems > 0)
 		return mp_err_set(err, MP_PERM, "%s: %d problem%s", path,
 				  problems, problems == 1 ? "" : "s");

@@ -65,6 +65,9 @@ struct conf {
 	char *lmtp_login_header;	/* carries the SASL login; "" none */
 	char *lmtp_trust_tcp;		/* "yes": the login header counts
 					 * from TCP peers too */
+	/* How many problems conf_load() reported (check-config goes on
+	 * after them, to report the rest in the same pass). */
+	int problems;
 
 	/* The line each key was set on (0 if defaulted), for check-config
 	 * messages about values that other modules validate. */
@@ -75,7 +78,9 @@ struct conf {
  * top is the checkout directory used for the defaults of rules_dir,
  * templates_dir and state_dir.  Every problem is printed to stderr as
  * "file:line: message"; returns 0, or -1 with err set (MP_PERM) after
- * reporting them all. */
+ * reporting them all (conf->problems says how many; an unreadable file is
+ * one, in err only).  After MP_PERM, conf holds the defaults and every
+ * good value, so that check-config can check the rest. */
 int conf_load(struct conf *conf, const char *top, const char *path,
 	      struct mp_err *err);
 

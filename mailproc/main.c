@@ -16,40 +16,129 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "perm.h"
+#include "store.h"
 
+#ifndef MAILPROC_VERSION
+#define MAILPROC_VERSION "unknown"
+#endif
+
+/* state: what the command opens in the state dir (0: nothing; PERM_DB;
+ * PERM_SPOOL), so that main.c checks first that the running user may,
+ * and that root would not leave files of its own there. */
 static const struct {
 	const char *name;
 	int (*fn)(struct conf *conf, int argc, char **argv);
+	enum perm_need state;
+	const char *usage;
+	const char *what;
 } commands[] = {
-	{ "deliver", cmd_deliver },
-	{ "lmtp", cmd_lmtp },
-	{ "run", cmd_run },
-	{ "fetch", cmd_fetch },
-	{ "parse", cmd_parse },
-	{ "ticket", cmd_ticket },
-	{ "check-config", cmd_check_config },
-	{ "hours", cmd_hours },
-	{ "outbox", cmd_outbox },
-	{ "customers", cmd_customers },
-	{ "notice", cmd_notice },
-	{ "classify", cmd_classify },
-	{ "train", cmd_train },
-	{ "classify-report", cmd_classify_report },
-	{ "verify", cmd_staff },
-	{ "deny", cmd_staff },
-	{ "complete", cmd_staff },
-	{ "close", cmd_staff },
-	{ "category", cmd_staff },
+	{ "deliver", cmd_deliver, PERM_SPOOL,
+	  "deliver [--sender S] [--recipient R] [--sasl-user U]",
+	  "read one message on stdin (Postfix pipe), spool it, process it" },
+	{ "lmtp", cmd_lmtp, PERM_SPOOL, "lmtp [--listen unix:PATH|HOST:PORT]",
+	  "resident LMTP server (RFC 2033) for Postfix's lmtp: transport" },
+	{ "run", cmd_run, PERM_SPOOL, "run [--once]",
+	  "the runner: spooled mail, outbox, held replies, timers" },
+	{ "fetch", cmd_fetch, PERM_SPOOL,
+	  "fetch --imap URL [--idle] [--once]",
+	  "take new mail from an IMAP mailbox, each message once" },
+	{ "parse", cmd_parse, 0, "parse [--json] < MAIL",
+	  "dry run: how the message on stdin is decoded" },
+	{ "ticket", cmd_ticket, PERM_DB,
+	  "ticket list [--status S] [--json] | ticket show ID [--json]",
+	  "tickets with their messages, history and outbox" },
+	{ "check-config", cmd_check_config, 0, "check-config",
+	  "every problem of the configuration, rules, model and templates, "
+	  "and whether this user can write the state dir" },
+	{ "hours", cmd_hours, 0, "hours [--at ISO8601] [--json]",
+	  "business hours: open or closed, why, next opening" },
+	{ "outbox", cmd_outbox, PERM_DB,
+	  "outbox list [--json] | outbox retry ID|--failed",
+	  "outgoing mail and its state; put failed mail back in the queue" },
+	{ "customers", cmd_customers, PERM_DB,
+	  "customers import [--replace] FILE.csv | customers remove ID... | "
+	  "customers list [--json]",
+	  "the contract registry" },
+	{ "notice", cmd_notice, PERM_DB,
+	  "notice create --template maintenance|emergency|restored ... | "
+	  "notice show ID [--dry-run] [--json] | notice send ID",
+	  "maintenance and incident notices to contract holders" },
+	{ "classify", cmd_classify, 0, "classify [--json] [< MAIL | FILE...]",
+	  "dry run: the class, rule and tasks of a message" },
+	{ "train", cmd_train, 0, "train [--from-desk] [--model FILE]",
+	  "build the classifier's model" },
+	{ "classify-report", cmd_classify_report, PERM_DB,
+	  "classify-report [--since DATE] [--json]",
+	  "the classifier against the staff's decisions" },
+	{ "verify", cmd_staff, PERM_DB, "verify ID --by STAFF",
+	  "phone callback confirmed the requester" },
+	{ "deny", cmd_staff, PERM_DB, "deny ID --by STAFF",
+	  "phone callback: not the customer" },
+	{ "complete", cmd_staff, PERM_DB,
+	  "complete ID [--task TASK] --by STAFF",
+	  "confirmed work done: completion notices" },
+	{ "close", cmd_staff, PERM_DB, "close ID", "close a ticket" },
+	{ "backup", cmd_backup, PERM_DB, "backup FILE",
+	  "copy the database to FILE while mail flows (SQLite online backup)" },
+	{ "purge", cmd_purge, PERM_SPOOL, "purge --older-than AGE",
+	  "remove processed raw mail received before AGE ago (e.g. 180d)" },
+	{ "category", cmd_staff, PERM_DB, "category ID CLASS --by STAFF",
+	  "staff choose or change the class" },
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void
-usage(void)
+usage(FILE *fp)
 {
-	fprintf(stderr,
-		"usage: mailproc [-d] [-c FILE] COMMAND [ARGS]\n"
-		"commands: deliver lmtp run fetch parse classify classify-report train "
-		"ticket outbox "
-		"customers notice verify deny complete close category hours check-config\n");
+	size_t c;
+
+	fprintf(fp, "usage: mailproc [-d] [-c FILE] COMMAND [ARGS]\n"
+		"       mailproc --help | --version | help COMMAND\n\n"
+		"commands:\n");
+	for (c = 0; c < NCOMMANDS; c++)
+		fprintf(fp, "  %s\n", commands[c].usage);
+	fprintf(fp, "\nSee mailproc(8).\n");
+}
+
+static size_t
+find_command(const char *name)
+{
+	size_t c;
+
+	for (c = 0; c < NCOMMANDS; c++)
+		if (strcmp(name, commands[c].name) == 0)
+			break;
+	return c;
+}
+
+/* `help [COMMAND]` and `COMMAND --help`: stdout, exit 0, nothing logged. */
+static int
+help(const char *name)
+{
+	size_t c;
+
+	if (name == NULL) {
+		usage(stdout);
+		return EX_OK;
+	}
+	c = find_command(name);
+	if (c == NCOMMANDS) {
+		fprintf(stderr, "mailproc: help: %s: unknown command\n", name);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	printf("usage: mailproc [-c FILE] %s\n%s\n", commands[c].usage,
+	       commands[c].what);
+	return EX_OK;
+}
+
+static int
+version(void)
+{
+	printf("mailproc %s (database schema %d)\n", MAILPROC_VERSION,
+	       store_schema_version());
+	return EX_OK;
 }
 
 /* The checkout (or install prefix) the binary runs from: the parent of
@@ -69,6 +158,32 @@ find_top(char *top, size_t size)
 	snprintf(top, size, "%s", dirname(dirname(exe)));
 }
 
+/* Before a command touches the state dir: root must not leave files of
+ * its own in another user's directory, and a user who cannot write the
+ * database must hear so now, not as a "temporary" failure midway.  For
+ * deliver both are LOG_CRIT and the mail waits (75): nothing is taken
+ * that could not be filed. */
+static int
+check_state(const struct conf *conf, const char *cmd, enum perm_need need,
+	    int is_deliver)
+{
+	struct mp_err err = { 0 };
+
+	if (perm_root_check(conf->state_dir, &err) < 0 ||
+	    perm_state_check(conf->state_dir, need, &err) < 0) {
+		if (is_deliver) {
+			log_crit("state dir unusable, mail deferred: %s",
+				 err.msg);
+			log_user_error(cmd, "cannot spool the message: %s",
+				       err.msg);
+		} else {
+			log_user_error(cmd, "%s", err.msg);
+		}
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -79,34 +194,51 @@ main(int argc, char **argv)
 	int debug = 0, i, rc, is_deliver;
 	size_t c;
 
+	perm_init();
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			path = argv[++i];
 		else if (strcmp(argv[i], "-d") == 0)
 			debug = 1;
+		else if (strcmp(argv[i], "--help") == 0 ||
+			 strcmp(argv[i], "-h") == 0)
+			return help(NULL);
+		else if (strcmp(argv[i], "--version") == 0 ||
+			 strcmp(argv[i], "-V") == 0)
+			return version();
 		else
 			break;
 	}
 	if (i >= argc) {
-		usage();
+		usage(stderr);
 		return EX_USAGE;
 	}
+	if (strcmp(argv[i], "help") == 0)
+		return help(i + 1 < argc ? argv[i + 1] : NULL);
+	if (strcmp(argv[i], "version") == 0)
+		return version();
 	is_deliver = strcmp(argv[i], "deliver") == 0;
-	log_open(debug);
-	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-		if (strcmp(argv[i], commands[c].name) == 0)
-			break;
-	if (c == sizeof(commands) / sizeof(commands[0])) {
-		log_user_error(argv[i], "unknown command");
-		usage();
+	c = find_command(argv[i]);
+	if (c == NCOMMANDS) {
+		fprintf(stderr, "mailproc: %s: unknown command\n", argv[i]);
+		usage(stderr);
 		return is_deliver ? EX_TEMPFAIL : EX_USAGE;
 	}
+	/* Only "COMMAND --help": deliver's values may be anything, and
+	 * Postfix always starts them with --sender. */
+	if (i + 2 == argc && strcmp(argv[i + 1], "--help") == 0)
+		return help(argv[i]);
+	log_open(debug);
 	if (path == NULL)
 		path = getenv("MAILPROC_CONFIG");
 	if (path == NULL && access("/etc/mailproc/mailproc.conf", F_OK) == 0)
 		path = "/etc/mailproc/mailproc.conf";
 	find_top(top, sizeof(top));
-	if (conf_load(&conf, top, path, &err) < 0) {
+	/* check-config goes on after the file's problems, to report every
+	 * other one in the same pass and count them all. */
+	if (conf_load(&conf, top, path, &err) < 0 &&
+	    (commands[c].fn != cmd_check_config || err.kind != MP_PERM ||
+	     conf.problems == 0)) {
 		conf_release(&conf);
 		if (is_deliver) {
 			log_crit("configuration unusable, mail deferred: %s",
@@ -117,6 +249,11 @@ main(int argc, char **argv)
 		}
 		log_user_error("config", "%s", err.msg);
 		return err.kind == MP_TEMP ? EX_TEMPFAIL : EX_CONFIG;
+	}
+	if (commands[c].state != 0 &&
+	    check_state(&conf, argv[i], commands[c].state, is_deliver) < 0) {
+		conf_release(&conf);
+		return is_deliver ? EX_TEMPFAIL : EX_NOPERM;
 	}
 	rc = commands[c].fn(&conf, argc - i, argv + i);
 	conf_release(&conf);

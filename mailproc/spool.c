@@ -8,6 +8,7 @@
  * local(8) and mblaze's mdeliver).  flock() marks a file being processed,
  * so `run` and a `deliver` never work on one file at the same time.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +41,7 @@ mkdir_p(const char *path)
 		if (buf[i] == '/' || buf[i] == '\0') {
 			char c = buf[i];
 			buf[i] = '\0';
-			if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+			if (mkdir(buf, 0770) < 0 && errno != EEXIST)
 				return -1;
 			buf[i] = c;
 		}
@@ -150,8 +151,9 @@ spool_receive(const char *state_dir, int in,
 	struct timeval tv;
 	unsigned char rnd[8];
 	long long total = 0;
-	int fd = -1;
+	int fd = -1, blank = 1;
 	ssize_t n;
+	size_t i;
 
 	*name_r = NULL;
 	*lock_fd_r = -1;
@@ -210,6 +212,14 @@ spool_receive(const char *state_dir, int in,
 		}
 		if (write_all(fd, buf, (size_t)n) < 0)
 			goto fail_errno;
+		for (i = 0; blank && i < (size_t)n; i++)
+			blank = isspace((unsigned char)buf[i]);
+	}
+	if (blank) {
+		/* Nothing to file: no header, no text.  Filing it would
+		 * open an empty ticket and mail staff about it. */
+		mp_err_set(err, MP_PERM, "empty message");
+		goto fail;
 	}
 	if (fsync(fd) < 0)
 		goto fail_errno;
@@ -448,7 +458,7 @@ spool_runner_lock(const char *state_dir, int *fd_r, struct mp_err *err)
 
 	*fd_r = -1;
 	snprintf(path, sizeof(path), "%s/run.lock", state_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
 	if (fd < 0)
 		return mp_err_set(err, MP_TEMP, "cannot open %s: %s", path,
 				  strerror(errno));
@@ -499,5 +509,40 @@ spool_clean_tmp(const char *state_dir, long max_age, struct mp_err *err)
 		close(fd);
 	}
 	closedir(d);
+	return n;
+}
+
+int
+spool_purge_cur(const char *state_dir, time_t before, struct mp_err *err)
+{
+	char dir[4096], path[4400];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/spool/incoming/cur", state_dir);
+	d = opendir(dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
+				  strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_mtime >= before)
+			continue;
+		if (unlink(path) == 0)
+			n++;
+	}
+	closedir(d);
+	if (n > 0 && fsync_dir(dir) < 0)
+		return mp_err_set(err, MP_TEMP, "cannot sync %s: %s", dir,
+				  strerror(errno));
 	return n;
 }

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -28,8 +29,9 @@ int spool_init(const char *state_dir, struct mp_err *err);
 /* Streams fd into tmp/, fsyncs it, renames it into new/ and fsyncs new/.
  * The file stays locked (flock) through *lock_fd_r until the caller closes
  * it, so that `run` leaves it alone while this process handles it.
- * *name_r is the new file name (caller frees).  A message over max_size
- * fails with MP_PERM and leaves nothing behind; every other failure is
+ * *name_r is the new file name (caller frees).  A message over max_size,
+ * or an empty one (no bytes, or only white space), fails with MP_PERM and
+ * leaves nothing behind; every other failure is
  * MP_TEMP and leaves nothing behind either. */
 int spool_receive(const char *state_dir, int fd,
 		  const struct spool_envelope *env, long long max_size,
@@ -78,5 +80,12 @@ int spool_runner_lock(const char *state_dir, int *fd_r, struct mp_err *err);
  * seconds and locked by no one.  Such a message was never acknowledged
  * to Postfix, which delivers it again.  Returns how many, or -1. */
 int spool_clean_tmp(const char *state_dir, long max_age, struct mp_err *err);
+
+/* Retention (`purge`): removes the processed raw messages in cur/ that
+ * were received (mtime) before `before`.  The database keeps what was
+ * parsed from them; new/ and failed/ are never touched.  Returns how
+ * many, or -1. */
+int spool_purge_cur(const char *state_dir, time_t before,
+		    struct mp_err *err);
 
 #endif

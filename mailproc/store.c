@@ -7,6 +7,8 @@
  * normally checkpoints the WAL (milliseconds per `deliver`); that is
  * switched off here and left to `run`, which checkpoints on its own time.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +207,12 @@ static const char *const migrations[] = {
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 int
+store_schema_version(void)
+{
+	return SCHEMA_VERSION;
+}
+
+int
 db_fail(struct store *s, struct mp_err *err, const char *what)
 {
 	int code = sqlite3_errcode(s->db);
@@ -280,18 +288,35 @@ store_open(struct store **s_r, const char *state_dir, long busy_ms,
 {
 	struct store *s;
 	char path[4096];
+	int fd;
 
 	*s_r = NULL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return mp_err_set(err, MP_TEMP, "out of memory");
-	(void)mkdir(state_dir, 0750);	/* sqlite3_open reports the rest */
+	(void)mkdir(state_dir, 0770);	/* sqlite3_open reports the rest */
 	snprintf(path, sizeof(path), "%s/mailproc.db", state_dir);
+	/* Created 0660 (less the umask) so that staff in the group can use
+	 * the CLI: SQLite would make it 0644, and gives -wal and -shm the
+	 * database's own mode. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+	if (fd >= 0)
+		close(fd);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
-		mp_err_set(err, MP_TEMP, "database: cannot open %s: %s", path,
-			   s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		/* MP_TEMP even when denied: a message must not go to
+		 * failed/ for a mode an administrator fixes.  main.c checks
+		 * permissions before any command starts; this says what to
+		 * fix when they change under a running one. */
+		int denied = access(path, R_OK | W_OK) < 0 && errno == EACCES;
+
+		mp_err_set(err, MP_TEMP,
+			   "database: cannot open %s: %s", path,
+			   denied ? "permission denied (run as the state "
+			   "dir's owner, or by a member of its group with "
+			   "the database mode 0660)" : s->db ?
+			   sqlite3_errmsg(s->db) : "out of memory");
 		sqlite3_close(s->db);
 		free(s);
 		return -1;

@@ -15,6 +15,15 @@
 
 struct store;
 
+/* The schema version this mailproc migrates databases to (--version). */
+int store_schema_version(void);
+
+/* Copies the whole database, as one consistent snapshot taken while other
+ * processes go on writing, into path (store_backup.c): a self-contained
+ * file (not WAL), checked, replacing path atomically.  Returns 0, or -1
+ * with err (MP_PERM: path cannot be created). */
+int store_backup(struct store *s, const char *path, struct mp_err *err);
+
 struct store_ticket {
 	long long id;
 	char *state;		/* new held open done closed rejected */

@@ -53,6 +53,14 @@ START_TEST(test_values)
 		{ "nonsense = 1\n", 0 },
 		{ "state_dir\n", 0 },
 		{ "state_dir = /a\nstate_dir = /b\n", 0 },
+		{ "smtp_url = smtp://127.0.0.1:2526\n", 1 },
+		{ "smtp_url = smtps://mail.example.jp\n", 1 },
+		{ "smtp_url = smtp://[::1]:25/\n", 1 },
+		{ "smtp_url = htp://127.0.0.1:25\n", 0 },
+		{ "smtp_url = smtp://\n", 0 },
+		{ "smtp_url = smtp://host:99999\n", 0 },
+		{ "smtp_url = smtp://host:25x\n", 0 },
+		{ "smtp_url = 127.0.0.1\n", 0 },
 	};
 	size_t i;
 

@@ -120,6 +120,31 @@ START_TEST(test_too_big_leaves_nothing)
 }
 END_TEST
 
+/* Empty input, typed or piped by mistake, is refused (deliver: 65)
+ * rather than filed as an empty ticket. */
+START_TEST(test_empty_leaves_nothing)
+{
+	static const char *const cases[] = { "", "\n", " \r\n\t\n" };
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct spool_envelope env = { "", "r@x", "" };
+		struct mp_err err = { 0 };
+		char *name = NULL;
+		int lock = -1, in = input(cases[i]), rc;
+
+		rc = spool_receive(dir, in, &env, 4096, &name, &lock, &err);
+		ck_assert_msg(rc == -1 && err.kind == MP_PERM,
+			      "case %zu: got %d kind %d, want -1 MP_PERM", i,
+			      rc, err.kind);
+		ck_assert_str_eq(err.msg, "empty message");
+		close(in);
+	}
+	ck_assert_int_eq(count("incoming/tmp"), 0);
+	ck_assert_int_eq(count("incoming/new"), 0);
+}
+END_TEST
+
 START_TEST(test_unwritable_is_temporary)
 {
 	struct spool_envelope env = { "", "", "" };
@@ -185,6 +210,7 @@ suite_spool(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_receive_and_open);
 	tcase_add_test(tc, test_too_big_leaves_nothing);
+	tcase_add_test(tc, test_empty_leaves_nothing);
 	tcase_add_test(tc, test_unwritable_is_temporary);
 	tcase_add_test(tc, test_each_new_skips_locked);
 	suite_add_tcase(s, tc);
