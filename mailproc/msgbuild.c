@@ -20,6 +20,7 @@
 
 #include "msg.h"
 #include "msgbuild.h"
+#include "outenc.h"
 
 /* Windows look-alikes that have a JIS X 0208 counterpart. */
 static const struct {
@@ -54,58 +55,19 @@ map_lookalikes(const char *s)
 	return g_string_free(out, FALSE);
 }
 
-/* Converts UTF-8 to ISO-2022-JP; returns a new GByteArray or NULL if any
- * character cannot be encoded. */
-static GByteArray *
-to_iso2022jp(const char *utf8)
-{
-	iconv_t cd = iconv_open("ISO-2022-JP", "UTF-8");
-	GByteArray *out;
-	char buf[4096], *in = (char *)utf8, *o;
-	size_t inleft = strlen(utf8), oleft;
-	int ok = 1;
-
-	if (cd == (iconv_t)-1)
-		return NULL;
-	out = g_byte_array_new();
-	for (;;) {
-		size_t rc;
-		o = buf;
-		oleft = sizeof(buf);
-		rc = iconv(cd, inleft ? &in : NULL, &inleft, &o, &oleft);
-		g_byte_array_append(out, (guint8 *)buf, sizeof(buf) - oleft);
-		if (rc != (size_t)-1 && inleft == 0) {
-			/* flush the shift state */
-			o = buf;
-			oleft = sizeof(buf);
-			iconv(cd, NULL, NULL, &o, &oleft);
-			g_byte_array_append(out, (guint8 *)buf,
-					    sizeof(buf) - oleft);
-			break;
-		}
-		if (rc == (size_t)-1 && errno != E2BIG) {
-			ok = 0;
-			break;
-		}
-	}
-	iconv_close(cd);
-	if (!ok) {
-		g_byte_array_free(out, TRUE);
-		return NULL;
-	}
-	return out;
-}
-
+/* The text part; its lines are folded by outenc_fold_body(). */
 static GMimeObject *
 text_part(const char *body, const char *charset)
 {
 	GMimePart *part = GMIME_PART(g_mime_text_part_new_with_subtype(
 		"plain"));
+	int iso = strcmp(charset, "iso-2022-jp") == 0, flowed = 0;
+	char *folded = outenc_fold_body(body, iso, &flowed);
 	GMimeStream *mem;
 	GMimeDataWrapper *dw;
 
-	if (strcmp(charset, "iso-2022-jp") == 0) {
-		GByteArray *bytes = to_iso2022jp(body);
+	if (iso) {
+		GByteArray *bytes = outenc_iso2022jp(folded, strlen(folded));
 		mem = g_mime_stream_mem_new_with_byte_array(bytes);
 		g_mime_object_set_content_type_parameter(GMIME_OBJECT(part),
 							 "charset",
@@ -115,7 +77,8 @@ text_part(const char *body, const char *charset)
 		g_mime_part_set_content_encoding(part,
 						 GMIME_CONTENT_ENCODING_7BIT);
 	} else {
-		mem = g_mime_stream_mem_new_with_buffer(body, strlen(body));
+		mem = g_mime_stream_mem_new_with_buffer(folded,
+							strlen(folded));
 		g_mime_object_set_content_type_parameter(GMIME_OBJECT(part),
 							 "charset", "UTF-8");
 		dw = g_mime_data_wrapper_new_with_stream(
@@ -123,14 +86,58 @@ text_part(const char *body, const char *charset)
 		g_mime_part_set_content_encoding(part,
 						 GMIME_CONTENT_ENCODING_BASE64);
 	}
+	if (flowed) {
+		g_mime_object_set_content_type_parameter(GMIME_OBJECT(part),
+							 "format", "flowed");
+		g_mime_object_set_content_type_parameter(GMIME_OBJECT(part),
+							 "delsp", "yes");
+	}
+	free(folded);
 	g_mime_part_set_content(part, dw);
 	g_object_unref(dw);
 	g_object_unref(mem);
 	return GMIME_OBJECT(part);
 }
 
+/* Replaces the value GMime would write for header name of obj. */
+static void
+set_raw_header(GMimeObject *obj, const char *name, char *raw)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	GMimeHeader *h = g_mime_header_list_get_header(hl, name);
+
+	if (h != NULL && raw != NULL)
+		g_mime_header_set_raw_value(h, raw);
+	free(raw);
+}
+
+/* A non-ASCII attachment name in the mail's charset, both ways Japanese
+ * mailers read it: RFC 2231 filename* in Content-Disposition and an
+ * RFC 2047 encoded name in Content-Type. */
+static void
+encode_filename(GMimePart *part, const char *filename, const char *charset)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(
+		GMIME_OBJECT(part));
+	char *ctp = outenc_param("name", filename, charset, 0);
+	char *cdp = outenc_param("filename", filename, charset, 1);
+
+	if (ctp != NULL && cdp != NULL) {
+		set_raw_header(GMIME_OBJECT(part), "Content-Type",
+			       g_strdup_printf(" %s/%s%s\n",
+				g_mime_content_type_get_media_type(ct),
+				g_mime_content_type_get_media_subtype(ct),
+				ctp));
+		set_raw_header(GMIME_OBJECT(part), "Content-Disposition",
+			       g_strdup_printf(" attachment%s\n", cdp));
+	}
+	free(ctp);
+	free(cdp);
+}
+
 static GMimeObject *
-file_part(const struct msgbuild_attachment *a, struct mp_err *err)
+file_part(const struct msgbuild_attachment *a, const char *charset,
+	  struct mp_err *err)
 {
 	GMimeContentType *ct = g_mime_content_type_parse(NULL,
 		a->content_type ? a->content_type :
@@ -155,9 +162,11 @@ file_part(const struct msgbuild_attachment *a, struct mp_err *err)
 		fs, GMIME_CONTENT_ENCODING_DEFAULT);
 	g_mime_part_set_content(part, dw);
 	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
-	if (a->filename != NULL)
+	if (a->filename != NULL) {
 		g_mime_part_set_filename(part, a->filename);
-	else
+		if (outenc_needs_encoding(a->filename))
+			encode_filename(part, a->filename, charset);
+	} else
 		g_mime_object_set_disposition(GMIME_OBJECT(part),
 					      "attachment");
 	g_object_unref(dw);
@@ -184,6 +193,22 @@ new_message_id(const char *domain)
 	return strdup(buf);
 }
 
+/* Whether the From name and attachment names have ISO-2022-JP forms
+ * too: the whole mail is in one charset. */
+static int
+names_iso2022jp_ok(const struct msgbuild *b)
+{
+	size_t i;
+
+	if (b->from_name != NULL && !outenc_iso2022jp_ok(b->from_name))
+		return 0;
+	for (i = 0; i < b->n_attachments; i++)
+		if (b->attachments[i].filename != NULL &&
+		    !outenc_iso2022jp_ok(b->attachments[i].filename))
+			return 0;
+	return 1;
+}
+
 int
 msgbuild_make(const struct msgbuild *b, char **raw_r, size_t *len_r,
 	      char **message_id_r, struct mp_err *err)
@@ -206,17 +231,11 @@ msgbuild_make(const struct msgbuild *b, char **raw_r, size_t *len_r,
 					  "line break refused");
 	msg_library_init();
 	if (b->charset != NULL && strcmp(b->charset, "iso-2022-jp") == 0) {
-		GByteArray *t1, *t2;
 		subject = map_lookalikes(b->subject);
 		text = map_lookalikes(b->body);
-		t1 = to_iso2022jp(subject);
-		t2 = to_iso2022jp(text);
-		if (t1 != NULL && t2 != NULL)
+		if (outenc_iso2022jp_ok(subject) && outenc_iso2022jp_ok(text) &&
+		    names_iso2022jp_ok(b))
 			charset = "iso-2022-jp";
-		if (t1 != NULL)
-			g_byte_array_free(t1, TRUE);
-		if (t2 != NULL)
-			g_byte_array_free(t2, TRUE);
 	}
 	if (strcmp(charset, "utf-8") == 0) {
 		g_free(subject);
@@ -241,6 +260,18 @@ msgbuild_make(const struct msgbuild *b, char **raw_r, size_t *len_r,
 		g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO,
 					   NULL, b->reply_to);
 	g_mime_message_set_subject(m, subject, charset);
+	if (outenc_needs_encoding(subject))
+		set_raw_header(GMIME_OBJECT(m), "Subject",
+			       outenc_header("Subject", subject, charset, 0,
+					     NULL));
+	if (b->from_name != NULL && outenc_needs_encoding(b->from_name)) {
+		char *tail = g_strdup_printf(" <%s>", b->from_addr);
+
+		set_raw_header(GMIME_OBJECT(m), "From",
+			       outenc_header("From", b->from_name, charset, 1,
+					     tail));
+		g_free(tail);
+	}
 	{
 		GTimeZone *tz = g_time_zone_new_identifier(
 			b->timezone ? b->timezone : "UTC");
@@ -291,7 +322,8 @@ msgbuild_make(const struct msgbuild *b, char **raw_r, size_t *len_r,
 		g_mime_multipart_add(mp, body);
 		g_object_unref(body);
 		for (i = 0; i < b->n_attachments; i++) {
-			GMimeObject *p = file_part(&b->attachments[i], err);
+			GMimeObject *p = file_part(&b->attachments[i],
+						   charset, err);
 			if (p == NULL) {
 				g_object_unref(mp);
 				g_object_unref(m);
