@@ -1587,13 +1587,36 @@ store_savepoint_release(struct store *s, struct mp_err *err)
 	return exec(s, "RELEASE mp", err);
 }
 
+static int message_ids(struct store *s, sqlite3_stmt *st, char ***ids_r,
+		       size_t *n_r, struct mp_err *err);
+
 int
 store_customer_message_ids(struct store *s, long long ticket,
 			   char ***ids_r, size_t *n_r, struct mp_err *err)
 {
-	sqlite3_stmt *st = prep(s, err, "SELECT message_id FROM messages "
-				"WHERE ticket = ?1 AND direction = 'in' AND "
-				"message_id != '' ORDER BY id", "i", ticket);
+	return message_ids(s, prep(s, err, "SELECT message_id FROM messages "
+				   "WHERE ticket = ?1 AND direction = 'in' AND "
+				   "message_id != '' ORDER BY id", "i",
+				   ticket), ids_r, n_r, err);
+}
+
+int
+store_message_ids_from(struct store *s, long long ticket, const char *from,
+		       char ***ids_r, size_t *n_r, struct mp_err *err)
+{
+	return message_ids(s, prep(s, err, "SELECT message_id FROM messages "
+				   "WHERE ticket = ?1 AND direction = 'in' AND "
+				   "message_id != '' AND EXISTS (SELECT 1 FROM "
+				   "json_each(parsed, '$.from') WHERE "
+				   "lower(json_extract(value, '$.address')) = "
+				   "lower(?2)) ORDER BY id", "is", ticket,
+				   from), ids_r, n_r, err);
+}
+
+static int
+message_ids(struct store *s, sqlite3_stmt *st, char ***ids_r, size_t *n_r,
+	    struct mp_err *err)
+{
 	char **v = NULL;
 	size_t n = 0;
 	int rc;

@@ -350,6 +350,11 @@ int store_customer_message_ids(struct store *s, long long ticket,
 			       char ***ids_r, size_t *n_r,
 			       struct mp_err *err);
 
+/* The same, of the mail on ticket whose From is from (any case). */
+int store_message_ids_from(struct store *s, long long ticket,
+			   const char *from, char ***ids_r, size_t *n_r,
+			   struct mp_err *err);
+
 /* ---- classification (store_class.c) ---- */
 
 /* A staff class decision (`#category`, `category`): what the classifier

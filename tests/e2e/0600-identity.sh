@@ -49,6 +49,20 @@ reply_to() {	# reply_to ADDRESS FROM
 	printf 'From: %s\nTo: %s\nSubject: Re: confirm\nMessage-ID: <c%s.%s@x>\n\nOK\n' "$2" "$1" "$n" "$RANDOM" |
 		mp deliver --sender "$2" --recipient "$1" || fail "reply exit $?"
 }
+# Mail to the customer is threaded to the customer's own mail.
+threaded() {	# threaded TICKET TEMPLATE
+	req=$(mp ticket show "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["requester"])')
+	ids=$(sqlite3 "$db" "SELECT message_id FROM messages WHERE ticket = $1 AND direction = 'in' AND parsed LIKE '%\"$req\"%' ORDER BY id")
+	sqlite3 "$db" "SELECT raw FROM outbox WHERE ticket = $1 AND template = '$2' AND to_addr = '$req' ORDER BY id LIMIT 1" |
+		python3 -c '
+import email, email.policy, sys
+m = email.message_from_string(sys.stdin.read(), policy=email.policy.default)
+ids = ["<%s>" % i for i in sys.argv[1].split()]
+refs = (m["References"] or "").split()
+assert m["In-Reply-To"] in ids, (m["In-Reply-To"], ids)
+assert ids[0] in refs and m["In-Reply-To"] == refs[-1], (refs, ids)
+' "$ids" || fail "ticket $1: $2 not threaded to the customer's mail"
+}
 refusals() { sqlite3 "$db" "SELECT count(*) FROM identity_log WHERE outcome = '$1'"; }
 outbox_to() {	# outbox_to TICKET TEMPLATE -> recipients
 	sqlite3 "$db" "SELECT to_addr FROM outbox WHERE ticket = $1 AND template = '$2' ORDER BY id"
@@ -63,6 +77,7 @@ want_state "$t1" held "email-channel request"
 	fail "confirmation went to '$(outbox_to "$t1" identity-confirm)'"
 [ "$(outbox_to "$t1" identity-pending)" = req@a.example.jp ] ||
 	fail "requester not told the request is pending"
+threaded "$t1" identity-pending
 sqlite3 "$db" "SELECT raw FROM outbox WHERE ticket = $t1 AND to_addr = 'req@a.example.jp'" |
 	grep -q 'confirm-' && fail "the token reached the requester"
 sqlite3 "$db" "SELECT count(*) FROM identity WHERE token_hash LIKE '%$(confirm_addr "$t1" | sed 's/.*-\([0-9a-f]*\)@.*/\1/')%'" |
@@ -122,6 +137,7 @@ reply_to "$addr1" mon@a.example.jp
 want_state "$t1" open "confirmed"
 [ "$(outbox_to "$t1" staff-work)" = staff@example.jp ] || fail "no staff work notice"
 outbox_to "$t1" identity-confirmed | grep -qx req@a.example.jp || fail "requester not told"
+threaded "$t1" identity-confirmed
 # ... once: replaying it is refused.
 reply_to "$addr1" mon@a.example.jp
 [ "$(refusals used-token)" = 1 ] || fail "replayed token not refused"
@@ -131,6 +147,7 @@ deny2=$(echo "$addr2" | sed 's/+confirm-/+deny-/')
 reply_to "$deny2" mon@a.example.jp
 want_state "$t2" rejected "declined"
 outbox_to "$t2" denied | grep -q . || fail "decline not answered"
+threaded "$t2" denied
 
 # 6. Expiry: a token used after identity_token_ttl is refused, and `run`
 #    rejects the request and tells the requester and staff.
@@ -146,6 +163,7 @@ MAILPROC_NOW=$((MAILPROC_NOW + 60 * 3600)) mp run --once 2>/dev/null || true
 MAILPROC_NOW=$((MAILPROC_NOW + 73 * 3600)) mp run --once 2>/dev/null || true
 want_state "$t3" rejected "expiry"
 outbox_to "$t3" identity-expired | grep -qx req@b.example.com || fail "requester not told of expiry"
+threaded "$t3" identity-expired
 outbox_to "$t3" staff-identity-expired | grep -qx staff@example.jp || fail "staff not told of expiry"
 
 # 7. The phone channel: a callback task to staff with the registered
