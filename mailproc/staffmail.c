@@ -572,7 +572,7 @@ relay(struct compose *c, const struct store_ticket *t, const struct msg *m,
 {
 	struct msgbuild_attachment *att = NULL;
 	struct compose_mail mail = { 0 };
-	char tag[128], subject[1024], detail[300];
+	char subject[1024], detail[300];
 	char **paths = NULL, **ids = NULL;
 	size_t n_ids = 0;
 	long long id, release_at = 0;
@@ -580,12 +580,10 @@ relay(struct compose *c, const struct store_ticket *t, const struct msg *m,
 	int rc = -1, urgent = t->class && strcmp(t->class,
 						 "fault-report") == 0;
 
-	ticket_tag(tag, sizeof(tag), c->conf->subject_tag, t->id);
-	if (ticket_id_from_subject(m->subject, c->conf->subject_tag) == t->id)
-		snprintf(subject, sizeof(subject), "%s", m->subject);
-	else
-		snprintf(subject, sizeof(subject), "%s %s", tag, *m->subject ?
-			 m->subject : t->subject);
+	/* The ticket's own subject: the staff member answered our notice,
+	 * whose subject ("新規：...", "【要折り返し電話】...") is internal. */
+	ticket_reply_subject(subject, sizeof(subject), c->conf->subject_tag,
+			     t->id, t->subject);
 	if (!urgent && !send_now) {
 		struct hours_status st;
 		if (hours_status(c->hours, c->now, &st, err) < 0)

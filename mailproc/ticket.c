@@ -68,6 +68,91 @@ ticket_tag(char *buf, size_t size, const char *tag, long long id)
 	return buf;
 }
 
+/* Length of a reply or forward prefix at p ("Re:", "RE[2]:", "Fwd:",
+ * "返信："...), or 0. */
+static size_t
+reply_prefix(const char *p)
+{
+	static const char *const words[] = {
+		"re", "fwd", "fw", "aw", "wg", "sv", "vs", "tr", "rif",
+		"\xe8\xbf\x94\xe4\xbf\xa1",	/* 返信 */
+		"\xe8\xbb\xa2\xe9\x80\x81",	/* 転送 */
+		"\xef\xbc\xb2\xef\xbd\x85",	/* Ｒｅ */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		size_t n = strlen(words[i]);
+		const char *q = p + n;
+
+		if (strncasecmp(p, words[i], n) != 0)
+			continue;
+		if (*q == '[' || *q == '(') {	/* "Re[2]:" */
+			const char *e = q + 1;
+			while (isdigit((unsigned char)*e))
+				e++;
+			if (e > q + 1 && (*e == ']' || *e == ')'))
+				q = e + 1;
+		}
+		while (*q == ' ')
+			q++;
+		if (*q == ':')
+			return (size_t)(q + 1 - p);
+		if (strncmp(q, "\xef\xbc\x9a", 3) == 0)	/* ： */
+			return (size_t)(q + 3 - p);
+	}
+	return 0;
+}
+
+/* Length of a "[<tag>#<digits>]" at p, or 0. */
+static size_t
+tag_at(const char *p, const char *tag)
+{
+	size_t n = strlen(tag);
+	const char *e;
+
+	if (*p != '[' || n == 0 || strncasecmp(p + 1, tag, n) != 0 ||
+	    p[n + 1] != '#' || !isdigit((unsigned char)p[n + 2]))
+		return 0;
+	for (e = p + n + 2; isdigit((unsigned char)*e); e++)
+		;
+	return *e == ']' ? (size_t)(e + 1 - p) : 0;
+}
+
+const char *
+ticket_reply_subject(char *buf, size_t size, const char *tag, long long id,
+		     const char *subject)
+{
+	const char *p = subject ? subject : "";
+	char rest[1024];
+	size_t n = 0, k;
+
+	/* Leading prefixes and tags, in any order. */
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((k = reply_prefix(p)) > 0 || (k = tag_at(p, tag)) > 0)
+			p += k;
+		else
+			break;
+	}
+	/* Tags further on, and the blanks they leave. */
+	while (*p != '\0' && n + 1 < sizeof(rest)) {
+		if ((k = tag_at(p, tag)) > 0) {
+			p += k;
+			while (*p == ' ')
+				p++;
+			continue;
+		}
+		rest[n++] = *p++;
+	}
+	while (n > 0 && (rest[n - 1] == ' ' || rest[n - 1] == '\t'))
+		n--;
+	rest[n] = '\0';
+	snprintf(buf, size, "Re: [%s#%lld]%s%s", tag, id, n ? " " : "", rest);
+	return buf;
+}
+
 int
 ticket_may_join(const char *requester, const char *ticket_contract,
 		const char *sender, const char *sender_contract,

@@ -18,6 +18,13 @@ long long ticket_id_from_subject(const char *subject, const char *tag);
 /* Writes "[<tag>#<id>]" into buf; returns buf. */
 const char *ticket_tag(char *buf, size_t size, const char *tag, long long id);
 
+/* The subject of a reply to the customer on ticket id: "Re: [<tag>#<id>]
+ * " and subject (the ticket's own) without its reply and forward
+ * prefixes (Re:, Fwd:, AW:, 返信:, 転送: ...) and without any "[<tag>#n]"
+ * tag, so that it carries exactly one.  Writes into buf; returns buf. */
+const char *ticket_reply_subject(char *buf, size_t size, const char *tag,
+				 long long id, const char *subject);
+
 /* Whether a message from sender may join a ticket of requester: the
  * requester themself, someone registered to the same contract (both
  * contracts known and equal), or trusted staff. */

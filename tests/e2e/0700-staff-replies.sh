@@ -75,7 +75,8 @@ open(sys.argv[1], "wb").write(b"\n" + out)
 PY
 # the blank line above ends the headers given by staff(): the MIME
 # headers must come before it, so build the mail by hand here.
-{ printf 'From: staff@example.jp\nTo: support+%s@example.jp\nSubject: Re: [SUPPORT#%s] question\nMessage-ID: <s1@example.jp>\nIn-Reply-To: <notice-not-known@example.jp>\n' "$t" "$t"; tail -c +2 "$dir/reply1.eml"; } |
+# Staff answer our notice: its subject is internal wording with its tag.
+{ printf 'From: staff@example.jp\nTo: support+%s@example.jp\nSubject: Re: [SUPPORT#%s] =?UTF-8?B?5paw6KaP77ya?=question [SUPPORT#%s]\nMessage-ID: <s1@example.jp>\nIn-Reply-To: <notice-not-known@example.jp>\n' "$t" "$t" "$t"; tail -c +2 "$dir/reply1.eml"; } |
 	mp deliver --sender staff@example.jp --recipient "support+$t@example.jp" --sasl-user staff@example.jp || fail "deliver reply1"
 [ "$(relayed "$t")" = "held $MON_0930" ] || fail "Friday 20:00 reply: got '$(relayed "$t")', want 'held $MON_0930'"
 MAILPROC_NOW=$MON_0929 mp run --once 2>/dev/null || true
@@ -86,13 +87,14 @@ st=$(relayed "$t" | cut -d' ' -f1)
 # What the customer gets: from support, to the customer, threaded to the
 # customer's mail, tagged, the quoted history as written, the attachment.
 sqlite3 "$db" "SELECT raw FROM outbox WHERE ticket = $t AND template = 'staff-reply'" > "$dir/out1.eml"
-python3 - "$dir/out1.eml" <<'PY' || fail "relayed reply"
+python3 - "$dir/out1.eml" "$t" <<'PY' || fail "relayed reply"
 import email, email.policy, sys
 m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
 assert m["From"].addresses[0].addr_spec == "support@example.jp", m["From"]
 assert str(m["To"]) == "taro@example.com", m["To"]
 assert m["In-Reply-To"] == "<c1@example.com>", m["In-Reply-To"]
-assert "[SUPPORT#" in m["Subject"], m["Subject"]
+# the ticket's own subject with one tag, not the notice's wording
+assert m["Subject"] == "Re: [SUPPORT#%s] question" % sys.argv[2], m["Subject"]
 assert m["Auto-Submitted"] is None, "a staff reply is not automatic"
 body = m.get_body(("plain",)).get_content()
 assert "お問い合わせの件、ご回答いたします。" in body, body

@@ -97,6 +97,38 @@ START_TEST(test_tag)
 }
 END_TEST
 
+START_TEST(test_reply_subject)
+{
+	static const struct {
+		const char *subject, *want;
+	} cases[] = {
+		{ "サーバーの再起動のお願い",
+		  "Re: [SUPPORT#7] サーバーの再起動のお願い" },
+		{ "Re: [SUPPORT#7] サーバーの再起動のお願い",
+		  "Re: [SUPPORT#7] サーバーの再起動のお願い" },
+		{ "RE: Re[2]: Fwd: [support#7] [SUPPORT#7] 質問",
+		  "Re: [SUPPORT#7] 質問" },
+		{ "返信： 転送: 質問 [SUPPORT#3]", "Re: [SUPPORT#7] 質問" },
+		{ "Ｒｅ：質問", "Re: [SUPPORT#7] 質問" },
+		{ "", "Re: [SUPPORT#7]" },
+		{ NULL, "Re: [SUPPORT#7]" },
+		{ "Regarding web01", "Re: [SUPPORT#7] Regarding web01" },
+		{ "[OTHER#1] x", "Re: [SUPPORT#7] [OTHER#1] x" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[256];
+
+		ticket_reply_subject(buf, sizeof(buf), "SUPPORT", 7,
+				     cases[i].subject);
+		ck_assert_msg(strcmp(buf, cases[i].want) == 0,
+			      "case %zu: got \"%s\", want \"%s\"", i, buf,
+			      cases[i].want);
+	}
+}
+END_TEST
+
 Suite *
 suite_ticket(void)
 {
@@ -107,6 +139,7 @@ suite_ticket(void)
 	tcase_add_test(tc, test_id_from_subject);
 	tcase_add_test(tc, test_may_join);
 	tcase_add_test(tc, test_tag);
+	tcase_add_test(tc, test_reply_subject);
 	suite_add_tcase(s, tc);
 	return s;
 }
