@@ -32,18 +32,40 @@ compose_ticket_address(const struct conf *conf, long long id, char *buf,
 	return buf;
 }
 
-/* The opening hours in words: the policy's wording for the default
- * hours, the configured value otherwise. */
+/* The configured opening hours in words (hours_describe()). */
 static const char *
-hours_text(const struct conf *conf, const char *lang)
+hours_words(struct compose *c, const char *lang, char *buf, size_t size)
 {
-	int ja = lang == NULL || strcmp(lang, "en") != 0;
+	struct hours h;
+	struct mp_err err = { 0 };
 
-	if (strcmp(conf->business_hours, "mon-fri 09:30-18:00") != 0)
-		return conf->business_hours;
-	return ja ? "平日9:30〜18:00（土曜・祝日・年末年始を除く）" :
-		"weekdays 9:30-18:00 Japan time (except weekends, Japanese "
-		"national holidays and the year-end/new-year holidays)";
+	if (c->hours != NULL)
+		return hours_describe(c->hours, c->conf->timezone, lang, buf,
+				      size);
+	if (hours_init_conf(&h, c->conf, &err) < 0) {
+		snprintf(buf, size, "%s", c->conf->business_hours);
+		return buf;
+	}
+	hours_describe(&h, c->conf->timezone, lang, buf, size);
+	hours_release(&h);
+	return buf;
+}
+
+/* The company's name in lang: English mail never carries the Japanese
+ * one (company_name_en, or company_name when that is plain ASCII). */
+static const char *
+company_name(const struct conf *conf, const char *lang)
+{
+	const unsigned char *p;
+
+	if (lang == NULL || strcmp(lang, "en") != 0)
+		return conf->company_name;
+	if (conf->company_name_en != NULL && *conf->company_name_en != '\0')
+		return conf->company_name_en;
+	for (p = (const unsigned char *)conf->company_name; *p; p++)
+		if (*p >= 0x80)
+			return NULL;
+	return conf->company_name;
 }
 
 static const char *
@@ -99,7 +121,7 @@ compose_render(struct compose *c, const struct compose_mail *mail,
 	       struct tmpl_out *out, struct mp_err *err)
 {
 	const struct conf *conf = c->conf;
-	char idbuf[32], tagbuf[128];
+	char idbuf[32], tagbuf[128], hoursbuf[512];
 	struct tmpl_var *vars;
 	size_t n = 0, i;
 
@@ -109,12 +131,13 @@ compose_render(struct compose *c, const struct compose_mail *mail,
 	snprintf(idbuf, sizeof(idbuf), "%lld", mail->ticket);
 	ticket_tag(tagbuf, sizeof(tagbuf), conf->subject_tag, mail->ticket);
 #define VAR(k, v) (vars[n].name = (k), vars[n].value = (v), n++)
-	VAR("company_name", conf->company_name);
+	VAR("company_name", company_name(conf, mail->lang));
 	VAR("support_address", conf->support_address);
 	VAR("support_phone", conf->support_phone);
 	VAR("monitoring_centre_address", conf->monitoring_centre_address);
 	VAR("monitoring_centre_phone", conf->monitoring_centre_phone);
-	VAR("business_hours_text", hours_text(conf, mail->lang));
+	VAR("business_hours_text", hours_words(c, mail->lang, hoursbuf,
+						sizeof(hoursbuf)));
 	if (mail->ticket > 0) {
 		VAR("ticket_id", idbuf);
 		VAR("ticket_tag", tagbuf);
@@ -142,6 +165,7 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	struct msgbuild b = { 0 };
 	struct store_outbox o = { 0 };
 	char *raw = NULL, *mid = NULL, *marked = NULL;
+	const char *lang;
 	size_t len;
 	int rc = -1;
 
@@ -166,7 +190,8 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	ticket_tag(tagbuf, sizeof(tagbuf), conf->subject_tag, mail->ticket);
 	snprintf(idbuf, sizeof(idbuf), "%lld", mail->ticket);
 
-	b.from_name = conf->company_name;
+	lang = out.lang != NULL ? out.lang : mail->lang;
+	b.from_name = company_name(conf, lang);
 	b.from_addr = conf->support_address;
 	b.to_addr = mail->to;
 	if (mail->reply_to != NULL)
@@ -197,7 +222,9 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	b.in_reply_to = mail->in_reply_to;
 	b.references = mail->references;
 	b.n_references = mail->n_references;
-	b.charset = conf->outgoing_charset;
+	/* ISO-2022-JP is the Japanese convention; English mail is UTF-8. */
+	b.charset = lang != NULL && strcmp(lang, "en") == 0 ? "utf-8" :
+		conf->outgoing_charset;
 	b.automatic = mail->automatic;
 	b.domain = domain_of(conf->support_address);
 	b.date = c->now;

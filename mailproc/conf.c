@@ -54,6 +54,8 @@ static const struct conf_key conf_keys[] = {
 	  "0120-000-000", 0, 0, NULL },
 	{ "company_name", T_STR, S(company_name),
 	  "サンプルホスティング株式会社", 0, 0, NULL },
+	{ "company_name_en", T_STR, S(company_name_en),
+	  "Sample Hosting K.K.", 0, 0, NULL },
 	{ "support_phone", T_STR, S(support_phone), "03-0000-0000", 0, 0,
 	  NULL },
 	{ "smtp_url", T_SMTP_URL, S(smtp_url), "smtp://127.0.0.1:25", 0, 0,

@@ -28,6 +28,7 @@ struct conf {
 	char *monitoring_centre_address;
 	char *monitoring_centre_phone;
 	char *company_name;
+	char *company_name_en;		/* in English mail */
 	char *support_phone;
 	char *smtp_url;
 	char *smtp_user;

@@ -1127,3 +1127,113 @@ hours_check_conf(const struct conf *conf,
 	hours_release(&h);
 	return bad;
 }
+
+/* ---- the hours in words ---- */
+
+static int
+same_spans(const struct hours *h, int a, int b)
+{
+	int i;
+
+	if (h->nspans[a] != h->nspans[b])
+		return 0;
+	for (i = 0; i < h->nspans[a]; i++)
+		if (h->week[a][i].from != h->week[b][i].from ||
+		    h->week[a][i].to != h->week[b][i].to)
+			return 0;
+	return 1;
+}
+
+static void
+add_time(GString *s, int secs)
+{
+	g_string_append_printf(s, "%d:%02d", secs / 3600, secs / 60 % 60);
+}
+
+const char *
+hours_describe(const struct hours *h, const char *tz, const char *lang,
+	       char *buf, size_t size)
+{
+	static const char *const ja_day[7] = {
+		"日曜", "月曜", "火曜", "水曜", "木曜", "金曜", "土曜" };
+	static const char *const en_day[7] = {
+		"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday",
+		"Friday", "Saturday" };
+	int en = lang != NULL && strcmp(lang, "en") == 0;
+	int tokyo = tz == NULL || strcmp(tz, "Asia/Tokyo") == 0;
+	GString *s = g_string_new(NULL);
+	int i, j, k, closed[7], nclosed = 0, groups = 0;
+
+	/* Monday first: runs of consecutive days with the same hours. */
+	for (i = 0; i < 7;) {
+		int d = (i + 1) % 7, end = i;
+
+		if (h->nspans[d] == 0) {
+			closed[nclosed++] = d;
+			i++;
+			continue;
+		}
+		while (end + 1 < 7 && same_spans(h, d, (end + 2) % 7))
+			end++;
+		if (groups++ > 0)
+			g_string_append(s, en ? ", " : "、");
+		if (i == 0 && end == 4)
+			g_string_append(s, en ? "weekdays" : "平日");
+		else if (end == i)
+			g_string_append(s, en ? en_day[d] : ja_day[d]);
+		else
+			g_string_append_printf(s, en ? "%s to %s" : "%s〜%s",
+					       en ? en_day[d] : ja_day[d],
+					       en ? en_day[(end + 1) % 7] :
+					       ja_day[(end + 1) % 7]);
+		if (en)
+			g_string_append_c(s, ' ');
+		for (k = 0; k < h->nspans[d]; k++) {
+			if (k > 0)
+				g_string_append(s, en ? " and " : "と");
+			add_time(s, h->week[d][k].from);
+			g_string_append(s, en ? "-" : "〜");
+			add_time(s, h->week[d][k].to);
+		}
+		i = end + 1;
+	}
+	if (groups == 0)
+		g_string_append(s, en ? "no regular hours" : "定休");
+	if (en) {
+		const char *item[9];
+		int n = 0;
+
+		for (j = 0; j < nclosed; j++)
+			item[n++] = en_day[closed[j]];
+		item[n++] = "Japanese national holidays";
+		if (h->nclosure > 0)
+			item[n++] = "the year-end/new-year holidays";
+		if (tokyo)
+			g_string_append(s, " Japan time");
+		else
+			g_string_append_printf(s, " (%s)", tz);
+		g_string_append(s, " (closed on ");
+		for (j = 0; j < n; j++) {
+			if (j > 0)
+				g_string_append(s, j == n - 1 ? " and " :
+						", ");
+			g_string_append(s, item[j]);
+			if (j < nclosed)
+				g_string_append_c(s, 's');
+		}
+		g_string_append_c(s, ')');
+	} else {
+		if (!tokyo)
+			g_string_append_printf(s, "（%s時間）", tz);
+		g_string_append(s, "（");
+		for (j = 0; j < nclosed; j++) {
+			g_string_append(s, ja_day[closed[j]]);
+			g_string_append(s, "・");
+		}
+		g_string_append_printf(s, "祝日%sを除く）", h->nclosure > 0 ?
+				       "・年末年始" : "");
+	}
+	snprintf(buf, size, "%s", s->str);
+	g_string_free(s, TRUE);
+	return buf;
+}

@@ -108,6 +108,15 @@ int hours_init(struct hours *h, const char *tz, const char *business_hours,
 int hours_init_conf(struct hours *h, const struct conf *conf,
 		    struct mp_err *err);
 
+/* The opening hours of h in words, for a customer: lang "en" or
+ * Japanese otherwise, e.g. "平日9:30〜18:00（土曜・日曜・祝日・年末年始を
+ * 除く）" or "weekdays 9:30-18:00 Japan time (closed on Saturdays,
+ * Sundays, Japanese national holidays and the year-end/new-year
+ * holidays)".  tz is the timezone key's value: named unless it is
+ * Asia/Tokyo.  Writes into buf (truncated to size); returns buf. */
+const char *hours_describe(const struct hours *h, const char *tz,
+			   const char *lang, char *buf, size_t size);
+
 /* Releases what hours_init() allocated; safe to call twice. */
 void hours_release(struct hours *h);
 

@@ -916,6 +916,50 @@ START_TEST(test_never_open)
 }
 END_TEST
 
+/* The hours in words for the footer of customer mail: from the
+ * configuration, never its syntax. */
+START_TEST(test_describe)
+{
+	static const struct {
+		const char *tz, *bh, *closure, *lang, *want;
+	} c[] = {
+		{ NULL, "mon-fri 09:30-18:00", NULL, "ja",
+		  "平日9:30〜18:00（土曜・日曜・祝日・年末年始を除く）" },
+		{ NULL, "mon-fri 09:30-18:00", NULL, "en",
+		  "weekdays 9:30-18:00 Japan time (closed on Saturdays, "
+		  "Sundays, Japanese national holidays and the "
+		  "year-end/new-year holidays)" },
+		{ NULL, "mon-fri 09:00-12:00,13:00-18:00; sat 10:00-12:00",
+		  "none", "ja", "平日9:00〜12:00と13:00〜18:00、"
+		  "土曜10:00〜12:00（日曜・祝日を除く）" },
+		{ NULL, "mon-fri 09:00-12:00", "none", "en",
+		  "weekdays 9:00-12:00 Japan time (closed on Saturdays, "
+		  "Sundays and Japanese national holidays)" },
+		{ "UTC", "mon-sun 00:00-24:00", NULL, "en",
+		  "Monday to Sunday 0:00-24:00 (UTC) (closed on Japanese "
+		  "national holidays and the year-end/new-year holidays)" },
+		{ NULL, "tue-sat 10:00-19:00", NULL, "ja",
+		  "火曜〜土曜10:00〜19:00（月曜・日曜・祝日・年末年始を除く）" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct hours h;
+		struct mp_err err = { 0 };
+		char buf[512];
+
+		ck_assert_msg(hours_init(&h, c[i].tz, c[i].bh, c[i].closure,
+					 NULL, NULL, &err) == 0,
+			      "case %zu: %s", i, err.msg);
+		hours_describe(&h, c[i].tz, c[i].lang, buf, sizeof(buf));
+		ck_assert_msg(strcmp(buf, c[i].want) == 0, "case %zu: got "
+			      "\"%s\", want \"%s\"", i, buf, c[i].want);
+		ck_assert_msg(strstr(buf, "mon-") == NULL, "case %zu", i);
+		hours_release(&h);
+	}
+}
+END_TEST
+
 Suite *
 suite_hours(void)
 {
@@ -932,6 +976,7 @@ suite_hours(void)
 	tcase_add_test(tc, test_next_opening);
 	tcase_add_test(tc, test_config);
 	tcase_add_test(tc, test_check_conf);
+	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_parse_time);
 	tcase_add_test(tc, test_zones);
