@@ -42,19 +42,25 @@ para = ("お世話になっております。ご依頼いただきましたサ�
 body = ("山田様\n\n" + para + "\n①作業は 10:00 から開始いたします。\n"
         "詳細は https://example.jp/support/maintenance/2026/11/30/web01-reboot-schedule.html をご覧ください。\n\n"
         "> サーバーの再起動をお願いします。\n")
+def mime(body, names):
+    att = "".join(
+        '--MIX\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\n'
+        'Content-Disposition: attachment; filename*=UTF-8\'\'%s\n'
+        'Content-Transfer-Encoding: base64\n\n%s' % (
+            "".join("%%%02X" % b for b in name.encode()),
+            base64.encodebytes(b"PK\x03\x04 " + name.encode()).decode())
+        for name in names)
+    return ("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=MIX\n\n"
+            "--MIX\nContent-Type: text/plain; charset=UTF-8\n"
+            "Content-Transfer-Encoding: base64\n\n" +
+            base64.encodebytes(body.encode()).decode() + att + "--MIX--\n")
+# With ① (no ISO-2022-JP form: that mail goes as UTF-8) ...
 open(d + "/reply-text", "w").write(body)
-att = "".join(
-    '--MIX\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\n'
-    'Content-Disposition: attachment; filename*=UTF-8\'\'%s\n'
-    'Content-Transfer-Encoding: base64\n\n%s' % (
-        "".join("%%%02X" % b for b in name.encode()),
-        base64.encodebytes(b"PK\x03\x04 " + name.encode()).decode())
-    for name in ("①見積書_髙山商事様.xlsx", "見積書_山田商事様.xlsx"))
-open(d + "/reply-mime", "w").write(
-    "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=MIX\n\n"
-    "--MIX\nContent-Type: text/plain; charset=UTF-8\n"
-    "Content-Transfer-Encoding: base64\n\n" +
-    base64.encodebytes(body.encode()).decode() + att + "--MIX--\n")
+open(d + "/reply-mime", "w").write(mime(body, ("①見積書_髙山商事様.xlsx", "見積書_山田商事様.xlsx")))
+# ... and without: ISO-2022-JP, the attachment's name too.
+body2 = body.replace("①", "")
+open(d + "/reply2-text", "w").write(body2)
+open(d + "/reply2-mime", "w").write(mime(body2, ("見積書_山田商事様.xlsx",)))
 PY
 
 # One desk, one charset: a working morning's mail in Japanese and English.
@@ -66,7 +72,7 @@ state_dir = $st/state
 staff_addresses = staff@example.jp
 staff_logins = alice=staff@example.jp
 outgoing_charset = $cs
-company_name = 髙山ホスティング株式会社
+company_name = 高山ホスティング株式会社
 company_name_en = Takayama Hosting K.K.
 business_hours = mon-fri 09:00-12:00,13:00-18:00
 smtp_url = smtp://127.0.0.1:1
@@ -113,6 +119,10 @@ print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_
 	  cat "$dir/reply-mime"; } |
 		mp deliver --sender staff@example.jp --recipient "support+$t@example.jp" --sasl-user staff@example.jp ||
 		fail "staff reply"
+	{ printf 'From: staff@example.jp\nTo: support+%s@example.jp\nSubject: Re: [SUPPORT#%s] ディスク\nMessage-ID: <s3.%s@example.jp>\n' "$t" "$t" "$cs"
+	  cat "$dir/reply2-mime"; } |
+		mp deliver --sender staff@example.jp --recipient "support+$t@example.jp" --sasl-user staff@example.jp ||
+		fail "staff reply 2"
 	# The same reply on the English ticket.
 	t=$(mp ticket list --json | python3 -c 'import json,sys; print([t for t in json.load(sys.stdin) if t["requester"] == "john@example.com"][0]["id"])')
 	{ printf 'From: staff@example.jp\nTo: support+%s@example.jp\nSubject: Re: [SUPPORT#%s] New: Question about disks\nMessage-ID: <s2.%s@example.jp>\n' "$t" "$t" "$cs"
@@ -197,11 +207,19 @@ for f in files:
             bad(f, "English mail in " + charset)
         if name != "Takayama Hosting K.K.":
             bad(f, "English mail from %r" % name)
-    elif name not in ("髙山ホスティング株式会社", "Takayama Hosting K.K."):
+    elif name not in ("高山ホスティング株式会社", "Takayama Hosting K.K."):
         bad(f, "From name %r" % name)
-    if cs == "iso-2022-jp" and lang == "ja" and template != "staff-reply":
-        if charset != "iso-2022-jp" and "髙" not in name:
+    with_circled = "①" in text
+    if cs == "iso-2022-jp" and lang == "ja" and not with_circled:
+        if charset != "iso-2022-jp":
             bad(f, "Japanese mail in " + charset)
+        if ew.search(head) is None:
+            bad(f, "no ISO-2022-JP encoded words")
+        for w in ew.finditer(head):
+            if w.group(1).lower() != b"iso-2022-jp":
+                bad(f, "encoded word in %r" % w.group(1))
+    if cs == "utf-8" and charset != "utf-8":
+        bad(f, "UTF-8 desk sent " + charset)
     if "mon-fri" in text or "09:00-12:00,13:00" in text:
         bad(f, "hours in config syntax")
     if "Hours:" in text and "weekdays 9:00-12:00 and 13:00-18:00" not in text:
@@ -220,14 +238,16 @@ for f in files:
     if template == "staff-reply":
         if subj.count("[SUPPORT#") != 1 or "新規" in subj or "New:" in subj:
             bad(f, "relayed subject %r" % subj)
-        if joined.replace("\r\n", "\n") != reply_text:
-            a = joined.replace("\r\n", "\n")
-            i = next((i for i in range(min(len(a), len(reply_text))) if a[i] != reply_text[i]), -1)
-            bad(f, "relayed text differs at %d: %r / %r" % (i, a[i:i+30], reply_text[i:i+30]))
+        want_text = reply_text if with_circled else reply_text.replace("①", "")
+        a = joined.replace("\r\n", "\n")
+        if a != want_text:
+            i = next((i for i in range(min(len(a), len(want_text))) if a[i] != want_text[i]), -1)
+            bad(f, "relayed text differs at %d: %r / %r" % (i, a[i:i+30], want_text[i:i+30]))
         if not flowed:
             bad(f, "long paragraph not folded as format=flowed")
         names = sorted(p.get_filename() for p in m.iter_attachments())
-        if names != sorted(["①見積書_髙山商事様.xlsx", "見積書_山田商事様.xlsx"]):
+        if names != sorted(["①見積書_髙山商事様.xlsx", "見積書_山田商事様.xlsx"]
+                           if with_circled else ["見積書_山田商事様.xlsx"]):
             bad(f, "attachment names %r" % names)
         for p in m.iter_attachments():
             if p.get_content() != b"PK\x03\x04 " + p.get_filename().encode():
@@ -237,6 +257,9 @@ for f in files:
                 bad(f, "no RFC 2231 filename")
             if p.get_param("name") != p.get_filename():
                 bad(f, "Content-Type name %r" % p.get_param("name"))
+            # in the mail's charset
+            if charset.upper().encode() + b"''" not in p.as_bytes():
+                bad(f, "attachment name not in %s" % charset)
 for p in problems:
     print(p, file=sys.stderr)
 want = {("ja", t) for t in ("ack", "fault-ack", "unregistered", "not-subscribed",
