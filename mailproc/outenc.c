@@ -166,12 +166,14 @@ find_break(const char *seg, size_t seglen, size_t prefix, int iso)
 	struct cost k = { prefix, 0, iso };
 	size_t i, brk = 0, last = 0;
 	gunichar prev = 0;
+	int text = 0;	/* past the leading blanks: a break before
+			 * them would leave an empty line */
 
 	for (i = 0; i < seglen;
 	     i = (size_t)(g_utf8_next_char(seg + i) - seg)) {
 		gunichar c = g_utf8_get_char(seg + i);
 
-		if (i > 0 && can_break(prev, c)) {
+		if (i > 0 && text && can_break(prev, c)) {
 			if (cost_line(&k) + 1 <= FOLD_WIDTH || brk == 0)
 				brk = i;
 			if (cost_line(&k) + 1 > FOLD_WIDTH)
@@ -180,6 +182,7 @@ find_break(const char *seg, size_t seglen, size_t prefix, int iso)
 		}
 		if (i > 0 && cost_line(&k) + 1 <= FOLD_HARD)
 			last = i;
+		text = text || (c != ' ' && c != '\t');
 		cost_add(&k, c);
 		if (cost_line(&k) > FOLD_WIDTH && brk > 0)
 			return brk;
