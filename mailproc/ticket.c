@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <glib.h>
+
 #include "ticket.h"
 
 long long
@@ -40,25 +42,48 @@ ticket_id_from_address(const char *addr, const char *support)
 	return end == at && id > 0 ? id : 0;
 }
 
+/* The tag is matched on the NFKC form of the subject, so what a Japanese
+ * IME types is still the tag: ［SUPPORT＃１］ is [SUPPORT#1]; blanks
+ * after '#' and inside the brackets are allowed ([SUPPORT# 1]). */
 long long
 ticket_id_from_subject(const char *subject, const char *tag)
 {
 	size_t n = strlen(tag);
-	const char *p = subject;
+	char *norm;
+	const char *p;
+	long long found = 0;
 
 	if (subject == NULL || n == 0)
 		return 0;
-	while ((p = strchr(p, '[')) != NULL) {
-		p++;
-		if (strncasecmp(p, tag, n) == 0 && p[n] == '#' &&
-		    isdigit((unsigned char)p[n + 1])) {
+	norm = g_utf8_validate(subject, -1, NULL) ?
+		g_utf8_normalize(subject, -1, G_NORMALIZE_NFKC) : NULL;
+	p = norm != NULL ? norm : subject;
+	while (found == 0 && (p = strchr(p, '[')) != NULL) {
+		const char *q = ++p;
+
+		while (*q == ' ')
+			q++;
+		if (strncasecmp(q, tag, n) != 0)
+			continue;
+		q += n;
+		while (*q == ' ')
+			q++;
+		if (*q++ != '#')
+			continue;
+		while (*q == ' ')
+			q++;
+		if (isdigit((unsigned char)*q)) {
 			char *end;
-			long long id = strtoll(p + n + 1, &end, 10);
+			long long id = strtoll(q, &end, 10);
+
+			while (*end == ' ')
+				end++;
 			if (*end == ']' && id > 0)
-				return id;
+				found = id;
 		}
 	}
-	return 0;
+	g_free(norm);
+	return found;
 }
 
 const char *

@@ -48,6 +48,13 @@ START_TEST(test_id_from_subject)
 		{ "RE: 再起動 [SUPPORT#7]", 7 },
 		{ "[x] [SUPPORT#9]", 9 },
 		{ "", 0 },
+		/* typed with a Japanese IME: NFKC first */
+		{ "Re: ［SUPPORT＃１］ 再起動", 1 },
+		{ "Re: [SUPPORT#１２]", 12 },
+		{ "[SUPPORT# 1] x", 1 },
+		{ "【SUPPORT#1】 x", 0 },
+		{ "[ SUPPORT #3 ] x", 3 },
+		{ "[SUPPORT#1 2]", 0 },
 	};
 	size_t i;
 
