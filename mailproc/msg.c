@@ -519,6 +519,168 @@ store_attachment(struct walk *w, GMimeObject *obj,
 	return 0;
 }
 
+/* Percent-decodes s[0..n) (RFC 2231 §4) onto out. */
+static void
+pct_decode(GString *out, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n &&
+		    g_ascii_isxdigit(s[i + 1]) && g_ascii_isxdigit(s[i + 2])) {
+			g_string_append_c(out, (char)(g_ascii_xdigit_value(
+				s[i + 1]) * 16 + g_ascii_xdigit_value(s[i + 2])));
+			i += 2;
+		} else {
+			g_string_append_c(out, s[i]);
+		}
+	}
+}
+
+/*
+ * The value of parameter attr in a raw Content-Type or
+ * Content-Disposition value, decoded by our own Japanese decoder rather
+ * than by GMime's, which goes through glibc iconv and loses NEC row 13
+ * and IBM extension characters (①, №, 髙) that Outlook and Becky! put in
+ * ISO-2022-JP or Shift_JIS names: RFC 2231 parts (attr*, attr*0*,
+ * attr*1, ...) joined in order and percent-decoded before the charset
+ * conversion; else a plain value holding RFC 2047 encoded words (not
+ * allowed inside a quoted string by RFC 2047 §5, sent all the same).
+ * NULL when neither is there: GMime's value is then as good.
+ */
+static char *
+raw_param(struct msg *m, const char *folded, const char *attr)
+{
+	GString *part[32] = { NULL };
+	int ext[32] = { 0 }, max = -1, i;
+	char *raw, *plain = NULL, *out = NULL;
+	const char *p;
+	size_t an = strlen(attr);
+
+	if (folded == NULL || (raw = unfold(folded)) == NULL)
+		return NULL;
+	p = strchr(raw, ';');
+	while (p != NULL && *p != '\0') {
+		const char *name, *ne;
+		GString *v = g_string_new(NULL);
+		int idx = -1, star = 0;
+
+		while (*p == ';' || *p == ' ' || *p == '\t')
+			p++;
+		name = p;
+		while (*p != '\0' && *p != '=' && *p != ';')
+			p++;
+		ne = p;
+		while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
+			ne--;
+		if (*p != '=') {
+			g_string_free(v, TRUE);
+			continue;
+		}
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '"') {
+			for (p++; *p != '\0' && *p != '"'; p++) {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+				g_string_append_c(v, *p);
+			}
+			if (*p == '"')
+				p++;
+		} else {
+			while (*p != '\0' && *p != ';' && *p != ' ' &&
+			       *p != '\t')
+				g_string_append_c(v, *p++);
+		}
+		while (*p != '\0' && *p != ';')
+			p++;
+		if ((size_t)(ne - name) >= an &&
+		    g_ascii_strncasecmp(name, attr, an) == 0) {
+			const char *q = name + an;
+
+			if (q == ne) {
+				if (plain == NULL) {
+					plain = g_string_free(v, FALSE);
+					continue;
+				}
+			} else if (*q == '*') {
+				q++;
+				if (q == ne) {
+					idx = 0;
+					star = 1;
+				} else if (g_ascii_isdigit(*q)) {
+					idx = (int)strtol(q, (char **)&q, 10);
+					star = q < ne && *q == '*';
+					if (q + star != ne)
+						idx = -1;
+				}
+			}
+		}
+		if (idx >= 0 && idx < 32 && part[idx] == NULL) {
+			part[idx] = v;
+			ext[idx] = star;
+			if (idx > max)
+				max = idx;
+			continue;
+		}
+		g_string_free(v, TRUE);
+	}
+	if (max >= 0 && part[0] != NULL) {
+		GString *bytes = g_string_new(NULL);
+		const char *cs = NULL, *v0 = part[0]->str, *q1, *q2;
+		char *cset = NULL, *conv = NULL;
+
+		if (ext[0] && (q1 = strchr(v0, '\'')) != NULL &&
+		    (q2 = strchr(q1 + 1, '\'')) != NULL) {
+			cset = g_strndup(v0, (gsize)(q1 - v0));
+			cs = cset;
+			v0 = q2 + 1;
+		}
+		for (i = 0; i <= max && part[i] != NULL; i++) {
+			const char *v = i == 0 ? v0 : part[i]->str;
+
+			if (ext[i])
+				pct_decode(bytes, v, strlen(v));
+			else
+				g_string_append(bytes, v);
+		}
+		if (charset_to_utf8(cs && *cs ? cs : "utf-8", bytes->str,
+				    bytes->len, &conv, NULL) > 0)
+			add_defect(m, "header-charset");
+		out = conv;
+		g_free(cset);
+		g_string_free(bytes, TRUE);
+	} else if (plain != NULL && strstr(plain, "=?") != NULL) {
+		out = decode_header_text(m, plain);
+	}
+	for (i = 0; i < 32; i++)
+		if (part[i] != NULL)
+			g_string_free(part[i], TRUE);
+	g_free(plain);
+	free(raw);
+	return out;
+}
+
+/* The attachment's name: Content-Disposition filename, else Content-Type
+ * name, by raw_param() where it applies, else as GMime read it. */
+static char *
+attachment_name(struct msg *m, GMimeObject *obj)
+{
+	const char *fn;
+	char *r;
+
+	if ((r = raw_param(m, raw_header(obj, "Content-Disposition"),
+			   "filename")) != NULL ||
+	    (r = raw_param(m, raw_header(obj, "Content-Type"), "name")) !=
+	    NULL)
+		return r;
+	fn = GMIME_IS_PART(obj) ? g_mime_part_get_filename(GMIME_PART(obj)) :
+		g_mime_object_get_content_disposition_parameter(obj,
+								"filename");
+	return fn ? decode_header_text(m, fn) : NULL;
+}
+
 static void
 add_attachment(struct walk *w, GMimeObject *obj)
 {
@@ -529,14 +691,7 @@ add_attachment(struct walk *w, GMimeObject *obj)
 
 	if (w->failed)
 		return;
-	if (GMIME_IS_PART(obj)) {
-		const char *fn = g_mime_part_get_filename(GMIME_PART(obj));
-		a.filename = fn ? decode_header_text(m, fn) : NULL;
-	} else {
-		const char *fn = g_mime_object_get_content_disposition_parameter(
-			obj, "filename");
-		a.filename = fn ? decode_header_text(m, fn) : NULL;
-	}
+	a.filename = attachment_name(m, obj);
 	mime = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
 	a.content_type = strdup(mime ? mime : "application/octet-stream");
 	g_free(mime);

@@ -201,6 +201,59 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* Attachment names with NEC row 13 and IBM extension characters, as
+ * Outlook and Becky! send them (RFC 2047 inside a quoted filename, or
+ * RFC 2231), are decoded by our Japanese decoder, not glibc's. */
+START_TEST(test_attachment_names)
+{
+	static const struct {
+		const char *disposition, *want;
+	} cases[] = {
+		{ "attachment; filename=\"=?ISO-2022-JP?B?"
+		  "GyRCLSE4K0BRPXEbKEIueGxzeA==?=\"", "①見積書.xlsx" },
+		{ "attachment;\n filename=\"=?ISO-2022-JP?B?"
+		  "GyRCLWIbKEIxMl8bJEI4K0BRPXEbKEIucGRm?=\"", "№12_見積書.pdf" },
+		{ "attachment; filename=\"=?Shift_JIS?B?"
+		  "h0CMqZDPj5Ff7uCOUo+kjpaXbC54bHN4?=\"",
+		  "①見積書_髙山商事様.xlsx" },
+		{ "attachment; filename*=ISO-2022-JP''"
+		  "%1B%24B-%218%2B%40Q%3Dq%1B%28B.xlsx", "①見積書.xlsx" },
+		{ "attachment; filename*0*=ISO-2022-JP''%1B%24B-%21;\n"
+		  " filename*1*=8%2B%40Q%3Dq%1B%28B.xlsx", "①見積書.xlsx" },
+		{ "attachment; filename=\"plain name.txt\"", "plain name.txt" },
+		{ "attachment; filename*=UTF-8''%E5%A0%B1%E5%91%8A.txt",
+		  "報告.txt" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct msg_limits lim = { 50, 1 << 20 };
+		struct mp_err err = { 0 };
+		struct msg *m = NULL;
+		char text[1024];
+		int fd;
+
+		snprintf(text, sizeof(text), "Subject: att\nMIME-Version: 1.0\n"
+			 "Content-Type: multipart/mixed; boundary=XX\n\n"
+			 "--XX\nContent-Type: text/plain\n\nsee attached\n"
+			 "--XX\nContent-Type: application/octet-stream\n"
+			 "Content-Disposition: %s\n"
+			 "Content-Transfer-Encoding: base64\n\naGVsbG8=\n"
+			 "--XX--\n", cases[i].disposition);
+		fd = file_with(text);
+		ck_assert_int_eq(msg_parse_fd(fd, 0, &lim, NULL, &m, &err), 0);
+		ck_assert_uint_eq(m->n_attachments, 1);
+		ck_assert_msg(m->attachments[0].filename != NULL &&
+			      strcmp(m->attachments[0].filename,
+				     cases[i].want) == 0,
+			      "case %zu: got \"%s\", want \"%s\"", i,
+			      m->attachments[0].filename, cases[i].want);
+		msg_free(&m);
+		close(fd);
+	}
+}
+END_TEST
+
 START_TEST(test_attachment_stored)
 {
 	struct msg_limits lim = { 50, 1 << 20 };
@@ -249,6 +302,7 @@ suite_msg(void)
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_hostile_headers);
 	tcase_add_test(tc, test_attachment_stored);
+	tcase_add_test(tc, test_attachment_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
