@@ -264,6 +264,47 @@ score_euc(const unsigned char *s, size_t n)
 	return sc;
 }
 
+/* Whether s has a run of an odd number of 8-bit bytes, all A1-DF:
+ * half-width katakana, which EUC-JP (pairs, or 8E xx) cannot be. */
+static int
+odd_kana_run(const unsigned char *s, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		int kana = 1;
+
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		for (j = i; j < n && s[j] >= 0x80; j++)
+			kana = kana && s[j] >= 0xA1 && s[j] <= 0xDF;
+		if (kana && (j - i) % 2 == 1)
+			return 1;
+		i = j;
+	}
+	return 0;
+}
+
+/* Whether s holds half-width katakana as Japanese is written in it: at
+ * least a third of the 8-bit bytes in runs of two or more in A1-DF. */
+static int
+kana_runs(const unsigned char *s, size_t n)
+{
+	size_t i, in_runs = 0, eight = 0;
+
+	for (i = 0; i < n; i++) {
+		int k = s[i] >= 0xA1 && s[i] <= 0xDF;
+
+		eight += s[i] >= 0x80;
+		if (k && ((i > 0 && s[i - 1] >= 0xA1 && s[i - 1] <= 0xDF) ||
+			  (i + 1 < n && s[i + 1] >= 0xA1 && s[i + 1] <= 0xDF)))
+			in_runs++;
+	}
+	return eight > 0 && in_runs * 3 >= eight;
+}
+
 const char *
 charset_sniff(const char *in, size_t len)
 {
@@ -293,8 +334,20 @@ charset_sniff(const char *in, size_t len)
 	if (errs == 0 || good >= 8 * errs)
 		return "utf-8";
 	n = len < SNIFF_WINDOW ? len : SNIFF_WINDOW;
-	if (score_euc(s, n) > score_sjis(s, n))
-		return "euc-jp";
+	{
+		long euc = score_euc(s, n), sjis = score_sjis(s, n);
+
+		/* Neither reads as Japanese: Western text (ö, é, ß
+		 * between Latin letters) rather than private-use
+		 * characters of CP932.  Runs of half-width katakana are
+		 * Japanese even though they score nothing. */
+		if (euc <= 0 && sjis <= 0 && !kana_runs(s, n))
+			return "windows-1252";
+		/* Half-width katakana in CP932 also pairs up as EUC-JP
+		 * kanji, but EUC-JP never has an odd run of 8-bit bytes. */
+		if (euc > sjis && !odd_kana_run(s, n))
+			return "euc-jp";
+	}
 	return "cp932";
 }
 
@@ -812,6 +865,8 @@ conv_named(struct conv *c, const char *name, const unsigned char *s,
 		conv_iconv(c, "CP932", NULL, SKIP_SJIS, cs, n);
 	else if (strcmp(name, "euc-jp") == 0)
 		conv_iconv(c, "EUC-JP", "EUC-JP-MS", SKIP_EUC, cs, n);
+	else if (strcmp(name, "windows-1252") == 0)
+		conv_iconv(c, "CP1252", "ISO-8859-1", SKIP_ONE, cs, n);
 	else
 		conv_utf8(c, s, n);	/* "utf-8", "us-ascii" */
 }
@@ -935,7 +990,9 @@ charset_to_utf8(const char *charset, const char *in, size_t len,
 		guess = charset_sniff(in, len);
 		conv_named(&c, guess, s, len);
 		if ((fam == FAM_ASCII && eight) ||
-		    strcmp(guess, "cp932") == 0 || strcmp(guess, "euc-jp") == 0)
+		    strcmp(guess, "cp932") == 0 ||
+		    strcmp(guess, "euc-jp") == 0 ||
+		    strcmp(guess, "windows-1252") == 0)
 			c.defect = 1;
 		break;
 	case FAM_OTHER:

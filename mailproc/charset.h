@@ -35,7 +35,8 @@ int charset_to_utf8(const char *charset, const char *in, size_t len,
  * Guesses the charset of len bytes of in.  Returns a static canonical name:
  * "us-ascii" (7-bit, no JIS escapes), "iso-2022-jp" (JIS escapes present),
  * "utf-8" (valid or nearly valid UTF-8), else "cp932" or "euc-jp" by which
- * reads as more plausible Japanese text.
+ * reads as more plausible Japanese text, or "windows-1252" when neither
+ * reads as Japanese at all (and it is not half-width katakana).
  */
 const char *charset_sniff(const char *in, size_t len);
 

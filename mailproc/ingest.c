@@ -91,18 +91,22 @@ requester_of(const struct msg *m, const struct spool_envelope *env)
 	return env->sender;
 }
 
-/* Whether text holds Japanese script (hiragana, katakana or CJK). */
+/* Whether text holds Japanese script (hiragana, katakana, half-width
+ * katakana, CJK or Japanese punctuation). */
 static int
 has_japanese(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	for (; p != NULL && *p; p++)
-		if (p[0] == 0xe3 && (p[1] == 0x81 || p[1] == 0x82 ||
-				     p[1] == 0x83))
-			return 1;
+		if (p[0] == 0xe3 && (p[1] == 0x80 || p[1] == 0x81 ||
+				     p[1] == 0x82 || p[1] == 0x83))
+			return 1;	/* 、。「」, kana */
 		else if (p[0] >= 0xe4 && p[0] <= 0xe9)
 			return 1;
+		else if (p[0] == 0xef && ((p[1] == 0xbd && p[2] >= 0xa1) ||
+					  (p[1] == 0xbe && p[2] <= 0x9f)))
+			return 1;	/* half-width katakana, U+FF61-FF9F */
 	return 0;
 }
 

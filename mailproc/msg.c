@@ -519,6 +519,20 @@ store_attachment(struct walk *w, GMimeObject *obj,
 	return 0;
 }
 
+/* Removes byte order marks (U+FEFF) at the start of s, which Windows
+ * editors put before UTF-8 text and some mailers inside encoded words;
+ * one before the first line is never text. */
+static void
+strip_bom(char *s)
+{
+	size_t n = 0;
+
+	while (strncmp(s + n, "\xef\xbb\xbf", 3) == 0)
+		n += 3;
+	if (n > 0)
+		memmove(s, s + n, strlen(s + n) + 1);
+}
+
 /* Percent-decodes s[0..n) (RFC 2231 §4) onto out. */
 static void
 pct_decode(GString *out, const char *s, size_t n)
@@ -1176,6 +1190,8 @@ parse_stream(GMimeStream *stream, const struct msg_limits *lim,
 		msg_free(&m);
 		return mp_err_set(err, MP_TEMP, "out of memory");
 	}
+	strip_bom(m->subject);
+	strip_bom(m->text);
 	*msg_r = m;
 	return 0;
 }

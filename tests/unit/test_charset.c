@@ -223,6 +223,13 @@ static const struct {
 	{ IN("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86"
 	     "\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xa7\xe3\x81\x99\xff"),
 	  "utf-8" },
+	/* ISO-8859-1 is not forced into CP932 private-use characters */
+	{ IN("Gr\xfc\xdf" "e, J\xf6rg"), "windows-1252" },
+	{ IN("Caf\xe9 na\xef" "ve, se\xf1or"), "windows-1252" },
+	/* half-width katakana only (CP932) is Japanese, not EUC-JP */
+	{ IN("\xba\xdd\xc6\xc1\xca \xbb\xb0\xca\xde\xb0\xa6"),
+	  "cp932" },	/* ｺﾝﾆﾁﾊ ｻｰﾊﾞｰｦ */
+	{ IN("\xb2\xac\xc5\xc4 \xbd\xa4"), "euc-jp" },	/* 岡田 修 */
 };
 
 START_TEST(test_sniff)
