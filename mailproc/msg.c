@@ -388,6 +388,47 @@ read_part_content(struct msg *m, GMimePart *part, long long limit,
 }
 
 /* Decodes a text part into UTF-8 with LF line ends. */
+/* The charset an HTML document names in its first 4 KB (<meta
+ * charset="..."> or <meta http-equiv="Content-Type" content="...;
+ * charset=...">, HTML5 §13.2.3.2), into buf; 1 if found.  Used when the
+ * MIME header names none. */
+static int
+html_meta_charset(const char *html, size_t len, char *buf, size_t size)
+{
+	size_t n = len < 4096 ? len : 4096, i, k;
+	char *head = g_ascii_strdown(html, (gssize)n);
+	const char *p = head;
+	int found = 0;
+
+	while (!found && (p = strstr(p, "<meta")) != NULL) {
+		const char *end = strchr(p, '>'), *c;
+
+		if (end == NULL)
+			break;
+		for (c = p; c < end && (c = strstr(c, "charset")) != NULL &&
+		     c < end; c += 7) {
+			i = (size_t)(c - head) + 7;
+			while (i < n && (head[i] == ' ' || head[i] == '='))
+				i++;
+			while (i < n && (head[i] == '"' || head[i] == '\''))
+				i++;
+			for (k = 0; i < n && k + 1 < size &&
+			     (g_ascii_isalnum(head[i]) || head[i] == '-' ||
+			      head[i] == '_' || head[i] == ':' ||
+			      head[i] == '.'); i++)
+				buf[k++] = head[i];
+			buf[k] = '\0';
+			if (k > 0) {
+				found = 1;
+				break;
+			}
+		}
+		p = end;
+	}
+	g_free(head);
+	return found;
+}
+
 static char *
 part_text(struct walk *w, GMimePart *part)
 {
@@ -398,7 +439,7 @@ part_text(struct walk *w, GMimePart *part)
 		obj, "format");
 	const char *delsp = g_mime_object_get_content_type_parameter(
 		obj, "delsp");
-	char *raw, *utf8 = NULL;
+	char *raw, *utf8 = NULL, meta[64];
 	size_t len, ulen;
 	int truncated, rc;
 
@@ -407,6 +448,10 @@ part_text(struct walk *w, GMimePart *part)
 		return NULL;
 	if (truncated)
 		add_defect(w->m, "text-truncated");
+	if (charset == NULL && g_mime_content_type_is_type(
+		    g_mime_object_get_content_type(obj), "text", "html") &&
+	    html_meta_charset(raw, len, meta, sizeof(meta)))
+		charset = meta;
 	rc = charset_to_utf8(charset, raw, len, &utf8, &ulen);
 	free(raw);
 	if (rc < 0)
