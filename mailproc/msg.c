@@ -341,24 +341,47 @@ read_part_content(struct msg *m, GMimePart *part, long long limit,
 	enc = g_mime_data_wrapper_get_encoding(w);
 	src = g_mime_data_wrapper_get_stream(w);
 	g_mime_stream_reset(src);
-	if (enc == GMIME_CONTENT_ENCODING_BASE64) {
-		/* GMime skips invalid characters silently; note them. */
-		int bad = 0;
-		while (!bad && (n = g_mime_stream_read(src, buf,
-						       sizeof(buf))) > 0) {
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+		/* GMime skips invalid characters silently; note them.  A
+		 * body that is plainly not base64 (more than one byte in
+		 * 5 outside the alphabet, a blank inside a line counting:
+		 * base64 lines have none), or "uuencoded" text without a
+		 * begin line, is text with a wrong label: read as 7bit. */
+		long long bad = 0, all = 0;
+		int sol = 1, began = 0, prev_space = 0;
+		while ((n = g_mime_stream_read(src, buf, sizeof(buf))) > 0) {
 			ssize_t i;
 			for (i = 0; i < n; i++) {
 				unsigned char c = (unsigned char)buf[i];
-				if (!(g_ascii_isalnum(c) || c == '+' ||
-				      c == '/' || c == '=' ||
-				      g_ascii_isspace(c))) {
-					bad = 1;
-					break;
+				int nl = c == '\n' || c == '\r';
+
+				if (sol && n - i >= 6 &&
+				    memcmp(buf + i, "begin ", 6) == 0)
+					began = 1;
+				if (!g_ascii_isspace(c)) {
+					all++;
+					bad += prev_space && !sol;
+					if (!(g_ascii_isalnum(c) || c == '+' ||
+					      c == '/' || c == '='))
+						bad++;
 				}
+				if (nl)
+					sol = 1;
+				else if (!g_ascii_isspace(c))
+					sol = 0;
+				prev_space = c == ' ' || c == '\t';
 			}
 		}
-		if (bad)
+		if (enc == GMIME_CONTENT_ENCODING_UUENCODE ? !began :
+		    bad * 5 > all) {
+			add_defect(m, "not-%s-read-as-text",
+				   enc == GMIME_CONTENT_ENCODING_BASE64 ?
+				   "base64" : "uuencode");
+			enc = GMIME_CONTENT_ENCODING_7BIT;
+		} else if (bad > 0) {
 			add_defect(m, "bad-base64");
+		}
 		g_mime_stream_reset(src);
 	}
 	filtered = g_mime_stream_filter_new(src);
@@ -387,7 +410,6 @@ read_part_content(struct msg *m, GMimePart *part, long long limit,
 	return *out_r ? 0 : -1;
 }
 
-/* Decodes a text part into UTF-8 with LF line ends. */
 /* The charset an HTML document names in its first 4 KB (<meta
  * charset="..."> or <meta http-equiv="Content-Type" content="...;
  * charset=...">, HTML5 §13.2.3.2), into buf; 1 if found.  Used when the
@@ -429,6 +451,7 @@ html_meta_charset(const char *html, size_t len, char *buf, size_t size)
 	return found;
 }
 
+/* Decodes a text part into UTF-8 with LF line ends. */
 static char *
 part_text(struct walk *w, GMimePart *part)
 {
@@ -1067,6 +1090,149 @@ msg_parse_mem(const char *raw, size_t len, const struct msg_limits *lim,
 			    NULL, 0, msg_r, err);
 }
 
+/* Whether line[0..n) looks like a header field ("Name: value"). */
+static int
+header_like(const char *line, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && line[i] > ' ' && line[i] < 0x7f &&
+	     line[i] != ':'; i++)
+		;
+	return i > 0 && i < n && line[i] == ':';
+}
+
+/* Whether line[0..n) is a Content-Type header of something other than
+ * text (an embedded message, an image...). */
+static int
+not_text_type(const char *line, size_t n)
+{
+	const char *v = line + 13;
+
+	if (n < 14 || g_ascii_strncasecmp(line, "content-type:", 13) != 0)
+		return 0;
+	while (v < line + n && (*v == ' ' || *v == '\t'))
+		v++;
+	return g_ascii_strncasecmp(v, "text", 4) != 0 &&
+	       g_ascii_strncasecmp(v, "multipart", 9) != 0;
+}
+
+/* Whether line[0..n) is a line of base64 or uuencoded data. */
+static int
+data_like(const char *line, size_t n)
+{
+	size_t i;
+
+	if (n < 40)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(g_ascii_isalnum(line[i]) || line[i] == '+' ||
+		      line[i] == '/' || line[i] == '='))
+			return 0;
+	return 1;
+}
+
+/*
+ * The readable text of a raw message whose parse gave none: the lines
+ * after the header block (which may end without a blank line), without
+ * MIME boundaries, part headers that ran into their bodies, attachment
+ * parts and lines of base64, in the first charset= the message names
+ * (else sniffed).  Mail with `Content-Type: text` and no subtype, or with
+ * headers and body not separated, must not lose the customer's words.
+ * Returns a new string ("" when nothing is readable) or NULL.
+ */
+static char *
+raw_body_text(GMimeStream *stream, long long limit)
+{
+	GByteArray *raw = g_byte_array_new();
+	GString *body = g_string_new(NULL);
+	char buf[8192], label[64] = "", *out = NULL;
+	const char *p, *end, *cs;
+	ssize_t n;
+	int in_headers = 1, in_part_headers = 0, skip_part = 0;
+
+	g_mime_stream_reset(stream);
+	while ((long long)raw->len < limit &&
+	       (n = g_mime_stream_read(stream, buf, sizeof(buf))) > 0)
+		g_byte_array_append(raw, (guint8 *)buf, (guint)n);
+	g_byte_array_append(raw, (const guint8 *)"", 1);
+	p = (const char *)raw->data;
+	end = p + raw->len - 1;
+	if ((cs = g_strstr_len(p, end - p, "charset=")) != NULL) {
+		size_t k = 0;
+
+		cs += 8;
+		if (*cs == '"')
+			cs++;
+		while (k + 1 < sizeof(label) && (g_ascii_isalnum(*cs) ||
+						 *cs == '-' || *cs == '_'))
+			label[k++] = *cs++;
+		label[k] = '\0';
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *next = nl ? nl + 1 : end;
+
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (in_headers) {
+			/* A header block ends at a blank line or at the
+			 * first line that is not a header. */
+			if (len == 0) {
+				in_headers = 0;
+				p = next;
+				continue;
+			}
+			if (header_like(p, len) ||
+			    ((p[0] == ' ' || p[0] == '\t') && len > 0)) {
+				if (not_text_type(p, len))
+					skip_part = 2;	/* all of it */
+				p = next;
+				continue;
+			}
+			in_headers = 0;
+		}
+		if (len >= 2 && p[0] == '-' && p[1] == '-' &&
+		    memchr(p, ' ', len) == NULL) {
+			in_part_headers = 1;	/* a boundary */
+			skip_part = skip_part == 2 ? 2 : 0;
+		} else if (in_part_headers && len > 0 &&
+			   (header_like(p, len) || p[0] == ' ' ||
+			    p[0] == '\t')) {
+			if ((g_ascii_strncasecmp(p, "content-disposition:",
+						 20) == 0 &&
+			     g_strstr_len(p, (gssize)len, "attachment")) ||
+			    not_text_type(p, len))
+				skip_part = 1;
+		} else if (in_part_headers && len == 0) {
+			in_part_headers = 0;
+		} else if (!skip_part && !data_like(p, len)) {
+			in_part_headers = 0;
+			g_string_append_len(body, p, (gssize)len);
+			g_string_append_c(body, '\n');
+		}
+		p = next;
+	}
+	g_byte_array_free(raw, TRUE);
+	if (charset_to_utf8(*label ? label : NULL, body->str, body->len,
+			    &out, NULL) >= 0 && out != NULL) {
+		size_t ulen = text_normalise_newlines(out, strlen(out));
+		out[ulen] = '\0';
+	}
+	g_string_free(body, TRUE);
+	return out;
+}
+
+static int
+blank(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (!g_ascii_isspace(*s))
+			return 0;
+	return 1;
+}
+
 /* Parses the message in stream, which it takes over; capped says what
  * the pre-scan cut (CAP_*), recorded as defects. */
 static int
@@ -1225,6 +1391,17 @@ parse_stream(GMimeStream *stream, const struct msg_limits *lim,
 	}
 	if (m->text == NULL)
 		m->text = strdup("");
+	if (m->text != NULL && blank(m->text) && !w.failed) {
+		char *raw = raw_body_text(stream, lim->max_text);
+
+		if (raw != NULL && !blank(raw)) {
+			free(m->text);
+			m->text = raw;
+			add_defect(m, "text-from-raw-body");
+		} else {
+			free(raw);
+		}
+	}
 	g_object_unref(gm);
 	g_object_unref(stream);
 	if (w.failed) {
