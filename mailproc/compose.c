@@ -2,7 +2,8 @@
  * compose.c: from a template to an outbox row.
  *
  * Automatic mail goes out with a null envelope sender and
- * Auto-Submitted: auto-replied (RFC 3834 §3.1.7, §5), so that whatever
+ * Auto-Submitted (RFC 3834 §3.1.7, §5: auto-replied for a reply,
+ * auto-generated for a notification that answers nothing), so that whatever
  * answers it cannot start a loop with us; at most auto_reply_limit
  * replies go to one address an hour.  The limit is for replies to
  * whoever wrote: mail the policy requires (to a registered contact) is
@@ -30,6 +31,29 @@ compose_ticket_address(const struct conf *conf, long long id, char *buf,
 	snprintf(buf, size, "%.*s+%lld%s", local, conf->support_address, id,
 		 at ? at : "");
 	return buf;
+}
+
+/* Whether template is a notification that answers no mail of its
+ * recipient (RFC 3834 §5: Auto-Submitted: auto-generated), rather than a
+ * reply (auto-replied). */
+static int
+notification(const char *template)
+{
+	static const char *const names[] = {
+		"identity-confirm", "identity-reminder", "completion",
+		"identity-expired", "identity-callback",
+	};
+	size_t i;
+
+	if (template == NULL)
+		return 0;
+	if (strncmp(template, "staff-", 6) == 0 &&
+	    strcmp(template, "staff-reply") != 0)
+		return 1;
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strcmp(template, names[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* The configured opening hours in words (hours_describe()). */
@@ -170,8 +194,11 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	int rc = -1;
 
 	*outbox_id_r = 0;
+	/* Our own addresses include the staff's: a customer mail with a
+	 * staff From is a forgery (a trusted one would be staff mail), and
+	 * answering it would mail our own desk. */
 	if (mail->automatic && !mail->to_staff &&
-	    conf_is_ours(conf, mail->to))
+	    (conf_is_ours(conf, mail->to) || conf_is_staff(conf, mail->to)))
 		return compose_suppressed(c, mail->ticket, mail->template,
 					  mail->to, "own-address", err);
 	if (mail->automatic && !mail->to_staff && !mail->policy) {
@@ -226,6 +253,7 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	b.charset = lang != NULL && strcmp(lang, "en") == 0 ? "utf-8" :
 		conf->outgoing_charset;
 	b.automatic = mail->automatic;
+	b.generated = mail->to_staff || notification(mail->template);
 	b.domain = domain_of(conf->support_address);
 	b.date = c->now;
 	b.timezone = conf->timezone;

@@ -311,6 +311,7 @@ msgbuild_make(const struct msgbuild *b, char **raw_r, size_t *len_r,
 	}
 	if (b->automatic)
 		g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted",
+					 b->generated ? "auto-generated" :
 					 "auto-replied", NULL);
 	if (b->notice != NULL)
 		g_mime_object_set_header(GMIME_OBJECT(m), "X-Mailproc-Notice",

@@ -29,6 +29,8 @@ struct msgbuild {
 	size_t n_references;
 	const char *charset;		/* "utf-8" or "iso-2022-jp" */
 	int automatic;			/* adds Auto-Submitted: auto-replied */
+	int generated;			/* with automatic: auto-generated, a
+					 * notification, not a reply */
 	const char *notice;		/* X-Mailproc-Notice value, or NULL */
 	const char *domain;		/* for the Message-ID */
 	long long date;			/* Unix time */

@@ -11,7 +11,8 @@
 # format=flowed soft breaks are joined; mail to the customer threaded to
 # the customer's own mail; the relayed subject the ticket's own with one
 # tag; English mail in UTF-8 with the English company name; the hours in
-# words.  The outbox is then sent through `run --once` to an smtp-sink on
+# words; Auto-Submitted auto-replied on replies and auto-generated on
+# notifications; no automatic reply to a forged staff From.  The outbox is then sent through `run --once` to an smtp-sink on
 # a loopback port of our own and the delivered mail checked the same way.
 set -eu
 MAILPROC=${MAILPROC:-./bin/mailproc}
@@ -112,6 +113,10 @@ print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_
 	# English
 	req john@example.com "Question about disks" "Hello, how do I use the second disk of my server? Regards, John"
 	req req@a.example.jp "Monitoring change" "Please change the URL of our HTTP service monitoring to https://example.com/health. Thank you."
+	# A forged staff From gets no automatic reply: it is our own address.
+	req staff@example.jp "ディスクについて" "ディスクの使い方について教えてください。"
+	[ "$(sqlite3 "$st/state/mailproc.db" "SELECT count(*) FROM outbox WHERE to_addr = 'staff@example.jp' AND template LIKE 'ack%' AND state != 'suppressed'")" = 0 ] ||
+		fail "$cs: an automatic reply to a forged staff From"
 	# A staff reply with a long paragraph and attachments, answering our
 	# notice (so its subject is the notice's), on the first ticket.
 	t=$(mp ticket list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
@@ -235,6 +240,14 @@ for f in files:
         refs = (m["References"] or "").split()
         if irt not in ids or not refs or refs[-1] != irt:
             bad(f, "%s not threaded: %r %r (want one of %r)" % (template, irt, refs, ids))
+    # RFC 3834 §5: replies auto-replied, notifications auto-generated
+    notification = template.startswith("staff-") or template in (
+        "identity-confirm", "identity-reminder", "completion", "identity-expired",
+        "identity-callback")
+    want_as = None if template == "staff-reply" else (
+        "auto-generated" if notification else "auto-replied")
+    if m["Auto-Submitted"] != want_as:
+        bad(f, "%s: Auto-Submitted %r, want %r" % (template, m["Auto-Submitted"], want_as))
     if template == "staff-reply":
         if subj.count("[SUPPORT#") != 1 or "新規" in subj or "New:" in subj:
             bad(f, "relayed subject %r" % subj)

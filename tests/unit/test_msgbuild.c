@@ -221,6 +221,14 @@ START_TEST(test_headers)
 	free(mid);
 
 	base(&b);
+	b.automatic = 1;
+	b.generated = 1;
+	ck_assert_int_eq(msgbuild_make(&b, &raw, &len, &mid, &err), 0);
+	ck_assert_ptr_nonnull(strstr(raw, "Auto-Submitted: auto-generated\r\n"));
+	free(raw);
+	free(mid);
+
+	base(&b);
 	ck_assert_int_eq(msgbuild_make(&b, &raw, &len, &mid, &err), 0);
 	ck_assert_ptr_null(strstr(raw, "Auto-Submitted"));
 	free(raw);
