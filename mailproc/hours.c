@@ -38,10 +38,16 @@ static const char *const day_ja[7] = {
 	"日", "月", "火", "水", "木", "金", "土"
 };
 
-static const char *const month_abbr[12] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+static const char *const day_en[7] = {
+	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	"Saturday"
 };
+
+static const char *const month_en[12] = {
+	"January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December"
+};
+
 
 static long
 floor_div(long long a, long b)
@@ -521,17 +527,20 @@ hours_format_human(const struct hours *h, time_t t, const char *lang,
 
 	split_local(h, t, &l);
 	offset_text(l.off, off, sizeof(off));
+	/* As a desk writes it: 2026年11月30日（月）9:30, Monday 30 November
+	 * 2026, 9:30 Japan time; another zone is named. */
 	if (lang != NULL && strcmp(lang, "ja") == 0) {
-		n = snprintf(buf, len, "%d年%d月%d日(%s) %d:%02d%s%s%s",
+		n = snprintf(buf, len, "%d年%d月%d日（%s）%d:%02d%s%s%s",
 			     l.y, l.m, l.d, day_ja[l.wd], l.hh, l.mi,
-			     l.off == 9 * 3600 ? "" : " (UTC",
+			     l.off == 9 * 3600 ? "" : "（UTC",
+			     l.off == 9 * 3600 ? "" : off,
+			     l.off == 9 * 3600 ? "" : "）");
+	} else {
+		n = snprintf(buf, len, "%s %d %s %d, %d:%02d %s%s%s",
+			     day_en[l.wd], l.d, month_en[l.m - 1], l.y, l.hh,
+			     l.mi, l.off == 9 * 3600 ? "Japan time" : "(UTC",
 			     l.off == 9 * 3600 ? "" : off,
 			     l.off == 9 * 3600 ? "" : ")");
-	} else {
-		n = snprintf(buf, len, "%c%s %d %s %d %02d:%02d (%s)",
-			     toupper((unsigned char)day_abbr[l.wd][0]),
-			     day_abbr[l.wd] + 1, l.d, month_abbr[l.m - 1],
-			     l.y, l.hh, l.mi, off);
 	}
 	if (n < 0 || (size_t)n >= len)
 		return mp_err_set(err, MP_PERM, "time buffer too small");

@@ -50,7 +50,7 @@ sqlite3 "$db" "SELECT raw FROM outbox WHERE ticket = $t AND template = 'ack-clos
 import email, email.policy, sys
 m = email.message_from_string(sys.stdin.read(), policy=email.policy.default)
 body = m.get_body(("plain",)).get_content()
-assert "2026年11月30日(月) 9:30" in body, body
+assert "2026年11月30日（月）9:30" in body, body
 ' || fail "ack-closed does not name the next opening"
 mp ticket show "$t" --json | python3 -c '
 import json, sys
