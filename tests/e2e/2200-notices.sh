@@ -69,7 +69,7 @@ PY
 
 # The dry run shows every mail rendered and queues nothing.
 mp notice show "$n1" --dry-run > "$dir/dry" || fail "dry run"
-grep -q '2026年12月1日(火) 1:00 〜 2026年12月1日(火) 5:00' "$dir/dry" || fail "dry run: no JST window: $(cat "$dir/dry")"
+grep -q '2026年12月1日（火）1:00 〜 2026年12月1日（火）5:00' "$dir/dry" || fail "dry run: no JST window: $(cat "$dir/dry")"
 grep -q 'Scheduled maintenance: ネットワーク接続' "$dir/dry" || fail "dry run: no English mail"
 grep -q 'C-1 C-5' "$dir/dry" || fail "dry run: C-1 C-5 not named"
 grep -q 'コアスイッチの交換' "$dir/dry" || fail "dry run: no details"
@@ -102,7 +102,7 @@ for other in ("boss@one", "mon@two", "holder@three"):
 	assert other in to or other not in str(m), other
 if to.endswith(".com"):
 	assert "Scheduled maintenance" in m["Subject"], m["Subject"]
-	assert "Tue 1 Dec 2026 01:00" in body, body
+	assert "Tuesday 1 December 2026, 1:00" in body, body
 else:
 	assert "メンテナンス工事のお知らせ" in m["Subject"], m["Subject"]
 ' "$to" || fail "mail to $to"

@@ -42,9 +42,9 @@ static const struct {
 	  "weekdays 9:30-18:00 (JST), except Saturdays, national holidays "
 	  "and the New Year holidays" },
 	{ "next_open", "2025年1月6日（月）9:30",
-	  "Monday 6 January 2025, 9:30 (JST)" },
+	  "Monday 6 January 2025, 9:30 Japan time" },
 	{ "first_response_due", "2025年1月7日（火）18:00",
-	  "Tuesday 7 January 2025, 18:00 (JST)" },
+	  "Tuesday 7 January 2025, 18:00 Japan time" },
 	{ "task_name", "サービス監視 設定項目変更",
 	  "Service monitoring: change of settings" },
 	{ "class_name", "サービス監視 設定項目変更",
@@ -59,7 +59,7 @@ static const struct {
 	{ "confirm_address", "support+confirm-Q2FtZWxvdA@example.jp", NULL },
 	{ "deny_address", "support+deny-Q2FtZWxvdA@example.jp", NULL },
 	{ "token_expires", "2025年1月9日（木）9:00",
-	  "Thursday 9 January 2025, 9:00 (JST)" },
+	  "Thursday 9 January 2025, 9:00 Japan time" },
 	{ "channel_text",
 	  "ご登録の監視通知連絡先メールアドレスへ、確認のメールを"
 	  "お送りしました。",
@@ -84,7 +84,7 @@ static const struct {
 	  NULL },
 	{ "staff_note", "", NULL },
 	{ "received_at", "2025年1月6日（月）10:15",
-	  "Mon 6 Jan 2025 10:15 (+09:00)" },
+	  "Monday 6 January 2025, 10:15 Japan time" },
 	{ "server_mismatch",
 	  "\n【他の契約のサーバー】分類にかかわらず、このお問い合わせは"
 	  "スタッフの判断を\n待ちます。依頼元のご契約の依頼として保留・"
@@ -98,8 +98,9 @@ static const struct {
 	  "meant:\n"
 	  "  server web-a01 belongs to contract C-0002, not the requester's "
 	  "C-0001\n" },
-	{ "notice_window", "2025年7月1日(火) 1:00 〜 2025年7月1日(火) 5:00",
-	  "Tue 1 Jul 2025 01:00 (+09:00) to Tue 1 Jul 2025 05:00 (+09:00)" },
+	{ "notice_window", "2025年7月1日（火）1:00 〜 2025年7月1日（火）5:00",
+	  "Tuesday 1 July 2025, 1:00 Japan time to Tuesday 1 July 2025, "
+	  "5:00 Japan time" },
 	{ "services", "ネットワーク接続（最大10分間の断続的な切断）",
 	  "network access (interruptions of up to 10 minutes)" },
 	{ "servers", "web01 web01.example.jp", NULL },
@@ -109,7 +110,8 @@ static const struct {
 	{ "alert_kind", "ping監視アラート", "ping monitoring alert" },
 	{ "alert_service", "PING", NULL },
 	{ "alert_state", "PROBLEM", NULL },
-	{ "alert_time", "2025年1月6日(月) 3:12", "Mon 6 Jan 2025 03:12 (+09:00)" },
+	{ "alert_time", "2025年1月6日（月）3:12",
+	  "Monday 6 January 2025, 3:12 Japan time" },
 	{ "alert_text", "PING CRITICAL - Packet loss = 100%", NULL },
 };
 #define N_SAMPLE (sizeof(sample) / sizeof(sample[0]))

@@ -16,7 +16,7 @@
 # a loopback port of our own and the delivered mail checked the same way.
 set -eu
 MAILPROC=${MAILPROC:-./bin/mailproc}
-dir=$(mktemp -d /tmp/mp-0430.XXXXXX)
+dir=$(mktemp -d /tmp/mp-0450.XXXXXX)
 chmod 755 "$dir"	# smtp-sink runs as postfix
 sink=
 cleanup() {
