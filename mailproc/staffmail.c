@@ -640,8 +640,13 @@ relay(struct compose *c, const struct store_ticket *t, const struct msg *m,
 		 t->requester, release_at ? " (held for business hours)" : "",
 		 send_now && !urgent ? " (#send-now: hold bypassed)" :
 		 urgent ? " (fault report: not held)" : "");
-	rc = store_history_add(c->store, t->id, c->now, staff, "reply",
-			       detail, err);
+	if (store_history_add(c->store, t->id, c->now, staff, "reply",
+			      detail, err) < 0)
+		goto done;
+	/* The clock stops when staff answer, even if the answer is held
+	 * for business hours: the hold is ours, not the staff's delay. */
+	rc = store_ticket_first_response(c->store, t->id, c->now, staff,
+					 NULL, err);
 done:
 	for (i = 0; paths != NULL && i < m->n_attachments; i++)
 		free(paths[i]);

@@ -85,8 +85,19 @@ staffops_complete(struct compose *c, const struct rules *rules,
 		goto fail;
 	if (n == 0) {
 		/* A ticket without task rows (filed before they existed):
-		 * its class is the work, and open means confirmed. */
-		if (strcmp(t.state, "open") != 0 ||
+		 * its class is the work, and open means confirmed, unless
+		 * it is open only because staff answered it (a question
+		 * answered is no confirmed work). */
+		char *last = NULL;
+		int answered;
+
+		if (store_history_last(c->store, ticket, "state", &last,
+				       err) < 0)
+			goto fail;
+		answered = last != NULL && strcmp(last, "open: "
+			STORE_ANSWERED_REASON) == 0;
+		free(last);
+		if (strcmp(t.state, "open") != 0 || answered ||
 		    (only != NULL && (t.class == NULL ||
 				      strcmp(only, t.class) != 0))) {
 			mp_err_set(err, MP_PERM, "ticket %lld has no confirmed "

@@ -203,6 +203,36 @@ static const char *const migrations[] = {
 	/* 10 -> 11: when a row went 'sending', so that the running runner can
 	 * requeue one left there after a lease */
 	"ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;",
+	/* 11 -> 12: the staff's queue (issue 16): the first response, who
+	 * owns a ticket, the one escalation, merges; the full-text index
+	 * of every message (subject and text of its `parse` object, kept
+	 * by trigger in the message's own transaction, filled here for
+	 * the messages already stored); and the digest sent at each
+	 * opening, recorded once whoever sends it. */
+	"ALTER TABLE tickets ADD COLUMN first_response_at INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN owner TEXT;"
+	"ALTER TABLE tickets ADD COLUMN escalated_at INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN merged_into INTEGER "
+	"  REFERENCES tickets(id);"
+	"CREATE INDEX tickets_created ON tickets(created);"
+	"CREATE VIRTUAL TABLE message_fts USING fts5(subject, text,"
+	"  tokenize = 'trigram');"
+	"CREATE TRIGGER message_fts_insert AFTER INSERT ON messages BEGIN"
+	"  INSERT INTO message_fts (rowid, subject, text) VALUES (new.id,"
+	"    json_extract(new.parsed, '$.subject'),"
+	"    json_extract(new.parsed, '$.text'));"
+	"  END;"
+	"CREATE TRIGGER message_fts_delete AFTER DELETE ON messages BEGIN"
+	"  DELETE FROM message_fts WHERE rowid = old.id;"
+	"  END;"
+	"INSERT INTO message_fts (rowid, subject, text)"
+	"  SELECT id, json_extract(parsed, '$.subject'),"
+	"    json_extract(parsed, '$.text') FROM messages"
+	"  WHERE json_valid(parsed);"
+	"CREATE TABLE digests ("
+	"  opening INTEGER PRIMARY KEY,"
+	"  sent_at INTEGER NOT NULL,"
+	"  outbox INTEGER);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -515,11 +545,7 @@ store_ticket_by_message_ids(struct store *s, const char *const *ids,
 	return 0;
 }
 
-#define TICKET_COLS "id, state, class, rule, confidence, contract, " \
-	"requester, recipient, subject, lang, created, updated, " \
-	"first_response_due, linked"
-
-static void
+void
 ticket_from_row(sqlite3_stmt *st, struct store_ticket *t)
 {
 	t->id = sqlite3_column_int64(st, 0);
@@ -536,6 +562,10 @@ ticket_from_row(sqlite3_stmt *st, struct store_ticket *t)
 	t->updated = sqlite3_column_int64(st, 11);
 	t->first_response_due = sqlite3_column_int64(st, 12);
 	t->linked = sqlite3_column_int64(st, 13);
+	t->first_response_at = sqlite3_column_int64(st, 14);
+	t->owner = col_str(st, 15);
+	t->escalated_at = sqlite3_column_int64(st, 16);
+	t->merged_into = sqlite3_column_int64(st, 17);
 }
 
 int
@@ -569,6 +599,7 @@ store_ticket_release(struct store_ticket *t)
 	free(t->recipient);
 	free(t->subject);
 	free(t->lang);
+	free(t->owner);
 	memset(t, 0, sizeof(*t));
 }
 
