@@ -25,6 +25,7 @@ int cmd_classify_report(struct conf *conf, int argc, char **argv);
 /* backup FILE, purge --older-than AGE (cmd_ops.c). */
 int cmd_backup(struct conf *conf, int argc, char **argv);
 int cmd_purge(struct conf *conf, int argc, char **argv);
+int cmd_digest(struct conf *conf, int argc, char **argv);
 /* verify, deny, complete, close, category: argv[0] says which. */
 int cmd_staff(struct conf *conf, int argc, char **argv);
 

@@ -50,6 +50,8 @@ static const struct conf_key conf_keys[] = {
 	{ "staff_logins", T_LOGINS, S(staff_logins), "", 0, 0, NULL },
 	{ "monitoring_centre_address", T_ADDR, S(monitoring_centre_address),
 	  "noc@example.jp", 0, 0, NULL },
+	{ "escalation_address", T_ADDRS, S(escalation_address), "", 0, 0,
+	  NULL },
 	{ "monitoring_centre_phone", T_STR, S(monitoring_centre_phone),
 	  "0120-000-000", 0, 0, NULL },
 	{ "company_name", T_STR, S(company_name),

@@ -26,6 +26,7 @@ struct conf {
 	char *staff_addresses;		/* space/comma separated */
 	char *staff_logins;		/* LOGIN=ADDRESS pairs, space separated */
 	char *monitoring_centre_address;
+	char *escalation_address;	/* overdue first responses, or "" */
 	char *monitoring_centre_phone;
 	char *company_name;
 	char *support_phone;

@@ -1125,6 +1125,32 @@ store_outbox_each_raw(struct store *s, long long ticket,
 	return outbox_each(s, ticket, 1, fn, ctx, err);
 }
 
+int
+store_outbox_trouble(struct store *s, long long since,
+		     int (*fn)(void *ctx, const struct store_outbox *o),
+		     void *ctx, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT " OUTBOX_COLS " FROM outbox "
+				"WHERE state IN ('failed', 'suppressed') AND "
+				"created >= ?1 ORDER BY id", "i", since);
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_outbox o;
+		outbox_from_row(st, &o, 0);
+		out = fn(ctx, &o);
+		store_outbox_release(&o);
+	}
+	sqlite3_finalize(st);
+	if (out != 0)
+		return out;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "outbox list");
+	return 0;
+}
+
 void
 store_contract_release(struct store_contract *c)
 {

@@ -566,4 +566,17 @@ int store_digest_last(struct store *s, long long *opening_r,
 int store_ticket_merge(struct store *s, long long from, long long into,
 		       long long at, const char *by, struct mp_err *err);
 
+/* Calls fn with each pending phone callback: its ticket and when it was
+ * asked for, oldest first. */
+int store_callbacks_pending(struct store *s,
+			    int (*fn)(void *ctx, long long ticket,
+				      long long created),
+			    void *ctx, struct mp_err *err);
+
+/* Calls fn with each outbox row (raw not loaded) in state failed or
+ * suppressed created at or after since, oldest first. */
+int store_outbox_trouble(struct store *s, long long since,
+			 int (*fn)(void *ctx, const struct store_outbox *o),
+			 void *ctx, struct mp_err *err);
+
 #endif

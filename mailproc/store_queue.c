@@ -345,3 +345,27 @@ store_ticket_merge(struct store *s, long long from, long long into,
 		 from);
 	return store_history_add(s, into, at, by, "merge", detail, err);
 }
+
+int
+store_callbacks_pending(struct store *s,
+			int (*fn)(void *ctx, long long ticket,
+				  long long created),
+			void *ctx, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT ticket, created FROM identity "
+				"WHERE channel = 'phone' AND state = 'pending' "
+				"ORDER BY created, id", "");
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		out = fn(ctx, sqlite3_column_int64(st, 0),
+			 sqlite3_column_int64(st, 1));
+	sqlite3_finalize(st);
+	if (out != 0)
+		return out;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "callbacks");
+	return 0;
+}
