@@ -52,6 +52,7 @@ static const struct conf_key conf_keys[] = {
 	  "noc@example.jp", 0, 0, NULL },
 	{ "escalation_address", T_ADDRS, S(escalation_address), "", 0, 0,
 	  NULL },
+	{ "staff_digest", T_ENUM, S(staff_digest), "yes", 0, 0, "yes no" },
 	{ "monitoring_centre_phone", T_STR, S(monitoring_centre_phone),
 	  "0120-000-000", 0, 0, NULL },
 	{ "company_name", T_STR, S(company_name),

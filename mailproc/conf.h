@@ -27,6 +27,7 @@ struct conf {
 	char *staff_logins;		/* LOGIN=ADDRESS pairs, space separated */
 	char *monitoring_centre_address;
 	char *escalation_address;	/* overdue first responses, or "" */
+	char *staff_digest;		/* "yes": `run` sends it at openings */
 	char *monitoring_centre_phone;
 	char *company_name;
 	char *support_phone;

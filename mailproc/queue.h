@@ -19,7 +19,8 @@
  * how many tickets were escalated.  Returns 0 or -1. */
 int queue_escalate(struct compose *c, int *n_r, struct mp_err *err);
 
-/* The digest of the opening under way at c->now, once: when the desk is
+/* The digest of the opening under way at c->now, once (staff_digest
+ * "no": never): when the desk is
  * open and no digest of this opening is recorded, records it and, if
  * there is anything to say, queues a staff-digest mail to staff.  *sent_r
  * (may be NULL) is 1 when a mail was queued.  Returns 0 or -1. */
