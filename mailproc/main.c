@@ -91,6 +91,12 @@ static const struct {
 	  "staff choose or change the class" },
 	{ "digest", cmd_digest, PERM_DB, "digest [--print]",
 	  "the staff digest of the queue now (run sends one each opening)" },
+	{ "take", cmd_staff, PERM_DB, "take ID --by STAFF",
+	  "the staff member owns the ticket (#take by mail)" },
+	{ "assign", cmd_staff, PERM_DB, "assign ID STAFF [--by STAFF]",
+	  "make a staff member the ticket's owner (#assign by mail)" },
+	{ "merge", cmd_staff, PERM_DB, "merge ID OTHER --by STAFF",
+	  "the newer of two tickets joins the older (#merge by mail)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
