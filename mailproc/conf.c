@@ -93,6 +93,8 @@ static const struct conf_key conf_keys[] = {
 	{ "max_retry_age", T_DURATION, S(max_retry_age), "5d", 60,
 	  30L * 86400, NULL },
 	{ "smtp_timeout", T_DURATION, S(smtp_timeout), "60s", 1, 3600, NULL },
+	{ "reopen_within", T_DURATION, S(reopen_within), "14d", 0,
+	  365L * 86400, NULL },
 	{ "lock_timeout", T_LONG, S(lock_timeout), "20000", 0, 600000, NULL },
 	{ "max_mime_depth", T_LONG, S(max_mime_depth), "50", 1, 1000, NULL },
 	{ "max_text_size", T_SIZE, S(max_text_size), "1M", 1024,

@@ -54,6 +54,7 @@ struct conf {
 	char *identity_token_ttl;
 	char *callback_escalate_after;	/* a pending callback, the same */
 	long max_retry_age;		/* seconds */
+	long reopen_within;		/* seconds a closed ticket reopens */
 	long smtp_timeout;		/* seconds, each SMTP step */
 	long lock_timeout;		/* milliseconds, SQLite busy timeout */
 	long max_mime_depth;

@@ -579,4 +579,9 @@ int store_outbox_trouble(struct store *s, long long since,
 			 int (*fn)(void *ctx, const struct store_outbox *o),
 			 void *ctx, struct mp_err *err);
 
+/* When ticket was last closed (its latest "closed" state change), or 0
+ * in *at_r when it never was. */
+int store_ticket_closed_at(struct store *s, long long ticket,
+			   long long *at_r, struct mp_err *err);
+
 #endif

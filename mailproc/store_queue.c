@@ -369,3 +369,25 @@ store_callbacks_pending(struct store *s,
 		return db_fail(s, err, "callbacks");
 	return 0;
 }
+
+int
+store_ticket_closed_at(struct store *s, long long ticket, long long *at_r,
+		       struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT max(at) FROM history WHERE "
+				"ticket = ?1 AND event = 'state' AND (detail = "
+				"'closed' OR detail LIKE 'closed:%')", "i",
+				ticket);
+	int rc;
+
+	*at_r = 0;
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*at_r = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, err, "closed at");
+	return 0;
+}
