@@ -69,7 +69,12 @@ answered=$t
 request req@a.example.jp "再起動のお願い" "web05 を再起動してください。"
 held=$t
 [ "$(q "SELECT state FROM tickets WHERE id = $held")" = held ] || fail "reboot request not held"
-request req@a.example.jp "サーバーの件" "サーバーのことで相談があります。お電話いただけますか。"
+# Without a model, what no rule decides goes to triage whichever corpus
+# the model learnt from (as in 0620).
+cp "$dir/conf" "$dir/conf.model"
+printf 'model_file = %s/no-model.bin\n' "$dir" >> "$dir/conf"
+request req@a.example.jp "サーバーの件" "web01 の件でご相談があります。"
+mv "$dir/conf.model" "$dir/conf"
 triage=$t
 [ "$(q "SELECT state FROM tickets WHERE id = $triage")" = triage ] || fail "unclear request not in triage"
 # A second mail from the same sender within the hour: its acknowledgement
