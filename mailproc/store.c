@@ -205,29 +205,36 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;",
 	/* 11 -> 12: the staff's queue (issue 16): the first response, who
 	 * owns a ticket, the one escalation, merges; the full-text index
-	 * of every message (subject and text of its `parse` object, kept
-	 * by trigger in the message's own transaction, filled here for
-	 * the messages already stored); and the digest sent at each
+	 * of every message (subject and text of its `parse` object, read
+	 * through the view message_text rather than stored twice, kept by
+	 * trigger in the message's own transaction, built here for the
+	 * messages already stored); and the digest sent at each
 	 * opening, recorded once whoever sends it. */
 	"ALTER TABLE tickets ADD COLUMN first_response_at INTEGER;"
 	"ALTER TABLE tickets ADD COLUMN owner TEXT;"
 	"ALTER TABLE tickets ADD COLUMN escalated_at INTEGER;"
 	"ALTER TABLE tickets ADD COLUMN merged_into INTEGER;"
 	"CREATE INDEX tickets_created ON tickets(created);"
+	"CREATE VIEW message_text AS SELECT id,"
+	"  json_extract(parsed, '$.subject') AS subject,"
+	"  json_extract(parsed, '$.text') AS text FROM messages"
+	"  WHERE json_valid(parsed);"
 	"CREATE VIRTUAL TABLE message_fts USING fts5(subject, text,"
-	"  tokenize = 'trigram');"
-	"CREATE TRIGGER message_fts_insert AFTER INSERT ON messages BEGIN"
+	"  tokenize = 'trigram', content = 'message_text',"
+	"  content_rowid = 'id', columnsize = 0);"
+	"CREATE TRIGGER message_fts_insert AFTER INSERT ON messages"
+	"  WHEN json_valid(new.parsed) BEGIN"
 	"  INSERT INTO message_fts (rowid, subject, text) VALUES (new.id,"
 	"    json_extract(new.parsed, '$.subject'),"
 	"    json_extract(new.parsed, '$.text'));"
 	"  END;"
-	"CREATE TRIGGER message_fts_delete AFTER DELETE ON messages BEGIN"
-	"  DELETE FROM message_fts WHERE rowid = old.id;"
+	"CREATE TRIGGER message_fts_delete AFTER DELETE ON messages"
+	"  WHEN json_valid(old.parsed) BEGIN"
+	"  INSERT INTO message_fts (message_fts, rowid, subject, text)"
+	"    VALUES ('delete', old.id, json_extract(old.parsed, '$.subject'),"
+	"    json_extract(old.parsed, '$.text'));"
 	"  END;"
-	"INSERT INTO message_fts (rowid, subject, text)"
-	"  SELECT id, json_extract(parsed, '$.subject'),"
-	"    json_extract(parsed, '$.text') FROM messages"
-	"  WHERE json_valid(parsed);"
+	"INSERT INTO message_fts (message_fts) VALUES ('rebuild');"
 	"CREATE TABLE digests ("
 	"  opening INTEGER PRIMARY KEY,"
 	"  sent_at INTEGER NOT NULL,"

@@ -128,6 +128,7 @@ mp ticket search invoice | grep -q "paperwork" || fail "search text output"
 # queue's migration is taken to be the last one: undo it, step back.)
 v=$(sqlite3 "$db" "PRAGMA user_version")
 sqlite3 "$db" "DROP TRIGGER message_fts_insert; DROP TRIGGER message_fts_delete; DROP TABLE message_fts;
+	DROP VIEW message_text;
 	DROP TABLE digests; DROP INDEX tickets_created;
 	ALTER TABLE tickets DROP COLUMN first_response_at; ALTER TABLE tickets DROP COLUMN owner;
 	ALTER TABLE tickets DROP COLUMN escalated_at; ALTER TABLE tickets DROP COLUMN merged_into;
