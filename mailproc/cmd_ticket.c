@@ -1,6 +1,6 @@
 /*
- * cmd_ticket.c: `ticket list [filters]`, `ticket show ID` and `ticket
- * search QUERY`.  Times are shown in the desk's zone (`timezone`), or in
+ * cmd_ticket.c: `ticket list [filters]`, `ticket show ID`, `ticket
+ * search QUERY` and `ticket attachment ID [N [-o FILE]]`.  Times are shown in the desk's zone (`timezone`), or in
  * UTC with --utc; JSON gives them as ISO 8601 with the offset either
  * way.
  */
@@ -273,6 +273,173 @@ search_one(void *ctx, const struct store_hit *h)
 	return 0;
 }
 
+/* ---- ticket attachment ---- */
+
+struct att_ctx {
+	json_t *list;		/* each: filename, content_type, size, sha256 */
+};
+
+static int
+att_one(void *ctx, const char *direction, long long received,
+	const char *parsed)
+{
+	struct att_ctx *ac = ctx;
+	json_t *o = json_loads(parsed ? parsed : "{}", 0, NULL), *a, *v;
+	size_t i;
+
+	(void)direction;
+	(void)received;
+	if (o == NULL)
+		return 0;
+	a = json_object_get(o, "attachments");
+	json_array_foreach(a, i, v)
+		json_array_append(ac->list, v);
+	json_decref(o);
+	return 0;
+}
+
+/* Whether s is 64 hex digits (a stored attachment's name). */
+static int
+is_sha256(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s != NULL && s[64] == '\0';
+}
+
+/* Copies the stored attachment to out (stdout or a new file). */
+static int
+att_extract(const struct conf *conf, const char *sha, const char *path)
+{
+	char src[4096], buf[65536];
+	FILE *in, *out;
+	size_t n;
+	int rc = EX_OK;
+
+	snprintf(src, sizeof(src), "%s/attachments/%.2s/%s", conf->state_dir,
+		 sha, sha);
+	in = fopen(src, "rb");
+	if (in == NULL) {
+		log_user_error("ticket attachment", "cannot read %s: %m",
+			       src);
+		return EX_NOINPUT;
+	}
+	out = path != NULL ? fopen(path, "wbx") : stdout;
+	if (out == NULL) {
+		log_user_error("ticket attachment", "cannot create %s: %m",
+			       path);
+		fclose(in);
+		return EX_CANTCREAT;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n) {
+			rc = EX_IOERR;
+			break;
+		}
+	if (ferror(in))
+		rc = EX_IOERR;
+	fclose(in);
+	if ((path != NULL ? fclose(out) : fflush(out)) != 0)
+		rc = EX_IOERR;
+	if (rc != EX_OK)
+		log_user_error("ticket attachment", "writing %s failed",
+			       path ? path : "stdout");
+	return rc;
+}
+
+/* `ticket attachment ID [N] [-o FILE] [--json]`: lists a ticket's
+ * attachments (every message's, numbered from 1 in message order), or
+ * writes attachment N to FILE (never overwritten) or stdout. */
+static int
+ticket_attachment(const struct conf *conf, struct store *s, int argc,
+		  char **argv, int as_json)
+{
+	struct att_ctx ac = { json_array() };
+	struct mp_err err = { 0 };
+	const char *idarg = NULL, *narg = NULL, *outpath = NULL;
+	long long id, n = 0;
+	char *end;
+	int i, rc = EX_OK;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "-o") == 0 ||
+		    strcmp(argv[i], "--output") == 0) {
+			if (++i >= argc)
+				goto usage;
+			outpath = argv[i];
+		} else if (strncmp(argv[i], "--", 2) == 0) {
+			continue;	/* --json, checked by the caller */
+		} else if (idarg == NULL) {
+			idarg = argv[i];
+		} else if (narg == NULL) {
+			narg = argv[i];
+		} else {
+			goto usage;
+		}
+	}
+	if (idarg == NULL || (outpath != NULL && narg == NULL))
+		goto usage;
+	id = strtoll(idarg, &end, 10);
+	if (*end != '\0' || id <= 0)
+		goto usage;
+	if (narg != NULL) {
+		n = strtoll(narg, &end, 10);
+		if (*end != '\0' || n <= 0)
+			goto usage;
+	}
+	if (store_message_each(s, id, att_one, &ac, &err) < 0) {
+		log_user_error("ticket attachment", "%s", err.msg);
+		json_decref(ac.list);
+		return EX_TEMPFAIL;
+	}
+	if (narg == NULL) {
+		json_t *v;
+		size_t k;
+
+		if (as_json) {
+			json_dumpf(ac.list, stdout, JSON_INDENT(2));
+			putchar('\n');
+		} else {
+			json_array_foreach(ac.list, k, v)
+				printf("%3zu  %10lld  %-30s  %s\n", k + 1,
+				       (long long)json_integer_value(
+					       json_object_get(v, "size")),
+				       json_string_value(json_object_get(
+					       v, "content_type")),
+				       json_is_string(json_object_get(
+					       v, "filename")) ?
+				       json_string_value(json_object_get(
+					       v, "filename")) : "-");
+		}
+	} else if ((size_t)n > json_array_size(ac.list)) {
+		log_user_error("ticket attachment", "ticket %lld has %zu "
+			       "attachment(s), not %lld", id,
+			       json_array_size(ac.list), n);
+		rc = EX_NOINPUT;
+	} else {
+		const char *sha = json_string_value(json_object_get(
+			json_array_get(ac.list, (size_t)n - 1), "sha256"));
+		if (!is_sha256(sha)) {
+			log_user_error("ticket attachment", "attachment %lld "
+				       "was not stored", n);
+			rc = EX_NOINPUT;
+		} else {
+			rc = att_extract(conf, sha, outpath);
+		}
+	}
+	json_decref(ac.list);
+	return rc;
+usage:
+	log_user_error("ticket attachment", "usage: ticket attachment ID "
+		       "[N [-o FILE]] [--json]");
+	json_decref(ac.list);
+	return EX_USAGE;
+}
+
 /* The first argument after the subcommand that is neither an option nor
  * the value of one of options[], or NULL. */
 static const char *
@@ -318,14 +485,15 @@ class_known(const struct conf *conf, const char *class, struct mp_err *err)
 #define TICKET_USAGE "usage: ticket list [--state S] [--class C] " \
 	"[--contract ID] [--requester ADDR] [--owner STAFF] [--overdue] " \
 	"[--since TIME] [--json] [--utc] | ticket show ID [--json] [--utc] " \
-	"| ticket search QUERY [--json] [--utc]"
+	"| ticket search QUERY [--json] [--utc] | ticket attachment ID " \
+	"[N [-o FILE]]"
 
 int
 cmd_ticket(struct conf *conf, int argc, char **argv)
 {
 	static const char *const flags[] = { "json", "utc", "overdue", NULL };
 	static const char *const options[] = { "status", "state", "class",
-		"contract", "requester", "owner", "since", NULL };
+		"contract", "requester", "owner", "since", "output", NULL };
 	struct mp_err err = { 0 };
 	struct store *s = NULL;
 	struct store_ticket_filter f = { 0 };
@@ -338,8 +506,8 @@ cmd_ticket(struct conf *conf, int argc, char **argv)
 	if (!cmd_args_known(argc, argv, "ticket", flags, options))
 		return EX_USAGE;
 	if (strcmp(sub, "list") != 0 &&
-	    !((strcmp(sub, "show") == 0 || strcmp(sub, "search") == 0) &&
-	      arg != NULL)) {
+	    !((strcmp(sub, "show") == 0 || strcmp(sub, "search") == 0 ||
+	       strcmp(sub, "attachment") == 0) && arg != NULL)) {
 		log_user_error("ticket", TICKET_USAGE);
 		return EX_USAGE;
 	}
@@ -396,6 +564,8 @@ cmd_ticket(struct conf *conf, int argc, char **argv)
 	}
 	if (strcmp(sub, "show") == 0) {
 		rc = ticket_show(s, &v, arg, as_json);
+	} else if (strcmp(sub, "attachment") == 0) {
+		rc = ticket_attachment(conf, s, argc, argv, as_json);
 	} else {
 		int r;
 

@@ -25,6 +25,7 @@ TUE_1030=1796088600	# Tue 2026-12-01 10:30 JST
 TUE_1100=1796090400
 export MAILPROC_NOW=$MON_1000
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+q() { sqlite3 "$db" "$1"; }
 
 # A: ISO-2022-JP, Japanese only.
 python3 - "$dir/a.eml" <<'PY'
@@ -123,6 +124,30 @@ mp ticket search 'invoice November' --json | jq_py "assert len(d) == 1, d" || fa
 mp ticket search 'invoice バックアップ' --json | jq_py "assert d == [], d" || fail "words are ANDed"
 mp ticket search '"quoted' --json >/dev/null || fail "a quote in the query"
 mp ticket search invoice | grep -q "paperwork" || fail "search text output"
+
+# Attachments: listed, extracted to stdout or a new file, never over one.
+python3 - "$dir/att.eml" <<'PY'
+import sys, base64
+pdf = base64.encodebytes(b"%PDF-1.4 the log\n")
+open(sys.argv[1], "wb").write(b"From: Bob <bob@example.org>\nTo: support@example.jp\nSubject: log\n"
+    b"Message-ID: <b9@example.org>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n--B\n"
+    b"Content-Type: text/plain; charset=UTF-8\n\nthe log is attached\n--B\n"
+    b"Content-Type: application/pdf\nContent-Disposition: attachment; filename=\"log.pdf\"\n"
+    b"Content-Transfer-Encoding: base64\n\n" + pdf + b"--B--\n")
+PY
+mp deliver --sender bob@example.org --recipient support@example.jp < "$dir/att.eml" || fail "deliver att"
+g=$(q "SELECT ticket FROM messages WHERE message_id = 'b9@example.org'")
+mp ticket attachment "$g" | grep -q 'application/pdf *log.pdf' || fail "attachment list: $(mp ticket attachment "$g")"
+mp ticket attachment "$g" --json | jq_py 'assert [a["filename"] for a in d] == ["log.pdf"], d' || fail "attachment --json"
+[ "$(mp ticket attachment "$g" 1)" = "%PDF-1.4 the log" ] || fail "attachment to stdout"
+mp ticket attachment "$g" 1 -o "$dir/log.pdf" || fail "attachment -o"
+printf '%%PDF-1.4 the log\n' | cmp -s - "$dir/log.pdf" || fail "extracted bytes differ"
+set +e
+mp ticket attachment "$g" 1 -o "$dir/log.pdf" 2>/dev/null; rc1=$?
+mp ticket attachment "$g" 2 2>/dev/null; rc2=$?
+set -e
+[ "$rc1" = 73 ] || fail "attachment -o over a file: exit $rc1"
+[ "$rc2" = 66 ] || fail "attachment out of range: exit $rc2"
 
 # An older database: the migration indexes what it already holds.  (The
 # queue's migration is taken to be the last one: undo it, step back.)
