@@ -81,6 +81,8 @@ static const struct conf_key conf_keys[] = {
 	  NULL },
 	{ "max_message_size", T_SIZE, S(max_message_size), "50M", 1024,
 	  (long long)1 << 40, NULL },
+	{ "notify_attachment_limit", T_SIZE, S(notify_attachment_limit), "10M",
+	  0, (long long)1 << 40, NULL },
 	{ "auto_reply_limit", T_LONG, S(auto_reply_limit), "5", 0, 100000,
 	  NULL },
 	{ "notice_rate", T_LONG, S(notice_rate), "60", 1, 1000000, NULL },

@@ -46,6 +46,7 @@ struct conf {
 	char *language;			/* ja or en: default template language */
 	char *trusted_authserv_id;
 	long long max_message_size;	/* bytes */
+	long long notify_attachment_limit; /* bytes a staff notice carries */
 	long auto_reply_limit;		/* automatic replies per sender per hour */
 	long notice_rate;		/* notice mails sent per minute */
 	char *alerts_address;		/* monitoring alerts arrive here */

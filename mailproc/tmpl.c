@@ -89,6 +89,7 @@ static const char *const tmpl_placeholders[] = {
 	"digest_mail",
 	"digest_new",
 	"digest_since",
+	"attachments_note",
 };
 #define N_PLACEHOLDERS \
 	(sizeof(tmpl_placeholders) / sizeof(tmpl_placeholders[0]))

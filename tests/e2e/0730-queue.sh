@@ -11,7 +11,7 @@
 set -eu
 MAILPROC=${MAILPROC:-./bin/mailproc}
 dir=$(mktemp -d /tmp/mp-0730.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cat > "$dir/conf" <<CONF
 state_dir = $dir/state
@@ -148,6 +148,29 @@ mp ticket attachment "$g" 2 2>/dev/null; rc2=$?
 set -e
 [ "$rc1" = 73 ] || fail "attachment -o over a file: exit $rc1"
 [ "$rc2" = 66 ] || fail "attachment out of range: exit $rc2"
+# The staff notice carries the attachment; over notify_attachment_limit
+# it says how to get it instead.
+notice_of() {	# notice_of TICKET -> "filenames|note line"
+	q "SELECT raw FROM outbox WHERE ticket = $1 AND template IN ('staff-new-ticket', 'staff-triage')" | python3 -c '
+import email, email.policy, sys
+m = email.message_from_string(sys.stdin.read(), policy=email.policy.default)
+names = [a.get_filename() for a in m.iter_attachments()]
+body = m.get_body(("plain",)).get_content()
+note = [l.strip() for l in body.splitlines() if "Attachments" in l or "添付ファイル" in l or "ticket attachment" in l]
+print(",".join(names) + "|" + " ".join(note))'
+}
+case "$(notice_of "$g")" in
+"log.pdf|添付ファイル（1件、"*"）：この通知に添付しています。") ;;
+*) fail "staff notice attachments: $(notice_of "$g")" ;;
+esac
+echo "notify_attachment_limit = 10" >> "$dir/conf"
+sed 's/b9@example.org/b10@example.org/; s/^Subject: log/Subject: log 2/' "$dir/att.eml" |
+	mp deliver --sender bob@example.org --recipient support@example.jp || fail "deliver att 2"
+g2=$(q "SELECT ticket FROM messages WHERE message_id = 'b10@example.org'")
+case "$(notice_of "$g2")" in
+"|添付ファイル（1件、"*"）：大きいため添付していません。取り出すには mailproc ticket attachment $g2") ;;
+*) fail "over the limit: $(notice_of "$g2")" ;;
+esac
 
 # An older database: the migration indexes what it already holds.  (The
 # queue's migration is taken to be the last one: undo it, step back.)

@@ -129,6 +129,9 @@ static const struct {
 	  "sato@example.com  Webサイトが表示されない", NULL },
 	{ "digest_since", "2025年1月6日(月) 9:30",
 	  "Mon 6 Jan 2025 09:30 (+09:00)" },
+	{ "attachments_note",
+	  "\n\n　添付ファイル（1件、12 KB）：この通知に添付しています。",
+	  "\n\n  Attachments (1, 12 KB): attached to this notice." },
 };
 #define N_SAMPLE (sizeof(sample) / sizeof(sample[0]))
 
