@@ -25,7 +25,9 @@ int cmd_classify_report(struct conf *conf, int argc, char **argv);
 /* backup FILE, purge --older-than AGE (cmd_ops.c). */
 int cmd_backup(struct conf *conf, int argc, char **argv);
 int cmd_purge(struct conf *conf, int argc, char **argv);
-/* verify, deny, complete, close, category: argv[0] says which. */
+int cmd_digest(struct conf *conf, int argc, char **argv);
+/* verify, deny, complete, close, category, take, assign, merge: argv[0]
+ * says which. */
 int cmd_staff(struct conf *conf, int argc, char **argv);
 
 /* Finds "--name value" or "--name=value" in argv; returns 1 with *value_r

@@ -18,6 +18,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "outbox.h"
+#include "queue.h"
 #include "sender.h"
 #include "spool.h"
 #include "store.h"
@@ -71,6 +72,22 @@ confirm_pass(struct conf *conf, struct run_ctx *rc, struct mp_err *err)
 	return store_commit(rc->store, err);
 }
 
+/* Escalations and the opening's digest, in one transaction. */
+static int
+queue_pass(struct conf *conf, struct run_ctx *rc, struct mp_err *err)
+{
+	struct compose c = { conf, rc->store, &rc->hours, clock_now() };
+
+	if (store_begin(rc->store, err) < 0)
+		return -1;
+	if (queue_escalate(&c, NULL, err) < 0 ||
+	    queue_digest_due(&c, NULL, err) < 0) {
+		store_rollback(rc->store);
+		return -1;
+	}
+	return store_commit(rc->store, err);
+}
+
 /* One pass over everything the runner does; returns a sysexits code. */
 static int
 run_pass(struct conf *conf, struct run_ctx *rc)
@@ -84,7 +101,8 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 		log_user_error("run", "%s", err.msg);
 		return EX_TEMPFAIL;
 	}
-	if (confirm_pass(conf, rc, &err) < 0) {
+	if (confirm_pass(conf, rc, &err) < 0 ||
+	    queue_pass(conf, rc, &err) < 0) {
 		log_user_error("run", "%s", err.msg);
 		return EX_TEMPFAIL;
 	}

@@ -1,6 +1,7 @@
 /*
  * cmd_staff.c: the staff commands `verify ID --by STAFF`, `deny ID --by
- * STAFF`, `complete ID --by STAFF` and `close ID [--by STAFF]`.  Each runs
+ * STAFF`, `complete ID --by STAFF`, `close ID [--by STAFF]`, `take ID --by
+ * STAFF`, `assign ID STAFF [--by STAFF]` and `merge ID OTHER --by STAFF`.  Each runs
  * in one transaction and queues the mail it causes; `run` sends it.
  */
 #include <stdio.h>
@@ -30,8 +31,12 @@ cmd_staff(struct conf *conf, int argc, char **argv)
 	struct compose c;
 	long long id;
 	char *end;
-	int rc = -1, need_by = strcmp(cmd, "close") != 0;
+	int rc = -1, need_by = strcmp(cmd, "close") != 0 &&
+		strcmp(cmd, "assign") != 0;
 	int is_category = strcmp(cmd, "category") == 0;
+	int is_assign = strcmp(cmd, "assign") == 0;
+	int is_merge = strcmp(cmd, "merge") == 0;
+	int two = is_category || is_assign || is_merge;
 
 	if (!cmd_args_known(argc, argv, cmd, NULL, options))
 		return EX_USAGE;
@@ -39,9 +44,10 @@ cmd_staff(struct conf *conf, int argc, char **argv)
 	    cmd_option(argc, argv, "override", &override) < 0 ||
 	    cmd_option(argc, argv, "task", &task) < 0 ||
 	    argc < 2 || (need_by && (by == NULL || *by == '\0')) ||
-	    (is_category && (argc < 3 || argv[2][0] == '-'))) {
+	    (two && (argc < 3 || argv[2][0] == '-'))) {
 		log_user_error(cmd, "usage: %s ID%s%s", cmd,
-			       is_category ? " CLASS" : "", need_by ?
+			       is_category ? " CLASS" : is_assign ? " STAFF" :
+			       is_merge ? " OTHER-ID" : "", need_by ?
 			       " --by STAFF" : " [--by STAFF]");
 		return EX_USAGE;
 	}
@@ -75,6 +81,21 @@ cmd_staff(struct conf *conf, int argc, char **argv)
 		rc = staffops_complete(&c, rules, id, task, by, &err);
 	else if (is_category)
 		rc = staffops_category(&c, rules, id, argv[2], by, &err);
+	else if (strcmp(cmd, "take") == 0)
+		rc = staffops_assign(&c, id, by, by, &err);
+	else if (is_assign)
+		rc = staffops_assign(&c, id, argv[2], by, &err);
+	else if (is_merge) {
+		long long other = strtoll(argv[2], &end, 10), into = 0;
+		if (*end != '\0' || other <= 0)
+			rc = mp_err_set(&err, MP_PERM, "not a ticket id: %s",
+					argv[2]);
+		else
+			rc = staffops_merge(&c, id, other, by, &into, &err);
+		if (rc == 0)
+			printf("ticket %lld merged into %lld\n", into == id ?
+			       other : id, into);
+	}
 	else
 		rc = staffops_close(&c, id, by, &err);
 	if (rc < 0) {

@@ -1,5 +1,8 @@
 /*
- * cmd_ticket.c: `ticket list` and `ticket show ID`.
+ * cmd_ticket.c: `ticket list [filters]`, `ticket show ID`, `ticket
+ * search QUERY` and `ticket attachment ID [N [-o FILE]]`.  Times are shown in the desk's zone (`timezone`), or in
+ * UTC with --utc; JSON gives them as ISO 8601 with the offset either
+ * way.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +12,35 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "cmd.h"
+#include "hours.h"
 #include "log.h"
 #include "outbox_json.h"
+#include "rules.h"
 #include "store.h"
+#include "ticket.h"
+
+/* What every printer needs: the zone, and now for `overdue`. */
+struct view {
+	const struct hours *hours;
+	int utc;
+	long long now;
+	json_t *arr;		/* list/search --json: the array */
+};
+
+/* t as ISO 8601 in the view's zone, or null for 0 (new reference). */
+static json_t *
+when(const struct view *v, long long t)
+{
+	char buf[64];
+	struct mp_err err = { 0 };
+
+	if (t == 0 || v->utc || hours_format(v->hours, (time_t)t, buf,
+					     sizeof(buf), &err) < 0)
+		return json_time_or_null(t);
+	return json_string(buf);
+}
 
 static json_t *
 str_or_null(const char *s)
@@ -21,10 +49,10 @@ str_or_null(const char *s)
 }
 
 static json_t *
-ticket_json(const struct store_ticket *t)
+ticket_json(const struct view *v, const struct store_ticket *t)
 {
 	return json_pack("{s:I,s:o,s:o,s:o,s:f,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
-			 "s:o,s:o}",
+			 "s:o,s:o,s:o,s:b,s:o,s:o,s:o}",
 		"id", (json_int_t)t->id,
 		"state", str_or_null(t->state),
 		"class", str_or_null(t->class),
@@ -35,43 +63,58 @@ ticket_json(const struct store_ticket *t)
 		"recipient", str_or_null(t->recipient),
 		"subject", str_or_null(t->subject),
 		"lang", str_or_null(t->lang),
-		"created", json_time_or_null(t->created),
-		"updated", json_time_or_null(t->updated),
-		"first_response_due", json_time_or_null(t->first_response_due),
-		"linked", t->linked ? json_integer(t->linked) : json_null());
+		"created", when(v, t->created),
+		"updated", when(v, t->updated),
+		"first_response_due", when(v, t->first_response_due),
+		"linked", t->linked ? json_integer(t->linked) : json_null(),
+		"first_response_at", when(v, t->first_response_at),
+		"overdue", store_ticket_overdue(t, v->now),
+		"owner", str_or_null(t->owner),
+		"escalated_at", when(v, t->escalated_at),
+		"merged_into", t->merged_into ? json_integer(t->merged_into) :
+		json_null());
 }
 
 static int
 list_one(void *ctx, const struct store_ticket *t)
 {
-	json_t *arr = ctx;
+	struct view *v = ctx;
 
-	if (arr != NULL)
-		return json_array_append_new(arr, ticket_json(t));
-	printf("%6lld  %-8s  %-28s  %-30s  %s\n", t->id, t->state,
-	       t->class ? t->class : "-", t->requester, t->subject);
+	if (v->arr != NULL)
+		return json_array_append_new(v->arr, ticket_json(v, t));
+	printf("%6lld  %-8s  %-28s  %-30s  %s%s\n", t->id, t->state,
+	       t->class ? t->class : "-", t->requester, t->subject,
+	       store_ticket_overdue(t, v->now) ? "  (overdue)" : "");
 	return 0;
 }
+
+struct show_ctx {
+	const struct view *v;
+	json_t *arr;
+};
 
 static int
 message_one(void *ctx, const char *direction, long long received,
 	    const char *parsed)
 {
+	struct show_ctx *sc = ctx;
 	json_t *o = json_loads(parsed ? parsed : "{}", 0, NULL);
 
 	if (o == NULL)
 		o = json_object();
 	json_object_set_new(o, "direction", json_string(direction));
-	json_object_set_new(o, "received", json_time_or_null(received));
-	return json_array_append_new(ctx, o);
+	json_object_set_new(o, "received", when(sc->v, received));
+	return json_array_append_new(sc->arr, o);
 }
 
 static int
 history_one(void *ctx, long long at, const char *actor, const char *event,
 	    const char *detail)
 {
-	return json_array_append_new(ctx, json_pack("{s:o,s:o,s:o,s:o}",
-		"at", json_time_or_null(at), "actor", str_or_null(actor),
+	struct show_ctx *sc = ctx;
+
+	return json_array_append_new(sc->arr, json_pack("{s:o,s:o,s:o,s:o}",
+		"at", when(sc->v, at), "actor", str_or_null(actor),
 		"event", str_or_null(event), "detail", str_or_null(detail)));
 }
 
@@ -93,6 +136,19 @@ print_show(json_t *o)
 	       json_string_value(json_object_get(o, "subject")));
 	printf("Requester: %s\n",
 	       json_string_value(json_object_get(o, "requester")));
+	printf("Owner: %s\n", json_is_string(json_object_get(o, "owner")) ?
+	       json_string_value(json_object_get(o, "owner")) : "-");
+	printf("Created: %s\n",
+	       json_string_value(json_object_get(o, "created")));
+	printf("First response due: %s%s\n",
+	       json_is_string(json_object_get(o, "first_response_due")) ?
+	       json_string_value(json_object_get(o, "first_response_due")) :
+	       "-", json_is_true(json_object_get(o, "overdue")) ?
+	       " (overdue)" : "");
+	printf("First response: %s\n",
+	       json_is_string(json_object_get(o, "first_response_at")) ?
+	       json_string_value(json_object_get(o, "first_response_at")) :
+	       "-");
 	json_array_foreach(json_object_get(o, "tasks"), i, v)
 		printf("Task: %-32s %-6s %s\n",
 		       json_string_value(json_object_get(v, "task")),
@@ -118,7 +174,8 @@ print_show(json_t *o)
 }
 
 static int
-ticket_show(struct store *s, const char *idarg, int as_json)
+ticket_show(struct store *s, const struct view *v, const char *idarg,
+	    int as_json)
 {
 	struct store_ticket t;
 	struct mp_err err = { 0 };
@@ -140,13 +197,18 @@ ticket_show(struct store *s, const char *idarg, int as_json)
 		log_user_error("ticket show", "no ticket %lld", id);
 		return EX_NOINPUT;
 	}
-	o = ticket_json(&t);
+	o = ticket_json(v, &t);
 	store_ticket_release(&t);
 	msgs = json_array();
 	hist = json_array();
 	outbox = json_array();
-	if (store_message_each(s, id, message_one, msgs, &err) < 0 ||
-	    store_history_each(s, id, history_one, hist, &err) < 0 ||
+	{
+		struct show_ctx mc = { v, msgs }, hc = { v, hist };
+
+		rc = store_message_each(s, id, message_one, &mc, &err) < 0 ||
+		     store_history_each(s, id, history_one, &hc, &err) < 0;
+	}
+	if (rc ||
 	    store_outbox_each(s, id, outbox_one, outbox, &err) < 0) {
 		json_decref(o);
 		json_decref(msgs);
@@ -188,45 +250,341 @@ ticket_show(struct store *s, const char *idarg, int as_json)
 	return EX_OK;
 }
 
+static int
+search_one(void *ctx, const struct store_hit *h)
+{
+	struct view *v = ctx;
+	json_t *at;
+
+	if (v->arr != NULL)
+		return json_array_append_new(v->arr, json_pack(
+			"{s:I,s:I,s:o,s:o,s:o,s:o}",
+			"ticket", (json_int_t)h->ticket,
+			"message", (json_int_t)h->message,
+			"received", when(v, h->received),
+			"direction", str_or_null(h->direction),
+			"subject", str_or_null(h->subject),
+			"snippet", str_or_null(h->snippet)));
+	at = when(v, h->received);
+	printf("%6lld  %s  %s\n        %s\n", h->ticket,
+	       json_is_string(at) ? json_string_value(at) : "-",
+	       h->subject ? h->subject : "", h->snippet ? h->snippet : "");
+	json_decref(at);
+	return 0;
+}
+
+/* ---- ticket attachment ---- */
+
+struct att_ctx {
+	json_t *list;		/* each: filename, content_type, size, sha256 */
+};
+
+static int
+att_one(void *ctx, const char *direction, long long received,
+	const char *parsed)
+{
+	struct att_ctx *ac = ctx;
+	json_t *o = json_loads(parsed ? parsed : "{}", 0, NULL), *a, *v;
+	size_t i;
+
+	(void)direction;
+	(void)received;
+	if (o == NULL)
+		return 0;
+	a = json_object_get(o, "attachments");
+	json_array_foreach(a, i, v)
+		json_array_append(ac->list, v);
+	json_decref(o);
+	return 0;
+}
+
+/* Whether s is 64 hex digits (a stored attachment's name). */
+static int
+is_sha256(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s != NULL && s[64] == '\0';
+}
+
+/* Copies the stored attachment to out (stdout or a new file). */
+static int
+att_extract(const struct conf *conf, const char *sha, const char *path)
+{
+	char src[4096], buf[65536];
+	FILE *in, *out;
+	size_t n;
+	int rc = EX_OK;
+
+	snprintf(src, sizeof(src), "%s/attachments/%.2s/%s", conf->state_dir,
+		 sha, sha);
+	in = fopen(src, "rb");
+	if (in == NULL) {
+		log_user_error("ticket attachment", "cannot read %s: %m",
+			       src);
+		return EX_NOINPUT;
+	}
+	out = path != NULL ? fopen(path, "wbx") : stdout;
+	if (out == NULL) {
+		log_user_error("ticket attachment", "cannot create %s: %m",
+			       path);
+		fclose(in);
+		return EX_CANTCREAT;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n) {
+			rc = EX_IOERR;
+			break;
+		}
+	if (ferror(in))
+		rc = EX_IOERR;
+	fclose(in);
+	if ((path != NULL ? fclose(out) : fflush(out)) != 0)
+		rc = EX_IOERR;
+	if (rc != EX_OK)
+		log_user_error("ticket attachment", "writing %s failed",
+			       path ? path : "stdout");
+	return rc;
+}
+
+/* `ticket attachment ID [N] [-o FILE] [--json]`: lists a ticket's
+ * attachments (every message's, numbered from 1 in message order), or
+ * writes attachment N to FILE (never overwritten) or stdout. */
+static int
+ticket_attachment(const struct conf *conf, struct store *s, int argc,
+		  char **argv, int as_json)
+{
+	struct att_ctx ac = { json_array() };
+	struct mp_err err = { 0 };
+	const char *idarg = NULL, *narg = NULL, *outpath = NULL;
+	long long id, n = 0;
+	char *end;
+	int i, rc = EX_OK;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "-o") == 0 ||
+		    strcmp(argv[i], "--output") == 0) {
+			if (++i >= argc)
+				goto usage;
+			outpath = argv[i];
+		} else if (strncmp(argv[i], "--", 2) == 0) {
+			continue;	/* --json, checked by the caller */
+		} else if (idarg == NULL) {
+			idarg = argv[i];
+		} else if (narg == NULL) {
+			narg = argv[i];
+		} else {
+			goto usage;
+		}
+	}
+	if (idarg == NULL || (outpath != NULL && narg == NULL))
+		goto usage;
+	id = strtoll(idarg, &end, 10);
+	if (*end != '\0' || id <= 0)
+		goto usage;
+	if (narg != NULL) {
+		n = strtoll(narg, &end, 10);
+		if (*end != '\0' || n <= 0)
+			goto usage;
+	}
+	if (store_message_each(s, id, att_one, &ac, &err) < 0) {
+		log_user_error("ticket attachment", "%s", err.msg);
+		json_decref(ac.list);
+		return EX_TEMPFAIL;
+	}
+	if (narg == NULL) {
+		json_t *v;
+		size_t k;
+
+		if (as_json) {
+			json_dumpf(ac.list, stdout, JSON_INDENT(2));
+			putchar('\n');
+		} else {
+			json_array_foreach(ac.list, k, v)
+				printf("%3zu  %10lld  %-30s  %s\n", k + 1,
+				       (long long)json_integer_value(
+					       json_object_get(v, "size")),
+				       json_string_value(json_object_get(
+					       v, "content_type")),
+				       json_is_string(json_object_get(
+					       v, "filename")) ?
+				       json_string_value(json_object_get(
+					       v, "filename")) : "-");
+		}
+	} else if ((size_t)n > json_array_size(ac.list)) {
+		log_user_error("ticket attachment", "ticket %lld has %zu "
+			       "attachment(s), not %lld", id,
+			       json_array_size(ac.list), n);
+		rc = EX_NOINPUT;
+	} else {
+		const char *sha = json_string_value(json_object_get(
+			json_array_get(ac.list, (size_t)n - 1), "sha256"));
+		if (!is_sha256(sha)) {
+			log_user_error("ticket attachment", "attachment %lld "
+				       "was not stored", n);
+			rc = EX_NOINPUT;
+		} else {
+			rc = att_extract(conf, sha, outpath);
+		}
+	}
+	json_decref(ac.list);
+	return rc;
+usage:
+	log_user_error("ticket attachment", "usage: ticket attachment ID "
+		       "[N [-o FILE]] [--json]");
+	json_decref(ac.list);
+	return EX_USAGE;
+}
+
+/* The first argument after the subcommand that is neither an option nor
+ * the value of one of options[], or NULL. */
+static const char *
+positional(int argc, char **argv, const char *const *options)
+{
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		size_t k;
+
+		if (strncmp(a, "--", 2) != 0)
+			return a;
+		for (k = 0; options[k] != NULL; k++)
+			if (strcmp(a + 2, options[k]) == 0)
+				i++;	/* its value */
+	}
+	return NULL;
+}
+
+/* Whether class is a class staff could filter on: a catalogue id, or
+ * one of the classes that are not tasks. */
+static int
+class_known(const struct conf *conf, const char *class, struct mp_err *err)
+{
+	static const char *const fixed[] = {
+		"fault-report", "out-of-scope", "general", NULL,
+	};
+	struct rules *rules = NULL;
+	size_t i;
+	int found;
+
+	for (i = 0; fixed[i] != NULL; i++)
+		if (strcmp(class, fixed[i]) == 0)
+			return 1;
+	if (rules_load(&rules, conf->rules_dir, NULL, NULL, err) < 0)
+		return -1;
+	found = rules_item_find(rules, class) != NULL;
+	rules_free(&rules);
+	return found;
+}
+
+#define TICKET_USAGE "usage: ticket list [--state S] [--class C] " \
+	"[--contract ID] [--requester ADDR] [--owner STAFF] [--overdue] " \
+	"[--since TIME] [--json] [--utc] | ticket show ID [--json] [--utc] " \
+	"| ticket search QUERY [--json] [--utc] | ticket attachment ID " \
+	"[N [-o FILE]]"
+
 int
 cmd_ticket(struct conf *conf, int argc, char **argv)
 {
-	static const char *const flags[] = { "json", NULL };
-	static const char *const options[] = { "status", NULL };
+	static const char *const flags[] = { "json", "utc", "overdue", NULL };
+	static const char *const options[] = { "status", "state", "class",
+		"contract", "requester", "owner", "since", "output", NULL };
 	struct mp_err err = { 0 };
 	struct store *s = NULL;
-	const char *status = NULL, *sub = argc > 1 ? argv[1] : "";
+	struct store_ticket_filter f = { 0 };
+	struct hours hours;
+	struct view v = { 0 };
+	const char *status = NULL, *since = NULL, *sub = argc > 1 ? argv[1] :
+		"", *arg = positional(argc, argv, options);
 	int as_json = cmd_flag(argc, argv, "json"), rc = EX_OK;
 
 	if (!cmd_args_known(argc, argv, "ticket", flags, options))
 		return EX_USAGE;
 	if (strcmp(sub, "list") != 0 &&
-	    !(strcmp(sub, "show") == 0 && argc > 2)) {
-		log_user_error("ticket", "usage: ticket list [--status S] "
-			       "[--json] | ticket show ID [--json]");
+	    !((strcmp(sub, "show") == 0 || strcmp(sub, "search") == 0 ||
+	       strcmp(sub, "attachment") == 0) && arg != NULL)) {
+		log_user_error("ticket", TICKET_USAGE);
 		return EX_USAGE;
 	}
-	if (cmd_option(argc, argv, "status", &status) < 0) {
-		log_user_error("ticket", "--status needs a value");
+	if (cmd_option(argc, argv, "status", &status) < 0 ||
+	    cmd_option(argc, argv, "state", &f.state) < 0 ||
+	    cmd_option(argc, argv, "class", &f.class) < 0 ||
+	    cmd_option(argc, argv, "contract", &f.contract) < 0 ||
+	    cmd_option(argc, argv, "requester", &f.requester) < 0 ||
+	    cmd_option(argc, argv, "owner", &f.owner) < 0 ||
+	    cmd_option(argc, argv, "since", &since) < 0) {
+		log_user_error("ticket", "an option needs a value");
 		return EX_USAGE;
 	}
+	if (f.state == NULL)
+		f.state = status;	/* the older name */
+	if (f.state != NULL && !ticket_state_valid(f.state)) {
+		log_user_error("ticket list", "unknown state: %s", f.state);
+		return EX_USAGE;
+	}
+	if (f.class != NULL) {
+		int known = class_known(conf, f.class, &err);
+		if (known < 0) {
+			log_user_error("ticket list", "%s", err.msg);
+			return EX_CONFIG;
+		}
+		if (!known) {
+			log_user_error("ticket list", "unknown class: %s",
+				       f.class);
+			return EX_USAGE;
+		}
+	}
+	f.overdue = cmd_flag(argc, argv, "overdue");
+	memset(&hours, 0, sizeof(hours));
+	if (hours_init_conf(&hours, conf, &err) < 0) {
+		log_user_error("ticket", "%s", err.msg);
+		return EX_CONFIG;
+	}
+	if (since != NULL) {
+		time_t t;
+		if (hours_parse_time(&hours, since, &t, &err) < 0) {
+			log_user_error("ticket list", "--since: %s", err.msg);
+			hours_release(&hours);
+			return EX_USAGE;
+		}
+		f.since = (long long)t;
+	}
+	v.hours = &hours;
+	v.utc = cmd_flag(argc, argv, "utc");
+	v.now = f.now = (long long)clock_now();
 	if (store_open(&s, conf->state_dir, conf->lock_timeout, &err) < 0) {
 		log_user_error("ticket", "%s", err.msg);
+		hours_release(&hours);
 		return err.kind == MP_PERM ? EX_DATAERR : EX_TEMPFAIL;
 	}
 	if (strcmp(sub, "show") == 0) {
-		rc = ticket_show(s, argv[2], as_json);
+		rc = ticket_show(s, &v, arg, as_json);
+	} else if (strcmp(sub, "attachment") == 0) {
+		rc = ticket_attachment(conf, s, argc, argv, as_json);
 	} else {
-		json_t *arr = as_json ? json_array() : NULL;
-		if (store_ticket_each(s, status, list_one, arr, &err) < 0) {
-			log_user_error("ticket list", "%s", err.msg);
-			rc = EX_TEMPFAIL;
-		} else if (arr != NULL) {
-			json_dumpf(arr, stdout, JSON_INDENT(2));
+		int r;
+
+		v.arr = as_json ? json_array() : NULL;
+		r = strcmp(sub, "search") == 0 ?
+			store_search(s, arg, 50, search_one, &v, &err) :
+			store_ticket_list(s, &f, list_one, &v, &err);
+		if (r < 0) {
+			log_user_error(strcmp(sub, "search") == 0 ?
+				       "ticket search" : "ticket list", "%s",
+				       err.msg);
+			rc = err.kind == MP_PERM ? EX_USAGE : EX_TEMPFAIL;
+		} else if (v.arr != NULL) {
+			json_dumpf(v.arr, stdout, JSON_INDENT(2));
 			putchar('\n');
 		}
-		json_decref(arr);
+		json_decref(v.arr);
 	}
 	store_free(&s);
+	hours_release(&hours);
 	return rc;
 }

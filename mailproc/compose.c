@@ -303,6 +303,17 @@ compose_notify(struct compose *c, const char *list, long long ticket,
 	       const char *template, const struct tmpl_var *vars,
 	       size_t n_vars, struct mp_err *err)
 {
+	return compose_notify_attached(c, list, ticket, template, vars,
+				       n_vars, NULL, 0, err);
+}
+
+int
+compose_notify_attached(struct compose *c, const char *list,
+			long long ticket, const char *template,
+			const struct tmpl_var *vars, size_t n_vars,
+			const struct msgbuild_attachment *att, size_t n_att,
+			struct mp_err *err)
+{
 	struct compose_mail mail = { 0 };
 	char *tmp = strdup(list), *tok, *save = NULL;
 	int rc = 0;
@@ -316,6 +327,8 @@ compose_notify(struct compose *c, const char *list, long long ticket,
 	mail.to_staff = 1;
 	mail.vars = vars;
 	mail.n_vars = n_vars;
+	mail.attachments = att;
+	mail.n_attachments = n_att;
 	for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL && rc == 0;
 	     tok = strtok_r(NULL, " ,\t", &save)) {
 		long long id;

@@ -81,6 +81,14 @@ int compose_notify(struct compose *c, const char *list, long long ticket,
 		   const char *template, const struct tmpl_var *vars,
 		   size_t n_vars, struct mp_err *err);
 
+/* compose_notify() with the files of att (n_att of them) attached to
+ * each mail. */
+int compose_notify_attached(struct compose *c, const char *list,
+			    long long ticket, const char *template,
+			    const struct tmpl_var *vars, size_t n_vars,
+			    const struct msgbuild_attachment *att,
+			    size_t n_att, struct mp_err *err);
+
 /* Records on the outbox and the ticket that an automatic reply with this
  * template to `to` was not sent, and why, and tells staff (with the
  * ticket number) unless the mail was itself a notice to staff. */

@@ -26,6 +26,8 @@ struct conf {
 	char *staff_addresses;		/* space/comma separated */
 	char *staff_logins;		/* LOGIN=ADDRESS pairs, space separated */
 	char *monitoring_centre_address;
+	char *escalation_address;	/* overdue first responses, or "" */
+	char *staff_digest;		/* "yes": `run` sends it at openings */
 	char *monitoring_centre_phone;
 	char *company_name;
 	char *company_name_en;		/* in English mail */
@@ -45,6 +47,7 @@ struct conf {
 	char *language;			/* ja or en: default template language */
 	char *trusted_authserv_id;
 	long long max_message_size;	/* bytes */
+	long long notify_attachment_limit; /* bytes a staff notice carries */
 	long auto_reply_limit;		/* automatic replies per sender per hour */
 	long notice_rate;		/* notice mails sent per minute */
 	char *alerts_address;		/* monitoring alerts arrive here */
@@ -53,6 +56,7 @@ struct conf {
 	char *identity_token_ttl;
 	char *callback_escalate_after;	/* a pending callback, the same */
 	long max_retry_age;		/* seconds */
+	long reopen_within;		/* seconds a closed ticket reopens */
 	long smtp_timeout;		/* seconds, each SMTP step */
 	long lock_timeout;		/* milliseconds, SQLite busy timeout */
 	long max_mime_depth;

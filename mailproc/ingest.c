@@ -785,6 +785,42 @@ answers_our_mail(struct ingest *in, struct filing *f, long long ticket,
 }
 
 /* Everything that happens to the message inside the transaction. */
+/* A customer's mail on closed ticket t: 1 when it reopens t (from the
+ * requester, within reopen_within of the close), 0 when it opens a new
+ * ticket linked to t instead, -1 on error. */
+static int
+closed_followup(struct ingest *in, struct filing *f,
+		const struct store_ticket *t, struct mp_err *err)
+{
+	long long closed_at;
+
+	if (t->merged_into != 0 || t->requester == NULL ||
+	    f->requester == NULL || strcasecmp(t->requester, f->requester) != 0)
+		return 0;
+	if (store_ticket_closed_at(in->store, t->id, &closed_at, err) < 0)
+		return -1;
+	return closed_at > 0 && f->now - closed_at <= in->conf->reopen_within;
+}
+
+/* Reopens f->ticket for the mail being filed: back to new, with a new
+ * first-response due time from now (the follow-up notice tells staff). */
+static int
+reopen_ticket(struct ingest *in, struct filing *f, struct mp_err *err)
+{
+	time_t due;
+
+	if (hours_due(&in->hours, (time_t)f->now, &in->within, &due,
+		      err) < 0 ||
+	    store_ticket_restart_clock(in->store, f->ticket, (long long)due,
+				       err) < 0 ||
+	    store_ticket_set_state(in->store, f->ticket, "new", f->now,
+				   "mailproc", "reopened: the requester "
+				   "wrote again", err) < 0)
+		return -1;
+	log_info("ticket=%lld action=reopened", f->ticket);
+	return 0;
+}
+
 static int
 file_message(struct ingest *in, struct filing *f, struct mp_err *err)
 {
@@ -813,6 +849,12 @@ file_message(struct ingest *in, struct filing *f, struct mp_err *err)
 		return -1;
 	if (rc == 1) {
 		rc = store_ticket_get(in->store, cand, &t, err);
+		if (rc > 0 && t.merged_into != 0) {
+			/* Merged: its mail belongs to the ticket it joined. */
+			cand = t.merged_into;
+			store_ticket_release(&t);
+			rc = store_ticket_get(in->store, cand, &t, err);
+		}
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
@@ -820,8 +862,15 @@ file_message(struct ingest *in, struct filing *f, struct mp_err *err)
 		} else {
 			int join = ticket_may_join(t.requester, t.contract,
 						   f->requester, f->contract,
-						   f->trusted_staff);
+						   f->trusted_staff), reopen = 0;
+
+			if (join && !f->trusted_staff &&
+			    strcmp(t.state, "closed") == 0)
+				join = reopen = closed_followup(in, f, &t,
+								err);
 			store_ticket_release(&t);
+			if (join < 0)
+				return -1;
 			if (!join) {
 				join = answers_our_mail(in, f, cand, err);
 				if (join < 0)
@@ -832,7 +881,9 @@ file_message(struct ingest *in, struct filing *f, struct mp_err *err)
 			}
 			if (join) {
 				f->ticket = cand;
-				rc = file_followup(in, f, how, err);
+				rc = reopen > 0 ? reopen_ticket(in, f, err) : 0;
+				if (rc == 0)
+					rc = file_followup(in, f, how, err);
 				goto done;
 			}
 		}

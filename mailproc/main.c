@@ -46,8 +46,12 @@ static const struct {
 	{ "parse", cmd_parse, 0, "parse [--json] < MAIL",
 	  "dry run: how the message on stdin is decoded" },
 	{ "ticket", cmd_ticket, PERM_DB,
-	  "ticket list [--status S] [--json] | ticket show ID [--json]",
-	  "tickets with their messages, history and outbox" },
+	  "ticket list [--state S] [--class C] [--contract ID] "
+	  "[--requester ADDR] [--owner STAFF] [--overdue] [--since TIME] "
+	  "[--json] [--utc] | ticket show ID [--json] [--utc] | "
+	  "ticket search QUERY [--json] | ticket attachment ID [N [-o FILE]]",
+	  "tickets with their messages, history and outbox; full-text "
+	  "search; attachments" },
 	{ "check-config", cmd_check_config, 0, "check-config",
 	  "every problem of the configuration, rules, model and templates, "
 	  "and whether this user can write the state dir" },
@@ -85,6 +89,14 @@ static const struct {
 	  "remove processed raw mail received before AGE ago (e.g. 180d)" },
 	{ "category", cmd_staff, PERM_DB, "category ID CLASS --by STAFF",
 	  "staff choose or change the class" },
+	{ "digest", cmd_digest, PERM_DB, "digest [--print]",
+	  "the staff digest of the queue now (run sends one each opening)" },
+	{ "take", cmd_staff, PERM_DB, "take ID --by STAFF",
+	  "the staff member owns the ticket (#take by mail)" },
+	{ "assign", cmd_staff, PERM_DB, "assign ID STAFF [--by STAFF]",
+	  "make a staff member the ticket's owner (#assign by mail)" },
+	{ "merge", cmd_staff, PERM_DB, "merge ID OTHER --by STAFF",
+	  "the newer of two tickets joins the older (#merge by mail)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -197,8 +197,89 @@ mismatch_of(const struct respond_event *ev, int en, char *buf, size_t size)
 		snprintf(buf + len, size - len, "\n");
 }
 
+/* "12 KB", "3.4 MB", "512 bytes". */
+static void
+human_size(long long n, char *buf, size_t size)
+{
+	if (n >= 1024 * 1024)
+		snprintf(buf, size, "%.1f MB", (double)n / (1024.0 * 1024.0));
+	else if (n >= 1024)
+		snprintf(buf, size, "%lld KB", (n + 1023) / 1024);
+	else
+		snprintf(buf, size, "%lld bytes", n);
+}
+
+/* The customer's attachments for a staff notice: all of them as files
+ * of the attachment store when every one is stored and together they
+ * fit notify_attachment_limit (*n_r of them in *att_r, a new array with
+ * new paths in *paths_r), else none; note says which, in the staff's
+ * language ("" without attachments).  Returns 0 or -1. */
+static int
+notice_attachments(struct compose *c, const struct respond_event *ev,
+		   int en, struct msgbuild_attachment **att_r, char ***paths_r,
+		   size_t *n_r, char *note, size_t size, struct mp_err *err)
+{
+	const struct msg *m = ev->m;
+	long long total = 0;
+	size_t i, n = m->n_attachments;
+	int stored = 1;
+	char hs[32];
+
+	*att_r = NULL;
+	*paths_r = NULL;
+	*n_r = 0;
+	*note = '\0';
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		total += m->attachments[i].size;
+		stored &= m->attachments[i].sha256 != NULL;
+	}
+	human_size(total, hs, sizeof(hs));
+	if (!stored || total > c->conf->notify_attachment_limit) {
+		snprintf(note, size, en ? "\n\n  Attachments (%zu, %s): not "
+			 "attached here (over notify_attachment_limit); get "
+			 "them with\n  mailproc ticket attachment %lld" :
+			 "\n\n　添付ファイル（%zu件、%s）：大きいため添付して"
+			 "いません。取り出すには\n　mailproc ticket "
+			 "attachment %lld", n, hs, ev->ticket->id);
+		return 0;
+	}
+	*att_r = calloc(n, sizeof(**att_r));
+	*paths_r = calloc(n, sizeof(**paths_r));
+	if (*att_r == NULL || *paths_r == NULL)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		const struct msg_attachment *a = &m->attachments[i];
+		size_t len = strlen(c->conf->state_dir) + 100;
+
+		(*paths_r)[i] = malloc(len);
+		if ((*paths_r)[i] == NULL)
+			goto oom;
+		snprintf((*paths_r)[i], len, "%s/attachments/%.2s/%s",
+			 c->conf->state_dir, a->sha256, a->sha256);
+		(*att_r)[i].path = (*paths_r)[i];
+		(*att_r)[i].filename = a->filename;
+		(*att_r)[i].content_type = a->content_type;
+	}
+	*n_r = n;
+	snprintf(note, size, en ? "\n\n  Attachments (%zu, %s): attached to "
+		 "this notice." : "\n\n　添付ファイル（%zu件、%s）：この通知に"
+		 "添付しています。", n, hs);
+	return 0;
+oom:
+	for (i = 0; *paths_r != NULL && i < n; i++)
+		free((*paths_r)[i]);
+	free(*paths_r);
+	free(*att_r);
+	*paths_r = NULL;
+	*att_r = NULL;
+	return mp_err_set(err, MP_TEMP, "out of memory");
+}
+
 /* Tells each address in list (space or comma separated) about the
- * ticket with template. */
+ * ticket with template, the customer's attachments with it (up to
+ * notify_attachment_limit). */
 static int
 notify(struct compose *c, const struct respond_event *ev, const char *list,
        const char *template, struct mp_err *err)
@@ -209,7 +290,10 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 	const char *note = "";
 
 	int en = strcmp(c->conf->language, "en") == 0;	/* staff's */
-	char class_name[512], candidates[1024], mismatch[2048];
+	char class_name[512], candidates[1024], mismatch[2048], att_note[300];
+	struct msgbuild_attachment *att;
+	char **paths;
+	size_t n_att, i;
 
 	class_name_of(ev, en, class_name, sizeof(class_name));
 	candidates_of(ev, en, candidates, sizeof(candidates));
@@ -221,6 +305,9 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 			"\n　※このご依頼は本人性確認の待ちです。このメールは"
 			"確認（承認）には\n　なりません。\n";
 	mismatch_of(ev, en, mismatch, sizeof(mismatch));
+	if (notice_attachments(c, ev, en, &att, &paths, &n_att, att_note,
+			       sizeof(att_note), err) < 0)
+		return -1;
 	{
 		struct tmpl_var vars[] = {
 			{ "requester", t->requester },
@@ -235,10 +322,18 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 			{ "candidates", candidates },
 			{ "staff_note", note },
 			{ "server_mismatch", mismatch },
+			{ "attachments_note", att_note },
 		};
+		int rc = compose_notify_attached(c, list, t->id, template,
+						 vars, sizeof(vars) /
+						 sizeof(*vars), att, n_att,
+						 err);
 
-		return compose_notify(c, list, t->id, template, vars,
-				      sizeof(vars) / sizeof(*vars), err);
+		for (i = 0; i < n_att; i++)
+			free(paths[i]);
+		free(paths);
+		free(att);
+		return rc;
 	}
 }
 

@@ -34,6 +34,9 @@ static const struct {
 	{ "close", STAFF_CLOSE, 0 },
 	{ "category", STAFF_CATEGORY, 1 },
 	{ "send-now", STAFF_SEND_NOW, 0 },
+	{ "take", STAFF_TAKE, 0 },
+	{ "assign", STAFF_ASSIGN, 1 },	/* #assign STAFF-ADDRESS */
+	{ "merge", STAFF_MERGE, 1 },	/* #merge TICKET */
 };
 
 int
@@ -89,7 +92,9 @@ staffmail_parse(const char *text, struct staffmail_cmds *cmds, char *errbuf,
 				return -1;
 			}
 			if ((verbs[i].verb == STAFF_CATEGORY ||
-			     verbs[i].verb == STAFF_DONE) &&
+			     verbs[i].verb == STAFF_DONE ||
+			     verbs[i].verb == STAFF_ASSIGN ||
+			     verbs[i].verb == STAFF_MERGE) &&
 			    strpbrk(arg, " \t") != NULL) {
 				snprintf(errbuf, errsize, "%s: one category "
 					 "id expected", line);
@@ -166,6 +171,19 @@ run_command(struct compose *c, const struct rules *rules, long long ticket,
 	case STAFF_CATEGORY:
 		return staffops_category(c, rules, ticket, cmd->arg, staff,
 					 err);
+	case STAFF_TAKE:
+		return staffops_assign(c, ticket, staff, staff, err);
+	case STAFF_ASSIGN:
+		return staffops_assign(c, ticket, cmd->arg, staff, err);
+	case STAFF_MERGE: {
+		char *end;
+		long long other = strtoll(*cmd->arg == '#' ? cmd->arg + 1 :
+					  cmd->arg, &end, 10);
+		if (*end != '\0' || other <= 0)
+			return mp_err_set(err, MP_PERM, "not a ticket id: %s",
+					  cmd->arg);
+		return staffops_merge(c, ticket, other, staff, NULL, err);
+	}
 	case STAFF_COMMENT:
 	case STAFF_SEND_NOW:
 		return 0;	/* they shape the relay below */
@@ -638,8 +656,13 @@ relay(struct compose *c, const struct store_ticket *t, const struct msg *m,
 		 t->requester, release_at ? " (held for business hours)" : "",
 		 send_now && !urgent ? " (#send-now: hold bypassed)" :
 		 urgent ? " (fault report: not held)" : "");
-	rc = store_history_add(c->store, t->id, c->now, staff, "reply",
-			       detail, err);
+	if (store_history_add(c->store, t->id, c->now, staff, "reply",
+			      detail, err) < 0)
+		goto done;
+	/* The clock stops when staff answer, even if the answer is held
+	 * for business hours: the hold is ours, not the staff's delay. */
+	rc = store_ticket_first_response(c->store, t->id, c->now, staff,
+					 NULL, err);
 done:
 	for (i = 0; paths != NULL && i < m->n_attachments; i++)
 		free(paths[i]);
@@ -696,6 +719,13 @@ staffmail_handle(struct compose *c, const struct rules *rules,
 					 err);
 	}
 	rc = store_ticket_get(c->store, ticket, &t, err);
+	if (rc > 0 && t.merged_into != 0) {
+		/* #merge made this ticket part of an older one: the
+		 * answer belongs there. */
+		long long into = t.merged_into;
+		store_ticket_release(&t);
+		rc = store_ticket_get(c->store, into, &t, err);
+	}
 	if (rc <= 0)
 		return rc < 0 ? -1 : mp_err_set(err, MP_PERM, "no ticket");
 	/* Staff answer by pressing Reply on our notice: what they quote of

@@ -1,7 +1,8 @@
 /*
  * Staff answering from their mail client.  Owns the #commands at the top
  * of a staff reply (#verified, #denied, #done, #comment, #close,
- * #category <id>, #send-now) and the relay of the rest, cut of any quote
+ * #category <id>, #send-now, #take, #assign <staff>, #merge <id>) and
+ * the relay of the rest, cut of any quote
  * of our own notices to staff, to the customer:
  * from the support address, threaded, tagged, attachments kept, held to
  * business hours unless the ticket is a fault report or #send-now says
@@ -18,7 +19,8 @@
 
 enum staffmail_verb {
 	STAFF_VERIFIED, STAFF_DENIED, STAFF_DONE, STAFF_COMMENT,
-	STAFF_CLOSE, STAFF_CATEGORY, STAFF_SEND_NOW,
+	STAFF_CLOSE, STAFF_CATEGORY, STAFF_SEND_NOW, STAFF_TAKE,
+	STAFF_ASSIGN, STAFF_MERGE,
 };
 
 struct staffmail_cmd {

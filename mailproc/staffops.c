@@ -13,6 +13,7 @@
 #include "confirm.h"
 #include "respond.h"
 #include "staffops.h"
+#include "ticket.h"
 
 /* Queues the completion notice (作業完了通知) of one task to the
  * monitoring-notification address, or records that there is none. */
@@ -85,8 +86,19 @@ staffops_complete(struct compose *c, const struct rules *rules,
 		goto fail;
 	if (n == 0) {
 		/* A ticket without task rows (filed before they existed):
-		 * its class is the work, and open means confirmed. */
-		if (strcmp(t.state, "open") != 0 ||
+		 * its class is the work, and open means confirmed, unless
+		 * it is open only because staff answered it (a question
+		 * answered is no confirmed work). */
+		char *last = NULL;
+		int answered;
+
+		if (store_history_last(c->store, ticket, "state", &last,
+				       err) < 0)
+			goto fail;
+		answered = last != NULL && strcmp(last, "open: "
+			STORE_ANSWERED_REASON) == 0;
+		free(last);
+		if (strcmp(t.state, "open") != 0 || answered ||
 		    (only != NULL && (t.class == NULL ||
 				      strcmp(only, t.class) != 0))) {
 			mp_err_set(err, MP_PERM, "ticket %lld has no confirmed "
@@ -158,10 +170,81 @@ staffops_close(struct compose *c, long long ticket, const char *by,
 	if (strcmp(t.state, "closed") == 0)
 		rc = mp_err_set(err, MP_PERM, "ticket %lld is already closed",
 				ticket);
-	else
+	else {
+		char why[300];
+		snprintf(why, sizeof(why), "closed by %s", by);
 		rc = store_ticket_set_state(c->store, ticket, "closed", c->now,
-					    by, "closed by staff", err);
+					    by, why, err);
+	}
 	store_ticket_release(&t);
+	return rc;
+}
+
+int
+staffops_assign(struct compose *c, long long ticket, const char *owner,
+		const char *by, struct mp_err *err)
+{
+	struct store_ticket t;
+	int rc;
+
+	if (!conf_is_staff(c->conf, owner))
+		return mp_err_set(err, MP_PERM, "%s is not one of "
+				  "staff_addresses", owner);
+	rc = store_ticket_get(c->store, ticket, &t, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return mp_err_set(err, MP_PERM, "no ticket %lld", ticket);
+	if (t.merged_into != 0)
+		rc = mp_err_set(err, MP_PERM, "ticket %lld was merged into "
+				"%lld", ticket, t.merged_into);
+	else
+		rc = store_ticket_set_owner(c->store, ticket, owner, c->now,
+					    by, err);
+	store_ticket_release(&t);
+	return rc;
+}
+
+int
+staffops_merge(struct compose *c, long long a, long long b, const char *by,
+	       long long *into_r, struct mp_err *err)
+{
+	struct store_ticket ta, tb;
+	const struct store_ticket *older, *newer;
+	int ra, rb, rc = -1;
+
+	if (a == b)
+		return mp_err_set(err, MP_PERM, "a ticket cannot be merged "
+				  "with itself");
+	ra = store_ticket_get(c->store, a, &ta, err);
+	if (ra < 0)
+		return -1;
+	rb = store_ticket_get(c->store, b, &tb, err);
+	if (rb < 0) {
+		store_ticket_release(&ta);
+		return -1;
+	}
+	older = a < b ? &ta : &tb;
+	newer = a < b ? &tb : &ta;
+	if (ra == 0 || rb == 0)
+		mp_err_set(err, MP_PERM, "no ticket %lld", ra == 0 ? a : b);
+	else if (ta.merged_into != 0 || tb.merged_into != 0)
+		mp_err_set(err, MP_PERM, "ticket %lld was already merged",
+			   ta.merged_into ? a : b);
+	/* Only the same customer's requests: a merge shows each ticket's
+	 * history and messages to whoever the other's replies go to. */
+	else if (!ticket_may_join(older->requester, older->contract,
+				  newer->requester, newer->contract, 0))
+		mp_err_set(err, MP_PERM, "tickets %lld and %lld are not the "
+			   "same customer's", a, b);
+	else if (store_ticket_merge(c->store, newer->id, older->id, c->now,
+				    by, err) == 0) {
+		if (into_r != NULL)
+			*into_r = older->id;
+		rc = 0;
+	}
+	store_ticket_release(&ta);
+	store_ticket_release(&tb);
 	return rc;
 }
 

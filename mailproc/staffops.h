@@ -19,7 +19,8 @@ int staffops_complete(struct compose *c, const struct rules *rules,
 		      long long ticket, const char *only, const char *by,
 		      struct mp_err *err);
 
-/* Closes a ticket (any state but closed).  MP_PERM if already closed. */
+/* Closes a ticket (any state but closed), recording who closed it.
+ * MP_PERM if already closed. */
 int staffops_close(struct compose *c, long long ticket, const char *by,
 		   struct mp_err *err);
 
@@ -32,5 +33,18 @@ int staffops_close(struct compose *c, long long ticket, const char *by,
 int staffops_category(struct compose *c, const struct rules *rules,
 		      long long ticket, const char *class, const char *by,
 		      struct mp_err *err);
+
+/* Makes owner (one of staff_addresses; MP_PERM otherwise) the owner of
+ * ticket: #take, #assign, `take`, `assign`. */
+int staffops_assign(struct compose *c, long long ticket, const char *owner,
+		    const char *by, struct mp_err *err);
+
+/* Merges tickets a and b, whichever order: the newer joins the older
+ * with its messages and history and is closed as merged; *into_r (may
+ * be NULL) gets the older's id.  MP_PERM for the same ticket, an unknown
+ * or already merged one, or two customers' tickets (not one requester
+ * or one contract). */
+int staffops_merge(struct compose *c, long long a, long long b,
+		   const char *by, long long *into_r, struct mp_err *err);
 
 #endif

@@ -203,6 +203,42 @@ static const char *const migrations[] = {
 	/* 10 -> 11: when a row went 'sending', so that the running runner can
 	 * requeue one left there after a lease */
 	"ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;",
+	/* 11 -> 12: the staff's queue (issue 16): the first response, who
+	 * owns a ticket, the one escalation, merges; the full-text index
+	 * of every message (subject and text of its `parse` object, read
+	 * through the view message_text rather than stored twice, kept by
+	 * trigger in the message's own transaction, built here for the
+	 * messages already stored); and the digest sent at each
+	 * opening, recorded once whoever sends it. */
+	"ALTER TABLE tickets ADD COLUMN first_response_at INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN owner TEXT;"
+	"ALTER TABLE tickets ADD COLUMN escalated_at INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN merged_into INTEGER;"
+	"CREATE INDEX tickets_created ON tickets(created);"
+	"CREATE VIEW message_text AS SELECT id,"
+	"  json_extract(parsed, '$.subject') AS subject,"
+	"  json_extract(parsed, '$.text') AS text FROM messages"
+	"  WHERE json_valid(parsed);"
+	"CREATE VIRTUAL TABLE message_fts USING fts5(subject, text,"
+	"  tokenize = 'trigram', content = 'message_text',"
+	"  content_rowid = 'id', columnsize = 0);"
+	"CREATE TRIGGER message_fts_insert AFTER INSERT ON messages"
+	"  WHEN json_valid(new.parsed) BEGIN"
+	"  INSERT INTO message_fts (rowid, subject, text) VALUES (new.id,"
+	"    json_extract(new.parsed, '$.subject'),"
+	"    json_extract(new.parsed, '$.text'));"
+	"  END;"
+	"CREATE TRIGGER message_fts_delete AFTER DELETE ON messages"
+	"  WHEN json_valid(old.parsed) BEGIN"
+	"  INSERT INTO message_fts (message_fts, rowid, subject, text)"
+	"    VALUES ('delete', old.id, json_extract(old.parsed, '$.subject'),"
+	"    json_extract(old.parsed, '$.text'));"
+	"  END;"
+	"INSERT INTO message_fts (message_fts) VALUES ('rebuild');"
+	"CREATE TABLE digests ("
+	"  opening INTEGER PRIMARY KEY,"
+	"  sent_at INTEGER NOT NULL,"
+	"  outbox INTEGER);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -515,11 +551,7 @@ store_ticket_by_message_ids(struct store *s, const char *const *ids,
 	return 0;
 }
 
-#define TICKET_COLS "id, state, class, rule, confidence, contract, " \
-	"requester, recipient, subject, lang, created, updated, " \
-	"first_response_due, linked"
-
-static void
+void
 ticket_from_row(sqlite3_stmt *st, struct store_ticket *t)
 {
 	t->id = sqlite3_column_int64(st, 0);
@@ -536,6 +568,10 @@ ticket_from_row(sqlite3_stmt *st, struct store_ticket *t)
 	t->updated = sqlite3_column_int64(st, 11);
 	t->first_response_due = sqlite3_column_int64(st, 12);
 	t->linked = sqlite3_column_int64(st, 13);
+	t->first_response_at = sqlite3_column_int64(st, 14);
+	t->owner = col_str(st, 15);
+	t->escalated_at = sqlite3_column_int64(st, 16);
+	t->merged_into = sqlite3_column_int64(st, 17);
 }
 
 int
@@ -569,6 +605,7 @@ store_ticket_release(struct store_ticket *t)
 	free(t->recipient);
 	free(t->subject);
 	free(t->lang);
+	free(t->owner);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -1093,6 +1130,32 @@ store_outbox_each_raw(struct store *s, long long ticket,
 		      void *ctx, struct mp_err *err)
 {
 	return outbox_each(s, ticket, 1, fn, ctx, err);
+}
+
+int
+store_outbox_trouble(struct store *s, long long since,
+		     int (*fn)(void *ctx, const struct store_outbox *o),
+		     void *ctx, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT " OUTBOX_COLS " FROM outbox "
+				"WHERE state IN ('failed', 'suppressed') AND "
+				"created >= ?1 ORDER BY id", "i", since);
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_outbox o;
+		outbox_from_row(st, &o, 0);
+		out = fn(ctx, &o);
+		store_outbox_release(&o);
+	}
+	sqlite3_finalize(st);
+	if (out != 0)
+		return out;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "outbox list");
+	return 0;
 }
 
 void

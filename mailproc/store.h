@@ -26,7 +26,7 @@ int store_backup(struct store *s, const char *path, struct mp_err *err);
 
 struct store_ticket {
 	long long id;
-	char *state;		/* new held open done closed rejected */
+	char *state;	/* new triage held open done closed rejected */
 	char *class;		/* task id or fault-report/out-of-scope/... */
 	char *rule;
 	double confidence;
@@ -37,6 +37,10 @@ struct store_ticket {
 	char *lang;
 	long long created, updated, first_response_due;
 	long long linked;	/* ticket this one was split from, or 0 */
+	long long first_response_at;	/* first staff reply relayed, or 0 */
+	char *owner;		/* staff address handling it, or NULL */
+	long long escalated_at;	/* the one overdue escalation, or 0 */
+	long long merged_into;	/* the ticket it was merged into, or 0 */
 };
 
 struct store_message {
@@ -489,5 +493,100 @@ int store_contract_lang(struct store *s, const char *contract,
 int store_outbox_sent_since(struct store *s, const char *template_prefix,
 			    long long since, long long *n_r,
 			    struct mp_err *err);
+/* ---- the staff's queue (store_queue.c) ---- */
+
+/* Records at as ticket's first response, by the staff member by, when it
+ * has none yet, and moves a `new` ticket to `open` (other states keep
+ * theirs: triage and held wait for their own decision).  *first_r (may
+ * be NULL) says whether this was the first.  Returns 0 or -1. */
+#define STORE_ANSWERED_REASON "staff answered"
+int store_ticket_first_response(struct store *s, long long ticket,
+				long long at, const char *by, int *first_r,
+				struct mp_err *err);
+
+/* What `ticket list` asks for; NULL or 0 fields do not filter.  overdue
+ * selects tickets whose first response is due at or before now and has
+ * not been given, that are still being worked (not done, closed,
+ * rejected or merged). */
+struct store_ticket_filter {
+	const char *state, *class, *contract, *requester, *owner;
+	long long since;	/* created at or after */
+	int overdue;
+	long long now;
+};
+
+/* Whether t is overdue at now, as the filter's overdue means it. */
+int store_ticket_overdue(const struct store_ticket *t, long long now);
+
+/* Calls fn for each ticket that f selects (f NULL: all), in id order.
+ * A non-zero return from fn stops the walk and is returned. */
+int store_ticket_list(struct store *s, const struct store_ticket_filter *f,
+		      int (*fn)(void *ctx, const struct store_ticket *t),
+		      void *ctx, struct mp_err *err);
+
+/* One message found by store_search(); strings valid during the call. */
+struct store_hit {
+	long long ticket, message;
+	long long received;
+	const char *direction, *subject, *snippet;
+};
+
+/* Full-text search of the subjects and texts of every message (FTS5,
+ * trigram: any substring of three characters or more; shorter queries
+ * are matched as plain substrings).  Each whitespace-separated word of
+ * query must occur.  fn gets at most limit hits, most recent first.
+ * MP_PERM for an empty query. */
+int store_search(struct store *s, const char *query, int limit,
+		 int (*fn)(void *ctx, const struct store_hit *h),
+		 void *ctx, struct mp_err *err);
+
+/* Sets the owner of ticket (NULL: nobody) and records who did it. */
+int store_ticket_set_owner(struct store *s, long long ticket,
+			   const char *owner, long long at, const char *by,
+			   struct mp_err *err);
+
+/* Marks ticket escalated at at unless it already was: 1 (ours to send
+ * the escalation), 0 (already escalated) or -1. */
+int store_ticket_claim_escalation(struct store *s, long long ticket,
+				  long long at, struct mp_err *err);
+
+/* Clears a ticket's first response and escalation and sets a new due
+ * time (a reopened ticket is answered afresh). */
+int store_ticket_restart_clock(struct store *s, long long ticket,
+			       long long due, struct mp_err *err);
+
+/* Claims the digest of the opening that starts at opening: 1 (no one
+ * sent it yet; now recorded as sent at now, inside the caller's
+ * transaction), 0 (already sent) or -1. */
+int store_digest_claim(struct store *s, long long opening, long long now,
+		       struct mp_err *err);
+
+/* The opening of the last digest sent, or 0 when none. */
+int store_digest_last(struct store *s, long long *opening_r,
+		      long long *sent_at_r, struct mp_err *err);
+
+/* Moves the messages of ticket from into ticket into, copies from's
+ * history into into's (each row's detail prefixed with "#<from>: "),
+ * and marks from merged (state closed, merged_into set). */
+int store_ticket_merge(struct store *s, long long from, long long into,
+		       long long at, const char *by, struct mp_err *err);
+
+/* Calls fn with each pending phone callback: its ticket and when it was
+ * asked for, oldest first. */
+int store_callbacks_pending(struct store *s,
+			    int (*fn)(void *ctx, long long ticket,
+				      long long created),
+			    void *ctx, struct mp_err *err);
+
+/* Calls fn with each outbox row (raw not loaded) in state failed or
+ * suppressed created at or after since, oldest first. */
+int store_outbox_trouble(struct store *s, long long since,
+			 int (*fn)(void *ctx, const struct store_outbox *o),
+			 void *ctx, struct mp_err *err);
+
+/* When ticket was last closed (its latest "closed" state change), or 0
+ * in *at_r when it never was. */
+int store_ticket_closed_at(struct store *s, long long ticket,
+			   long long *at_r, struct mp_err *err);
 
 #endif

@@ -34,4 +34,15 @@ int run(struct store *s, sqlite3_stmt *st, struct mp_err *err,
 /* Column i as a new string, or NULL. */
 char *col_str(sqlite3_stmt *st, int i);
 
+/* The columns of a ticket row, in the order ticket_from_row() reads. */
+#define TICKET_COLS "id, state, class, rule, confidence, contract, " \
+	"requester, recipient, subject, lang, created, updated, " \
+	"first_response_due, linked, first_response_at, owner, " \
+	"escalated_at, merged_into"
+
+struct store_ticket;
+
+/* Fills t (new strings) from a row of TICKET_COLS. */
+void ticket_from_row(sqlite3_stmt *st, struct store_ticket *t);
+
 #endif

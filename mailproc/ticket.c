@@ -197,7 +197,8 @@ int
 ticket_state_valid(const char *state)
 {
 	static const char *const states[] = {
-		"new", "held", "open", "done", "closed", "rejected",
+		"new", "triage", "held", "open", "done", "closed",
+		"rejected",
 	};
 	size_t i;
 

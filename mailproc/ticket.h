@@ -32,7 +32,8 @@ int ticket_may_join(const char *requester, const char *ticket_contract,
 		    const char *sender, const char *sender_contract,
 		    int trusted_staff);
 
-/* Whether a state name is one of new held open done closed rejected. */
+/* Whether a state name is one of new triage held open done closed
+ * rejected. */
 int ticket_state_valid(const char *state);
 
 #endif

@@ -82,6 +82,14 @@ static const char *const tmpl_placeholders[] = {
 	"alert_state",
 	"alert_time",
 	"alert_text",
+	"digest_triage",
+	"digest_held",
+	"digest_callbacks",
+	"digest_overdue",
+	"digest_mail",
+	"digest_new",
+	"digest_since",
+	"attachments_note",
 };
 #define N_PLACEHOLDERS \
 	(sizeof(tmpl_placeholders) / sizeof(tmpl_placeholders[0]))
@@ -119,6 +127,8 @@ static const char *const tmpl_names[] = {
 	"notice-maintenance",
 	"notice-emergency",
 	"notice-restored",
+	"staff-escalation",
+	"staff-digest",
 };
 #define N_NAMES (sizeof(tmpl_names) / sizeof(tmpl_names[0]))
 

@@ -47,6 +47,8 @@ smtp_url = smtp://127.0.0.1:$port
 staff_addresses = staff@example.jp
 outgoing_charset = $1
 smtp_timeout = 5s
+# Every mail is counted here; the staff digest is 0740's.
+staff_digest = no
 CONF
 }
 mp() { "$MAILPROC" -c "$dir/mailproc.conf" "$@"; }

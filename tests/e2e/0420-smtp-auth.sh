@@ -22,6 +22,8 @@ smtp_url = smtp://127.0.0.1:2587
 smtp_user = staff@example.jp
 smtp_password_file = $work/pw
 staff_addresses = staff@example.jp
+# Every mail is counted, on the real clock: no digest (0740 has it).
+staff_digest = no
 CONF
 chmod 644 "$conf"
 mpa() { as_nobody "$MP_STACK/bin/mailproc" -c "$conf" "$@"; }

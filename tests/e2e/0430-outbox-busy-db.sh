@@ -44,6 +44,8 @@ smtp_url = smtp://127.0.0.1:$port
 staff_addresses = staff@example.jp
 smtp_timeout = 5s
 lock_timeout = 100
+# Every mail is counted: no staff digest (0740 has it).
+staff_digest = no
 CONF
 	printf 'From: taro@example.com\nTo: support@example.jp\nSubject: question\nMessage-ID: <q1@example.com>\n\nHow do I use the disk?\n' |
 		mp deliver --sender taro@example.com --recipient support@example.jp || fail "deliver"

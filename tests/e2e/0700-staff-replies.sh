@@ -54,7 +54,7 @@ assert "2026年11月30日（月）9:30" in body, body
 ' || fail "ack-closed does not name the next opening"
 mp ticket show "$t" --json | python3 -c '
 import json, sys
-assert json.load(sys.stdin)["first_response_due"] == "2026-11-30T09:00:00Z"
+assert json.load(sys.stdin)["first_response_due"] == "2026-11-30T18:00:00+09:00"
 ' || fail "first response due"
 
 # 1. A multipart/alternative ISO-2022-JP reply with quoted text and an

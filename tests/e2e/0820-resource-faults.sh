@@ -157,7 +157,8 @@ fi
 # --- 3. a relay that refuses for now (4xx) -----------------------------------
 conf=$dir/smtp.conf
 st=$dir/smtp
-printf 'state_dir = %s\nstaff_addresses = staff@example.jp\nsmtp_url = smtp://127.0.0.1:%s\nsmtp_timeout = 5s\n' \
+# Every mail is counted: no staff digest (0740 has it).
+printf 'state_dir = %s\nstaff_addresses = staff@example.jp\nsmtp_url = smtp://127.0.0.1:%s\nsmtp_timeout = 5s\nstaff_digest = no\n' \
 	"$st" "$port" > "$conf"
 mp() { "$MAILPROC" -c "$conf" "$@"; }
 start_sink() {	# start_sink [smtp-sink options]

@@ -113,6 +113,27 @@ static const struct {
 	{ "alert_time", "2025年1月6日（月）3:12",
 	  "Monday 6 January 2025, 3:12 Japan time" },
 	{ "alert_text", "PING CRITICAL - Packet loss = 100%", NULL },
+	{ "digest_triage",
+	  "  [SUPPORT#12]   2d 3h    general              "
+	  "yamada@example.co.jp  ご相談", NULL },
+	{ "digest_held",
+	  "  [SUPPORT#14]   5h 20m   reboot               "
+	  "yamada@example.co.jp  再起動のお願い", NULL },
+	{ "digest_callbacks", "  -", NULL },
+	{ "digest_overdue",
+	  "  [SUPPORT#12]   2d 3h    general              "
+	  "yamada@example.co.jp  ご相談", NULL },
+	{ "digest_mail",
+	  "  [SUPPORT#9]    failed     ack                    "
+	  "yamada@example.co.jp  550 5.1.1 unknown user", NULL },
+	{ "digest_new",
+	  "  [SUPPORT#15]   40m      fault-report         "
+	  "sato@example.com  Webサイトが表示されない", NULL },
+	{ "digest_since", "2025年1月6日(月) 9:30",
+	  "Mon 6 Jan 2025 09:30 (+09:00)" },
+	{ "attachments_note",
+	  "\n\n　添付ファイル（1件、12 KB）：この通知に添付しています。",
+	  "\n\n  Attachments (1, 12 KB): attached to this notice." },
 };
 #define N_SAMPLE (sizeof(sample) / sizeof(sample[0]))
 
