@@ -90,6 +90,7 @@ staff_addresses = staff@example.jp
 smtp_url = smtp://127.0.0.1:$port
 smtp_timeout = 10s
 max_message_size = 64M
+staff_digest = no
 CONF
 }
 mp() {	# mp NAME ARGS...
