@@ -1178,38 +1178,44 @@ store_contract_release(struct store_contract *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Replaces the contract's servers; a server of another contract fails
- * with MP_PERM. */
+/* Replaces the names (addresses or servers) of contract c in table,
+ * whose columns are col and contract: a name another contract holds
+ * fails with MP_PERM ("<kind><name> is already registered to ...").
+ * table and col are constants of this file, never input. */
 static int
-contract_servers_put(struct store *s, const struct store_contract *c,
-		     struct mp_err *err)
+names_put(struct store *s, const char *table, const char *col,
+	  const char *kind, const char *contract, char *const *names,
+	  size_t n, struct mp_err *err)
 {
+	char sql[200];
 	size_t i;
 
-	if (run(s, prep(s, err, "DELETE FROM contract_servers WHERE "
-			"contract = ?1", "s", c->id), err, "contract") < 0)
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE contract = ?1",
+		 table);
+	if (run(s, prep(s, err, sql, "s", contract), err, "contract") < 0)
 		return -1;
-	for (i = 0; i < c->n_servers; i++) {
-		sqlite3_stmt *st = prep(s, err, "SELECT contract FROM "
-					"contract_servers WHERE name = ?1",
-					"s", c->servers[i]);
+	for (i = 0; i < n; i++) {
+		sqlite3_stmt *st;
 		int rc;
 
+		snprintf(sql, sizeof(sql), "SELECT contract FROM %s WHERE "
+			 "%s = ?1", table, col);
+		st = prep(s, err, sql, "s", names[i]);
 		if (st == NULL)
 			return -1;
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
-			mp_err_set(err, MP_PERM, "server %s is already "
-				   "registered to contract %s", c->servers[i],
+			mp_err_set(err, MP_PERM, "%s%s is already registered "
+				   "to contract %s", kind, names[i],
 				   (const char *)sqlite3_column_text(st, 0));
 			sqlite3_finalize(st);
 			return -1;
 		}
 		sqlite3_finalize(st);
-		if (run(s, prep(s, err, "INSERT INTO contract_servers "
-				"(name, contract) VALUES (?1, ?2)", "ss",
-				c->servers[i], c->id), err,
-			"contract server") < 0)
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, contract) "
+			 "VALUES (?1, ?2)", table, col);
+		if (run(s, prep(s, err, sql, "ss", names[i], contract), err,
+			table) < 0)
 			return -1;
 	}
 	return 0;
@@ -1219,8 +1225,6 @@ int
 store_contract_put(struct store *s, const struct store_contract *c,
 		   struct mp_err *err)
 {
-	size_t i;
-
 	if (run(s, prep(s, err, "INSERT INTO contracts (id, holder_name, "
 			"monitoring_email, emergency_phone, options, "
 			"holder_email) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -1232,35 +1236,11 @@ store_contract_put(struct store *s, const struct store_contract *c,
 			c->holder_email),
 		err, "contract") < 0)
 		return -1;
-	if (contract_servers_put(s, c, err) < 0)
+	if (names_put(s, "contract_servers", "name", "server ", c->id,
+		      c->servers, c->n_servers, err) < 0)
 		return -1;
-	if (run(s, prep(s, err, "DELETE FROM contract_addresses WHERE "
-			"contract = ?1", "s", c->id), err, "contract") < 0)
-		return -1;
-	for (i = 0; i < c->n_addresses; i++) {
-		sqlite3_stmt *st = prep(s, err, "SELECT contract FROM "
-					"contract_addresses WHERE address = ?1",
-					"s", c->addresses[i]);
-		int rc;
-
-		if (st == NULL)
-			return -1;
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			mp_err_set(err, MP_PERM, "%s is already registered "
-				   "to contract %s", c->addresses[i],
-				   (const char *)sqlite3_column_text(st, 0));
-			sqlite3_finalize(st);
-			return -1;
-		}
-		sqlite3_finalize(st);
-		if (run(s, prep(s, err, "INSERT INTO contract_addresses "
-				"(address, contract) VALUES (?1, ?2)", "ss",
-				c->addresses[i], c->id), err,
-			"contract address") < 0)
-			return -1;
-	}
-	return 0;
+	return names_put(s, "contract_addresses", "address", "", c->id,
+			 c->addresses, c->n_addresses, err);
 }
 
 int
