@@ -1273,54 +1273,22 @@ static int
 contract_addresses(struct store *s, struct store_contract *c,
 		   struct mp_err *err)
 {
-	sqlite3_stmt *st = prep(s, err, "SELECT address FROM "
-				"contract_addresses WHERE contract = ?1 "
-				"ORDER BY address", "s", c->id);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char **v = realloc(c->addresses,
-				   (c->n_addresses + 1) * sizeof(*v));
-		if (v == NULL) {
-			sqlite3_finalize(st);
-			return mp_err_set(err, MP_TEMP, "out of memory");
-		}
-		c->addresses = v;
-		v[c->n_addresses++] = col_str(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(s, err, "contract addresses");
-	return 0;
+	return column_strings(s, prep(s, err, "SELECT address FROM "
+				      "contract_addresses WHERE contract = "
+				      "?1 ORDER BY address", "s", c->id),
+			      "contract addresses", &c->addresses,
+			      &c->n_addresses, err);
 }
 
 static int
 contract_servers(struct store *s, struct store_contract *c,
 		 struct mp_err *err)
 {
-	sqlite3_stmt *st = prep(s, err, "SELECT name FROM contract_servers "
-				"WHERE contract = ?1 ORDER BY rowid", "s",
-				c->id);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char **v = realloc(c->servers,
-				   (c->n_servers + 1) * sizeof(*v));
-		if (v == NULL) {
-			sqlite3_finalize(st);
-			return mp_err_set(err, MP_TEMP, "out of memory");
-		}
-		c->servers = v;
-		v[c->n_servers++] = col_str(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(s, err, "contract servers");
-	return 0;
+	return column_strings(s, prep(s, err, "SELECT name FROM "
+				      "contract_servers WHERE contract = ?1 "
+				      "ORDER BY rowid", "s", c->id),
+			      "contract servers", &c->servers,
+			      &c->n_servers, err);
 }
 
 static void
@@ -1630,56 +1598,61 @@ store_savepoint_release(struct store *s, struct mp_err *err)
 	return exec(s, "RELEASE mp", err);
 }
 
-static int message_ids(struct store *s, sqlite3_stmt *st, char ***ids_r,
-		       size_t *n_r, struct mp_err *err);
 
 int
 store_customer_message_ids(struct store *s, long long ticket,
 			   char ***ids_r, size_t *n_r, struct mp_err *err)
 {
-	return message_ids(s, prep(s, err, "SELECT message_id FROM messages "
+	return column_strings(s, prep(s, err, "SELECT message_id FROM messages "
 				   "WHERE ticket = ?1 AND direction = 'in' AND "
 				   "message_id != '' ORDER BY id", "i",
-				   ticket), ids_r, n_r, err);
+				   ticket), "message ids", ids_r, n_r, err);
 }
 
 int
 store_message_ids_from(struct store *s, long long ticket, const char *from,
 		       char ***ids_r, size_t *n_r, struct mp_err *err)
 {
-	return message_ids(s, prep(s, err, "SELECT message_id FROM messages "
+	return column_strings(s, prep(s, err, "SELECT message_id FROM messages "
 				   "WHERE ticket = ?1 AND direction = 'in' AND "
 				   "message_id != '' AND EXISTS (SELECT 1 FROM "
 				   "json_each(parsed, '$.from') WHERE "
 				   "lower(json_extract(value, '$.address')) = "
 				   "lower(?2)) ORDER BY id", "is", ticket,
-				   from), ids_r, n_r, err);
+				   from), "message ids", ids_r, n_r, err);
 }
 
-static int
-message_ids(struct store *s, sqlite3_stmt *st, char ***ids_r, size_t *n_r,
-	    struct mp_err *err)
+int
+column_strings(struct store *s, sqlite3_stmt *st, const char *what,
+	       char ***v_r, size_t *n_r, struct mp_err *err)
 {
 	char **v = NULL;
 	size_t n = 0;
 	int rc;
 
-	*ids_r = NULL;
+	*v_r = NULL;
 	*n_r = 0;
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char **nv = realloc(v, (n + 1) * sizeof(*v));
-		if (nv == NULL)
-			break;
+
+		if (nv == NULL || (nv[n] = col_str(st, 0)) == NULL) {
+			v = nv ? nv : v;
+			sqlite3_finalize(st);
+			while (n > 0)
+				free(v[--n]);
+			free(v);
+			return mp_err_set(err, MP_TEMP, "out of memory");
+		}
 		v = nv;
-		v[n++] = col_str(st, 0);
+		n++;
 	}
 	sqlite3_finalize(st);
-	*ids_r = v;
+	*v_r = v;
 	*n_r = n;
 	if (rc != SQLITE_DONE)
-		return db_fail(s, err, "message ids");
+		return db_fail(s, err, what);
 	return 0;
 }
 

@@ -31,6 +31,12 @@ sqlite3_stmt *prep(struct store *s, struct mp_err *err, const char *sql,
 int run(struct store *s, sqlite3_stmt *st, struct mp_err *err,
 	const char *what);
 
+/* Steps st (finalizing it) and collects its first column as new strings
+ * in *v_r (*n_r of them; free each and the array).  Returns 0, or -1
+ * with err (st NULL: err already set; what names the query). */
+int column_strings(struct store *s, sqlite3_stmt *st, const char *what,
+		   char ***v_r, size_t *n_r, struct mp_err *err);
+
 /* Column i as a new string, or NULL. */
 char *col_str(sqlite3_stmt *st, int i);
 
