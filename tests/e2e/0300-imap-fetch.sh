@@ -8,16 +8,16 @@ set -eu
 MP_NEEDS_DOVECOT=1
 . "$(dirname "$0")/lib.sh"
 
-url="imap://support%40example.jp:support-secret@127.0.0.1:1143/INBOX"
+url="imap://support%40example.jp:support-secret@127.0.0.1:$MP_IMAP_PORT/INBOX"
 append() {	# append MESSAGE-ID SUBJECT
 	python3 - "$1" "$2" <<'PY'
-import imaplib, sys, time
+import imaplib, os, sys, time
 mid, subject = sys.argv[1:]
 msg = ("From: mika@customer.example.com\r\nTo: support@example.jp\r\n"
        "Subject: %s\r\nMessage-ID: <%s>\r\n"
        "Content-Type: text/plain; charset=UTF-8\r\n\r\n"
        "ディスクの空き容量について教えてください。\r\n" % (subject, mid))
-m = imaplib.IMAP4("127.0.0.1", 1143)
+m = imaplib.IMAP4("127.0.0.1", int(os.environ["MP_IMAP_PORT"]))
 m.login("support@example.jp", "support-secret")
 m.append("INBOX", None, imaplib.Time2Internaldate(time.time()), msg.encode())
 m.logout()
@@ -42,8 +42,8 @@ assert t[0]["requester"] == "mika@customer.example.com", t
 ' || fail "tickets from IMAP"
 # The flags are the mail client's business: nothing was marked \Seen.
 python3 - <<'PY' || fail "fetch changed \\Seen flags"
-import imaplib
-m = imaplib.IMAP4("127.0.0.1", 1143)
+import imaplib, os
+m = imaplib.IMAP4("127.0.0.1", int(os.environ["MP_IMAP_PORT"]))
 m.login("support@example.jp", "support-secret")
 m.select("INBOX", readonly=True)
 typ, data = m.search(None, "UNSEEN")
@@ -68,7 +68,7 @@ kill -0 $pid 2>/dev/null && fail "fetch --idle did not stop on SIGTERM"
 
 # A wrong password: exit 75 with one clear line.
 set +e
-err=$(mp fetch --imap "imap://support%40example.jp:wrong@127.0.0.1:1143/INBOX" --once 2>&1)
+err=$(mp fetch --imap "imap://support%40example.jp:wrong@127.0.0.1:$MP_IMAP_PORT/INBOX" --once 2>&1)
 rc=$?
 set -e
 [ $rc = 75 ] || fail "wrong password: exit $rc, want 75"

@@ -18,7 +18,7 @@ cat > "$conf" <<CONF
 state_dir = $MP_STACK/state
 rules_dir = $MP_STACK/rules
 templates_dir = $MP_STACK/templates
-smtp_url = smtp://127.0.0.1:2587
+smtp_url = smtp://127.0.0.1:$MP_STAFF_PORT
 smtp_user = staff@example.jp
 smtp_password_file = $work/pw
 staff_addresses = staff@example.jp

@@ -41,7 +41,7 @@ mp run --once || fail "run --once"
 
 # 1. The customer's own SASL login with a staff From: not staff.
 before=$(show "$t")
-_mp_swaks --server 127.0.0.1:2587 --auth PLAIN --auth-user "$cust" \
+_mp_swaks --server "127.0.0.1:$MP_STAFF_PORT" --auth PLAIN --auth-user "$cust" \
 	--auth-password hanako-secret --from "$cust" --to "support+$t@example.jp" \
 	--header 'From: staff@example.jp' --header "Subject: Re: [SUPPORT#$t]" \
 	--header 'Message-ID: <own-login.e2e@customer.example.com>' \

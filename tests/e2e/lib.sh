@@ -29,9 +29,10 @@
 #   at_exit CMD            run CMD (eval) when the script exits
 #   fail MSG / pass
 #
-# The stack: customers on 127.0.0.1:2525, staff on 2587 (SASL user
-# staff@example.jp, password staff-secret), the sink on 2526 writing one
-# file per mail to $MP_STACK/sink/, IMAP on 1143 (support@example.jp,
+# The stack: customers on 127.0.0.1:$MP_SMTP_PORT (2525), staff on
+# $MP_STAFF_PORT (2587; SASL user
+# staff@example.jp, password staff-secret), the sink on $MP_SINK_PORT (2526) writing one
+# file per mail to $MP_STACK/sink/, IMAP on $MP_IMAP_PORT (1143; support@example.jp,
 # password support-secret), Postfix log $MP_STACK/maillog, Postfix config
 # $MP_STACK/etc (postqueue -c $MP_STACK/etc -p|-j|-f).
 
@@ -199,7 +200,7 @@ _mp_swaks()
 # message (then --from/--to are the envelope only).  Sets QID.
 send_mail()
 {
-	_mp_swaks --server 127.0.0.1:2525 "$@"
+	_mp_swaks --server "127.0.0.1:$MP_SMTP_PORT" "$@"
 }
 
 # send_staff_mail SWAKS-ARGS...: the same through the staff port, logged
@@ -207,7 +208,7 @@ send_mail()
 # deliver gets --sasl-user staff@example.jp.
 send_staff_mail()
 {
-	_mp_swaks --server 127.0.0.1:2587 --auth PLAIN \
+	_mp_swaks --server "127.0.0.1:$MP_STAFF_PORT" --auth PLAIN \
 		--auth-user staff@example.jp --auth-password staff-secret "$@"
 }
 
@@ -240,6 +241,11 @@ fi
 	fail "MP_STACK=$MP_STACK is not a stack (tests/e2e/stack.sh start DIR)"
 MP_STACK=$(cd "$MP_STACK" && pwd -P)
 export MP_STACK
+# The stack's ports (tests/e2e/stack.sh, MP_PORT_BASE).
+MP_SMTP_PORT=2525 MP_SINK_PORT=2526 MP_STAFF_PORT=2587 MP_IMAP_PORT=1143
+# shellcheck disable=SC1091
+[ ! -f "$MP_STACK/ports" ] || . "$MP_STACK/ports"
+export MP_SMTP_PORT MP_SINK_PORT MP_STAFF_PORT MP_IMAP_PORT
 
 # A known starting point.
 "$E2E_DIR/stack.sh" sync "$MP_STACK" || fail "stack sync failed"

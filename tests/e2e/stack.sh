@@ -25,13 +25,48 @@
 # (then 2587 cannot authenticate and 1143 is closed).
 #
 # Log files: DIR/maillog (Postfix), DIR/sink.log, DIR/dovecot/dovecot.log.
+#
+# MP_PORT_BASE=N moves the four ports to N (customers), N+1 (sink), N+2
+# (staff) and N+3 (IMAP), so that two checkouts can each run a stack.
+# start writes the ports it used to DIR/ports (shell assignments of
+# MP_SMTP_PORT, MP_SINK_PORT, MP_STAFF_PORT, MP_IMAP_PORT), which
+# tests/e2e/lib.sh reads and stop and status go by.
 
 set -eu
 
-PORTS="2525 2526 2587 1143"
 HERE=$(cd "$(dirname "$0")" && pwd -P)
 TOP=$(cd "$HERE/../.." && pwd -P)
 
+# The ports of a new stack, from MP_PORT_BASE.
+ports_choose()
+{
+	if [ -n "${MP_PORT_BASE:-}" ]; then
+		case $MP_PORT_BASE in
+		*[!0-9]*) echo "stack: MP_PORT_BASE=$MP_PORT_BASE is not a number" >&2; exit 64 ;;
+		esac
+		[ "$MP_PORT_BASE" -ge 1024 ] && [ "$MP_PORT_BASE" -le 65000 ] ||
+			{ echo "stack: MP_PORT_BASE must be 1024..65000" >&2; exit 64; }
+		MP_SMTP_PORT=$MP_PORT_BASE
+		MP_SINK_PORT=$((MP_PORT_BASE + 1))
+		MP_STAFF_PORT=$((MP_PORT_BASE + 2))
+		MP_IMAP_PORT=$((MP_PORT_BASE + 3))
+	else
+		MP_SMTP_PORT=2525 MP_SINK_PORT=2526 MP_STAFF_PORT=2587 MP_IMAP_PORT=1143
+	fi
+}
+
+# The ports of the stack in DIR (the defaults for one started before
+# DIR/ports existed).
+ports_load()
+{
+	if [ -f "$dir/ports" ]; then
+		# shellcheck disable=SC1091
+		. "$dir/ports"
+	else
+		MP_SMTP_PORT=2525 MP_SINK_PORT=2526 MP_STAFF_PORT=2587 MP_IMAP_PORT=1143
+	fi
+	PORTS="$MP_SMTP_PORT $MP_SINK_PORT $MP_STAFF_PORT $MP_IMAP_PORT"
+}
 say()
 {
 	printf 'stack: %s\n' "$*" >&2
@@ -197,10 +232,13 @@ wait_port()
 	done
 }
 
-# Writes template $1 of tests/e2e/stack/ to $2 with @DIR@ replaced.
+# Writes template $1 of tests/e2e/stack/ to $2 with @DIR@ and the ports
+# replaced.
 render()
 {
-	sed "s|@DIR@|$dir|g" "$HERE/stack/$1" >"$2"
+	sed -e "s|@DIR@|$dir|g" -e "s|@SMTP_PORT@|$MP_SMTP_PORT|g" \
+		-e "s|@SINK_PORT@|$MP_SINK_PORT|g" -e "s|@STAFF_PORT@|$MP_STAFF_PORT|g" \
+		-e "s|@IMAP_PORT@|$MP_IMAP_PORT|g" "$HERE/stack/$1" >"$2"
 }
 
 # Copies the binary, rules/ and templates/ into DIR, where nobody can read
@@ -231,7 +269,7 @@ templates_dir = $dir/templates
 support_address = support@example.jp
 form_address = form@example.jp
 staff_addresses = staff@example.jp
-smtp_url = smtp://127.0.0.1:2526
+smtp_url = smtp://127.0.0.1:$MP_SINK_PORT
 # The stack's tests run on the real clock and count mail: no digest at
 # whatever opening the suite happens to run in (0740 tests it).
 staff_digest = no
@@ -243,7 +281,10 @@ stack_start()
 {
 	local port pid n
 
+	ports_load
 	stack_stop
+	ports_choose
+	PORTS="$MP_SMTP_PORT $MP_SINK_PORT $MP_STAFF_PORT $MP_IMAP_PORT"
 	for port in $PORTS; do
 		n=0
 		while port_listening "$port"; do
@@ -266,9 +307,12 @@ stack_start()
 	rm -rf "${dir:?}/etc" "${dir:?}/queue" "${dir:?}/data" "${dir:?}/sink" "${dir:?}/run" \
 		"${dir:?}/bin" "${dir:?}/rules" "${dir:?}/templates" "${dir:?}/state" \
 		"${dir:?}/dovecot" "${dir:?}/maillog" "${dir:?}/maillog."* \
-		"${dir:?}/sink.log" "${dir:?}/mailproc.conf"
+		"${dir:?}/sink.log" "${dir:?}/mailproc.conf" "${dir:?}/ports"
 	chmod 755 "$dir"
 	: >"$dir/.mp-e2e-stack"
+	printf 'MP_SMTP_PORT=%s\nMP_SINK_PORT=%s\nMP_STAFF_PORT=%s\nMP_IMAP_PORT=%s\n' \
+		"$MP_SMTP_PORT" "$MP_SINK_PORT" "$MP_STAFF_PORT" "$MP_IMAP_PORT" >"$dir/ports"
+	chmod 644 "$dir/ports"
 	mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/sink" "$dir/run" \
 		"$dir/bin" "$dir/state"
 	chown postfix "$dir/data" "$dir/sink"
@@ -297,7 +341,7 @@ stack_start()
 		    "$(postfix -c "$dir/etc" check 2>&1)"
 
 	setsid smtp-sink -u postfix -d "$dir/sink/%Y%m%d%H%M%S." \
-		127.0.0.1:2526 100 </dev/null >>"$dir/sink.log" 2>&1 &
+		127.0.0.1:"$MP_SINK_PORT" 100 </dev/null >>"$dir/sink.log" 2>&1 &
 	echo $! >"$dir/run/sink.pid"
 
 	if [ "${MP_STACK_DOVECOT:-1}" != 0 ]; then
@@ -319,11 +363,11 @@ EOF
 			>>"$dir/dovecot/start.log" 2>&1 ||
 			die "dovecot did not start: $(cat "$dir/dovecot/start.log")" \
 			    "$(tail -n 5 "$dir/dovecot/dovecot.log" 2>/dev/null)"
-		wait_port 1143 "Dovecot, see $dir/dovecot/dovecot.log"
+		wait_port "$MP_IMAP_PORT" "Dovecot, see $dir/dovecot/dovecot.log"
 	fi
-	wait_port 2525 "Postfix"
-	wait_port 2587 "Postfix"
-	wait_port 2526 "smtp-sink, see $dir/sink.log"
+	wait_port "$MP_SMTP_PORT" "Postfix"
+	wait_port "$MP_STAFF_PORT" "Postfix"
+	wait_port "$MP_SINK_PORT" "smtp-sink, see $dir/sink.log"
 	say "up in $dir (maillog $dir/maillog)"
 }
 
@@ -357,15 +401,18 @@ start)
 stop)
 	[ -d "$2" ] || exit 0
 	dir=$(cd "$2" && pwd -P)
+	ports_load
 	stack_stop
 	;;
 status)
 	dir=$(cd "$2" && pwd -P)
+	ports_load
 	stack_status
 	;;
 sync)
 	[ -f "$2/.mp-e2e-stack" ] || { echo "stack: $2: no stack" >&2; exit 1; }
 	dir=$(cd "$2" && pwd -P)
+	ports_load
 	stack_sync
 	;;
 *)
