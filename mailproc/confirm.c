@@ -334,7 +334,8 @@ int
 confirm_start(struct compose *c, const struct rules *rules,
 	      const struct store_ticket *t,
 	      const struct rules_item *const *items, size_t n_items,
-	      const struct store_contract *k, struct mp_err *err)
+	      const struct store_contract *k, const char *reply_refusal,
+	      struct mp_err *err)
 {
 	static const enum rules_channel channels[] = {
 		RULES_CHANNEL_EMAIL, RULES_CHANNEL_PHONE,
@@ -380,6 +381,13 @@ confirm_start(struct compose *c, const struct rules *rules,
 		    ask_channel(c, t, channels[ch], task, staff_task, k,
 				expires, err) < 0)
 			return -1;
+	}
+	if (reply_refusal != NULL) {
+		log_info("ticket=%lld action=reply-suppressed "
+			 "template=identity-pending reason=%s", t->id,
+			 reply_refusal);
+		return compose_suppressed(c, t->id, "identity-pending",
+					  t->requester, reply_refusal, err);
 	}
 	{
 		/* Never the address or number itself: the requester may be

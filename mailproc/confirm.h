@@ -19,11 +19,16 @@
  * contact once per channel: one token mail to the monitoring-
  * notification address for the email-channel tasks, one callback task
  * to staff for the phone-channel ones.  Each channel's yes opens only
- * its own tasks.  The caller has checked the contacts exist. */
+ * its own tasks.  The caller has checked the contacts exist.  The
+ * requester is told the request waits (identity-pending) unless
+ * reply_refusal, the reason no automatic reply may answer the request
+ * (autoreply_refusal()), is given: then that answer is recorded as
+ * suppressed, while the registered contact is still asked. */
 int confirm_start(struct compose *c, const struct rules *rules,
 		  const struct store_ticket *t,
 		  const struct rules_item *const *items, size_t n_items,
-		  const struct store_contract *k, struct mp_err *err);
+		  const struct store_contract *k, const char *reply_refusal,
+		  struct mp_err *err);
 
 /* Handles mail m (envelope sender env_sender) to a confirm/deny address.
  * Only a valid, unused, unexpired token of that ticket while it is held

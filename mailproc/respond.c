@@ -519,7 +519,11 @@ hold_tasks(struct compose *c, const struct respond_event *ev,
 	}
 	if (k == 0)
 		return 0;
-	return confirm_start(c, ev->rules, t, items, k, ev->contract, err);
+	/* The request waits for its confirmation either way; whether the
+	 * requester hears so follows RFC 3834 like every answer. */
+	return confirm_start(c, ev->rules, t, items, k, ev->contract,
+			     autoreply_refusal(c->conf, ev->m, ev->env_sender,
+					       t->requester), err);
 }
 
 /* A fault report: its acknowledgement with the monitoring centre's
