@@ -89,23 +89,20 @@ static int
 settle(struct compose *c, const struct store_ticket *t, int confirmed,
        const char *by, const char *why, struct mp_err *err)
 {
-	long long held = 0, open = 0, all = 0, done = 0;
+	struct store_task *v;
+	size_t n, i, held = 0, open = 0, done = 0;
 	const char *to;
 
-	if (store_tasks_count(c->store, t->id, "held", &held, err) < 0 ||
-	    store_tasks_count(c->store, t->id, "open", &open, err) < 0 ||
-	    store_tasks_count(c->store, t->id, "done", &done, err) < 0)
+	/* One read of the ticket's tasks, counted here. */
+	if (store_tasks_get(c->store, t->id, &v, &n, err) < 0)
 		return -1;
-	{
-		struct store_task *v;
-		size_t n;
-
-		if (store_tasks_get(c->store, t->id, &v, &n, err) < 0)
-			return -1;
-		all = (long long)n;
-		store_tasks_free(v, n);
+	for (i = 0; i < n; i++) {
+		held += strcmp(v[i].state, "held") == 0;
+		open += strcmp(v[i].state, "open") == 0;
+		done += strcmp(v[i].state, "done") == 0;
 	}
-	if (all == 0)
+	store_tasks_free(v, n);
+	if (n == 0)
 		to = confirmed ? "open" : "rejected";
 	else if (held > 0)
 		to = "held";
