@@ -497,6 +497,47 @@ col_str(sqlite3_stmt *st, int i)
 }
 
 int
+first_row_strings(struct store *s, sqlite3_stmt *st, const char *what,
+		  struct mp_err *err, int n, ...)
+{
+	char **out[8];
+	va_list ap;
+	int rc, i, oom = 0;
+
+	if (n > (int)(sizeof(out) / sizeof(*out))) {
+		sqlite3_finalize(st);
+		return mp_err_set(err, MP_TEMP, "%s: too many columns", what);
+	}
+	va_start(ap, n);
+	for (i = 0; i < n; i++) {
+		out[i] = va_arg(ap, char **);
+		*out[i] = NULL;
+	}
+	va_end(ap);
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		for (i = 0; i < n; i++) {
+			*out[i] = col_str(st, i);
+			if (*out[i] == NULL &&
+			    sqlite3_column_type(st, i) != SQLITE_NULL)
+				oom = 1;
+		}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, what);
+	if (oom) {
+		for (i = 0; i < n; i++) {
+			free(*out[i]);
+			*out[i] = NULL;
+		}
+		return mp_err_set(err, MP_TEMP, "%s: out of memory", what);
+	}
+	return rc == SQLITE_ROW;
+}
+
+int
 store_message_find(struct store *s, const char *message_id,
 		   const char *content_hash, long long *ticket_r,
 		   struct mp_err *err)
@@ -695,7 +736,6 @@ store_contract_of(struct store *s, const char *address, char **contract_r,
 		  struct mp_err *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	*contract_r = NULL;
 	if (address == NULL)
@@ -704,17 +744,8 @@ store_contract_of(struct store *s, const char *address, char **contract_r,
 		  "address = ?1 UNION SELECT id FROM contracts WHERE "
 		  "monitoring_email = ?1 COLLATE NOCASE LIMIT 1", "s",
 		  address);
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*contract_r = col_str(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, err, "contract lookup");
-	if (rc == SQLITE_ROW && *contract_r == NULL)
-		return mp_err_set(err, MP_TEMP, "out of memory");
-	return rc == SQLITE_ROW;
+	return first_row_strings(s, st, "contract lookup", err, 1,
+				 contract_r);
 }
 
 int

@@ -202,21 +202,9 @@ store_first_message(struct store *s, long long ticket, char **subject_r,
 		"json_extract(parsed, '$.text'), nullif(message_id, '') "
 		"FROM messages WHERE ticket = ?1 AND direction = 'in' "
 		"ORDER BY id LIMIT 1", "i", ticket);
-	int rc;
 
-	*subject_r = *text_r = *message_id_r = NULL;
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*subject_r = col_str(st, 0);
-		*text_r = col_str(st, 1);
-		*message_id_r = col_str(st, 2);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, err, "first message");
-	return rc == SQLITE_ROW;
+	return first_row_strings(s, st, "first message", err, 3, subject_r,
+				 text_r, message_id_r);
 }
 
 int
@@ -226,16 +214,6 @@ store_history_last(struct store *s, long long ticket, const char *event,
 	sqlite3_stmt *st = prep(s, err, "SELECT detail FROM history WHERE "
 				"ticket = ?1 AND event = ?2 ORDER BY id DESC "
 				"LIMIT 1", "is", ticket, event);
-	int rc;
 
-	*detail_r = NULL;
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*detail_r = col_str(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, err, "history");
-	return rc == SQLITE_ROW;
+	return first_row_strings(s, st, "history", err, 1, detail_r);
 }

@@ -172,18 +172,10 @@ store_contract_lang(struct store *s, const char *contract, char **lang_r,
 	sqlite3_stmt *st = prep(s, err, "SELECT lang FROM tickets WHERE "
 				"contract = ?1 AND class IS NOT 'notice' "
 				"ORDER BY id DESC LIMIT 1", "s", contract);
-	int rc;
+	int rc = first_row_strings(s, st, "contract language", err, 1,
+				   lang_r);
 
-	*lang_r = NULL;
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*lang_r = col_str(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, err, "contract language");
-	return rc == SQLITE_ROW && *lang_r != NULL;
+	return rc < 0 ? -1 : *lang_r != NULL;
 }
 
 int

@@ -37,6 +37,14 @@ int run(struct store *s, sqlite3_stmt *st, struct mp_err *err,
 int column_strings(struct store *s, sqlite3_stmt *st, const char *what,
 		   char ***v_r, size_t *n_r, struct mp_err *err);
 
+/* Steps st once (finalizing it) and gives the first row's n first
+ * columns as new strings through the n char ** that follow (NULL for a
+ * NULL column; all NULL when there is no row).  Returns 1 for a row, 0
+ * for none, or -1 with err (st NULL: err already set; what names the
+ * query; out of memory is said as such). */
+int first_row_strings(struct store *s, sqlite3_stmt *st, const char *what,
+		      struct mp_err *err, int n, ...);
+
 /* Column i as a new string, or NULL. */
 char *col_str(sqlite3_stmt *st, int i);
 
