@@ -196,18 +196,15 @@ clean:
 # `make deb` (README "The Debian package"): dpkg-buildpackage in a copy of
 # the tree under build/deb/, so that its `make clean` never touches this
 # checkout's build; then lintian, which must pass.  The package is rebuilt
-# only when a file it is made from changed.
-DEBARCH   := $(shell dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null)
-DEBVER    := $(shell sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog)
-DEBFILE    = build/deb/mailproc_$(DEBVER)_$(DEBARCH).deb
+# only when a file it is made from changed (build/deb/stamp).
 DEBTREE    = Makefile README.md LICENSE mailproc etc man debian templates \
 	     rules
 DEBSRCS   := $(shell find $(DEBTREE) -type f ! -name model.bin \
 	       ! -name '*.o' 2>/dev/null)
 
-deb: $(DEBFILE)
+deb: build/deb/stamp
 
-$(DEBFILE): $(DEBSRCS)
+build/deb/stamp: $(DEBSRCS)
 	rm -rf build/deb
 	mkdir -p build/deb/src
 	tar cf - --exclude=rules/model.bin $(DEBTREE) | tar xf - -C build/deb/src
@@ -215,5 +212,6 @@ $(DEBFILE): $(DEBSRCS)
 		-j$${DEB_JOBS:-2} >../build.log 2>&1 || \
 		{ tail -40 ../build.log; exit 1; }
 	lintian --fail-on error,warning --display-info --pedantic \
-		build/deb/mailproc_$(DEBVER)_$(DEBARCH).changes
-	@echo "built $@"
+		build/deb/*.changes
+	@touch $@
+	@echo "built $$(ls build/deb/mailproc_*.deb | grep -v dbgsym)"
