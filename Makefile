@@ -168,7 +168,8 @@ install: all
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
 	install -m 644 etc/mailproc.conf.example $(DESTDIR)$(DOCDIR)/
-	$(SUBST) etc/master.cf.snippet > $(DESTDIR)$(DOCDIR)/master.cf.snippet
+	$(SUBST) -e "s|/usr/local/bin/mailproc|$(BINDIR)/mailproc|" \
+		etc/master.cf.snippet > $(DESTDIR)$(DOCDIR)/master.cf.snippet
 	@conf=$(DESTDIR)$(SYSCONFDIR)/mailproc/mailproc.conf; \
 	if [ ! -e $$conf ]; then \
 		install -m 644 etc/mailproc.conf.example $$conf; \

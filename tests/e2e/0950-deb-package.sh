@@ -54,6 +54,8 @@ for p in libgmime-3.0-0 libglib2.0-0 libsqlite3-0 libpcre2-8-0 libjansson4 \
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/mailproc/mailproc.conf ||
 	fail "/etc/mailproc/mailproc.conf is not a conffile"
+grep -q 'argv=/usr/bin/mailproc deliver' "$work/x/usr/share/doc/mailproc/master.cf.snippet" ||
+	fail "the packaged master.cf snippet does not name /usr/bin/mailproc"
 echo "$MP_TEST: dynamic links and Depends ok; /etc/mailproc/mailproc.conf a conffile"
 
 # --- the throwaway root --------------------------------------------------
