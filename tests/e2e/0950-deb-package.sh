@@ -56,6 +56,8 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/mailproc/ma
 	fail "/etc/mailproc/mailproc.conf is not a conffile"
 grep -q 'argv=/usr/bin/mailproc deliver' "$work/x/usr/share/doc/mailproc/master.cf.snippet" ||
 	fail "the packaged master.cf snippet does not name /usr/bin/mailproc"
+grep -q '/usr/local' "$work/x/etc/mailproc/mailproc.conf" &&
+	fail "the packaged mailproc.conf names /usr/local paths"
 echo "$MP_TEST: dynamic links and Depends ok; /etc/mailproc/mailproc.conf a conffile"
 
 # --- the throwaway root --------------------------------------------------
