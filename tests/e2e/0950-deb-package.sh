@@ -31,7 +31,8 @@ set -eu
 command -v dpkg-buildpackage >/dev/null || fail "no dpkg-buildpackage: make deps"
 
 start=$(date +%s)
-make -s -C "$MP_TOP" deb >"$MP_STACK/deb-build.log" 2>&1 ||
+# A make of its own: not the jobserver of a `make check` above us.
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$MP_TOP" deb >"$MP_STACK/deb-build.log" 2>&1 ||
 	{ tail -30 "$MP_STACK/deb-build.log" >&2; fail "make deb failed"; }
 deb=$(ls -t "$MP_TOP"/build/deb/mailproc_*.deb | grep -v dbgsym | head -1)
 note "package $(basename "$deb") ready in $(($(date +%s) - start)) s"
@@ -61,9 +62,15 @@ grep -q '/usr/local' "$work/x/etc/mailproc/mailproc.conf" &&
 echo "$MP_TEST: dynamic links and Depends ok; /etc/mailproc/mailproc.conf a conffile"
 
 # --- the throwaway root --------------------------------------------------
-R=$work/root
-mkdir -p "$work/upper" "$work/ovl" "$R"
-mount -t overlay overlay -o "lowerdir=/,upperdir=$work/upper,workdir=$work/ovl" "$R" ||
+# The writable layer on a tmpfs of its own: an upper dir may not be on
+# overlayfs, which / of a container often is.
+R=$work/root U=$work/rw
+mkdir -p "$U" "$R"
+mount -t tmpfs -o size=1g,mode=755 mp-deb-rw "$U" ||
+	fail "cannot mount a tmpfs (needs CAP_SYS_ADMIN)"
+at_exit "umount '$U' 2>/dev/null || umount -l '$U'"
+mkdir -p "$U/upper" "$U/work"
+mount -t overlay overlay -o "lowerdir=/,upperdir=$U/upper,workdir=$U/work" "$R" ||
 	fail "cannot mount an overlay of / (needs CAP_SYS_ADMIN)"
 mount -t proc proc "$R/proc"
 mount --bind /dev "$R/dev"
@@ -74,6 +81,7 @@ at_exit "for p in /proc/[0-9]*; do [ \"\$(readlink \$p/root 2>/dev/null)\" = '$R
 in_root() { chroot "$R" "$@"; }
 as_mailproc() { chroot "$R" setpriv --reuid=mailproc --regid=mailproc --init-groups -- "$@"; }
 host_passwd=$(md5sum </etc/passwd)
+host_state=$(ls -ld /var/lib/mailproc 2>&1 || true)
 cp "$deb" "$R/root/mailproc.deb"
 
 in_root env DEBIAN_FRONTEND=noninteractive dpkg -i /root/mailproc.deb \
@@ -93,8 +101,8 @@ IFS=: read -r _ _ uid gid _ home shell <<<"$pw"
 st=$(in_root stat -c '%U:%G %a' /var/lib/mailproc)
 [ "$st" = "mailproc:mailproc 2770" ] || fail "/var/lib/mailproc is $st, want mailproc:mailproc 2770"
 [ "$(md5sum </etc/passwd)" = "$host_passwd" ] || fail "the install changed the machine's /etc/passwd"
-[ ! -e /var/lib/mailproc ] || [ -e "$work/upper/var/lib/mailproc" ] ||
-	fail "the state dir was made outside the throwaway root"
+[ "$(ls -ld /var/lib/mailproc 2>&1 || true)" = "$host_state" ] ||
+	fail "the install changed the machine's /var/lib/mailproc"
 echo "$MP_TEST: postinst: user mailproc (uid $uid, nologin), /var/lib/mailproc $st"
 
 # The installed binary: its version, its libraries, its shipped defaults.
