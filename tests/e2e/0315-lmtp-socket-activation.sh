@@ -16,18 +16,9 @@ MAILPROC=$(readlink -f "${MAILPROC:-./bin/mailproc}")
 E2E=$(cd "$(dirname "$0")" && pwd -P)
 TOP=$(cd "$E2E/../.." && pwd -P)
 T=0315-lmtp-socket-activation
-dir=$(mktemp -d /tmp/mp-0315.XXXXXX)
-pid=
-cleanup() {
-	[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL $T: $*" >&2
-	[ ! -f "$dir/log" ] || tail -20 "$dir/log" >&2
-	exit 1
-}
+dir=$(mktemp -d /tmp/mp-0315.XXXXXX) pid=
+trap '[ -z "$pid" ] || kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL $T: $*" >&2; tail -20 "$dir/log" >&2 2>/dev/null; exit 1; }
 command -v systemd-socket-activate >/dev/null ||
 	fail "no systemd-socket-activate (package systemd; make deps)"
 [ -x "$MAILPROC" ] || fail "$MAILPROC: no such executable"
@@ -61,6 +52,15 @@ def mail(mid, frm, extra=''):
             'Message-ID: <%s>\nDate: Mon, 4 Mar 2024 10:00:00 +0900\n\n'
             'web01 please\n' % (frm, mid, mid)).encode()
 $2
+"
+}
+staff_mail() {	# staff_mail SPEC MSGID: staff mail with the login header
+	lmtp "$1" "
+c = Client(SPEC)
+c.lhlo()
+r = c.send('staff@example.jp', ['support@example.jp'],
+           mail('$2', 'Staff <staff@example.jp>', extra=1))
+want([x[0] for x in r], [250], 'staff mail $2')
 "
 }
 wait_for() {	# wait_for TEXT: until the log has it (10 s)
@@ -99,13 +99,7 @@ echo "$T: started on the first connection, served it on the passed socket"
 
 # 2. A second session on the same socket, by the same process; the login
 #    header counts from the unix socket (staff mail, no spoofing).
-lmtp "unix:$sock" "
-c = Client(SPEC)
-c.lhlo()
-r = c.send('staff@example.jp', ['support@example.jp'],
-           mail('sa2@example.com', 'Staff <staff@example.jp>', extra=1))
-want([x[0] for x in r], [250], 'second session')
-" || fail "second session"
+staff_mail "unix:$sock" sa2@example.com || fail "second session"
 for _ in $(seq 100); do
 	[ -z "$(ls "$dir/state/spool/incoming/new")" ] && break
 	sleep 0.05
@@ -137,13 +131,7 @@ for _ in $(seq 100); do
 		2>/dev/null && break
 	sleep 0.05
 done
-lmtp "127.0.0.1:$port" "
-c = Client(SPEC)
-c.lhlo()
-r = c.send('staff@example.jp', ['support@example.jp'],
-           mail('sa3@example.com', 'Staff <staff@example.jp>', extra=1))
-want([x[0] for x in r], [250], 'over TCP')
-" || fail "LMTP over an activated TCP socket"
+staff_mail "127.0.0.1:$port" sa3@example.com || fail "LMTP over an activated TCP socket"
 wait_for 'X-Mailproc-Login header ignored (peer not trusted)' || fail "the login header from TCP was not refused"
 kill -TERM "$pid"
 wait "$pid" || true
