@@ -155,7 +155,9 @@ render() {
 	sed -e "s|@DIR@|$P|g" -e "s|@SINK_PORT@|$MP_SINK_PORT|g" "$E2E_DIR/stack/$1"
 }
 render main.cf.in >"$R$P/etc/main.cf"
-render transport.in >"$R$P/etc/transport"
+# form@ goes over LMTP to the socket-activated server (below).
+render transport.in | sed 's|^form@example.jp.*|form@example.jp\tlmtp:unix:private/mailproc-lmtp|' \
+	>"$R$P/etc/transport"
 render recipients.in >"$R$P/etc/recipients"
 # The stack's services without its TCP listeners (the stack's own Postfix
 # holds those ports): smtpd on a unix socket, and the pipe to the
@@ -169,7 +171,8 @@ render master.cf.in | awk '
 		      " --sender ${sender} --recipient ${recipient}" \
 		      " --sasl-user ${sasl_username}"; next }
 	{ print }
-	END { print "smtpin     unix  n       -       n       -       -       smtpd" }
+	END { print "smtpin     unix  n       -       n       -       -       smtpd"
+	      print "lmtp       unix  -       -       n       -       -       lmtp" }
 ' >"$R$P/etc/master.cf"
 grep -q 'argv=/usr/bin/mailproc deliver' "$R$P/etc/master.cf" || fail "master.cf has no pipe"
 out=$(in_root postfix -c "$P/etc" start 2>&1) ||
@@ -218,6 +221,52 @@ grep -qi '^Auto-Submitted: auto-replied' "$ack" || fail "the acknowledgement is 
 grep -q "^In-Reply-To: $mid" "$ack" || fail "the acknowledgement does not answer $mid"
 echo "$MP_TEST: acknowledgement at the sink"
 
+# --- the same over LMTP, socket-activated as the installed units say ------
+# systemd-socket-activate stands in for systemd: it listens where
+# mailproc-lmtp.socket does (relative to the queue directory), hands the
+# socket to the installed unit's ExecStart as its User= on the first
+# connection (setpriv keeps the pid, so LISTEN_PID stays right).
+unit=$R/lib/systemd/system/mailproc-lmtp.service
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+user=$(sed -n 's/^User=//p' "$unit")
+listen=$(sed -n 's|^ListenStream=/var/spool/postfix/||p' "$R/lib/systemd/system/mailproc-lmtp.socket")
+[ "$exec_start" = "/usr/bin/mailproc lmtp" ] && [ "$user" = mailproc ] && [ "$listen" = private/mailproc-lmtp ] ||
+	fail "lmtp units: ExecStart '$exec_start', User '$user', ListenStream under the queue '$listen'"
+lsock=$P/queue/$listen
+# shellcheck disable=SC2086
+chroot "$R" systemd-socket-activate -l "$lsock" -- \
+	setpriv --reuid="$user" --regid="$user" --init-groups -- $exec_start \
+	>"$work/lmtp.log" 2>&1 &
+lmtp_pid=$!
+at_exit "kill $lmtp_pid 2>/dev/null"
+for _ in $(seq 100); do [ -S "$R$lsock" ] && break; sleep 0.05; done
+[ -S "$R$lsock" ] || fail "no LMTP socket at $lsock"
+# SocketUser=postfix, SocketMode=0600, as the .socket unit sets them.
+in_root chown postfix:postfix "$lsock"
+chmod 600 "$R$lsock"
+in_root swaks --socket "$P/queue/public/smtpin" --helo client.e2e.test \
+	--from taro@customer.example.com --to form@example.jp \
+	--header "Subject: over lmtp" --header "Message-ID: <deb-lmtp-$$@customer.example.com>" \
+	--body 'web02 の再起動をお願いします。' >"$work/swaks" 2>&1 ||
+	{ cat "$work/swaks" >&2; fail "swaks to form@ failed"; }
+for _ in $(seq 100); do
+	grep -q 'to=<form@example.jp>.*status=' "$R$P/maillog" 2>/dev/null && break
+	sleep 0.2
+done
+grep 'to=<form@example.jp>' "$R$P/maillog" | grep -q 'private/mailproc-lmtp.*status=sent' ||
+	{ tail -5 "$R$P/maillog" >&2; cat "$work/lmtp.log" >&2; fail "Postfix did not deliver over LMTP"; }
+for _ in $(seq 50); do
+	[ -z "$(ls "$R/var/lib/mailproc/spool/incoming/new")" ] && break
+	sleep 0.1
+done
+n=$(as_mailproc /usr/bin/mailproc ticket list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$n" = 2 ] || fail "after the LMTP delivery $n tickets, want 2"
+[ "$(awk '$1 == "Uid:" { print $2 }' /proc/$lmtp_pid/status)" = "$uid" ] ||
+	fail "the LMTP server does not run as mailproc"
+kill -TERM "$lmtp_pid"
+wait "$lmtp_pid" || fail "the LMTP server did not exit 0 on SIGTERM: $(cat "$work/lmtp.log")"
+echo "$MP_TEST: Postfix lmtp -> socket-activated /usr/bin/mailproc lmtp as mailproc: ticket filed"
+
 # --- upgrade: a new version whose conffile changed -----------------------
 cp "$R/etc/mailproc/mailproc.conf" "$work/edited"
 dpkg-deb -R "$deb" "$work/next"
@@ -234,8 +283,8 @@ cmp -s "$work/edited" "$R/etc/mailproc/mailproc.conf" ||
 grep -q 'a line the next version adds' "$R/etc/mailproc/mailproc.conf.dpkg-dist" ||
 	fail "the new conffile is not beside the edited one as .dpkg-dist"
 n=$(as_mailproc /usr/bin/mailproc ticket list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-[ "$n" = 1 ] || fail "after the upgrade $n tickets, want 1"
-echo "$MP_TEST: upgrade kept the edited conffile (.dpkg-dist beside it) and the ticket"
+[ "$n" = 2 ] || fail "after the upgrade $n tickets, want 2"
+echo "$MP_TEST: upgrade kept the edited conffile (.dpkg-dist beside it) and the tickets"
 
 # --- purge ---------------------------------------------------------------
 in_root postfix -c "$P/etc" stop >/dev/null 2>&1 || true
