@@ -72,6 +72,7 @@ wait_for() {	# wait_for TEXT: until the log has it (10 s)
 }
 
 # 1. Listening, but nothing started until the first connection.
+# shellcheck disable=SC2086 # $args: the unit's arguments, word-split
 systemd-socket-activate -l "$sock" -- "$MAILPROC" -d -c "$dir/conf" $args \
 	>>"$dir/log" 2>&1 &
 pid=$!
@@ -79,7 +80,7 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 [ -S "$sock" ] || fail "systemd-socket-activate made no socket"
 sleep 0.3
 grep -q 'lmtp: listening' "$dir/log" && fail "mailproc started before any connection"
-[ "$(tr '\0' ' ' </proc/$pid/cmdline)" != "${MAILPROC} "* ] ||
+[ "$(readlink "/proc/$pid/exe")" != "$MAILPROC" ] ||
 	fail "mailproc runs before any connection"
 
 lmtp "unix:$sock" "
@@ -123,6 +124,7 @@ echo "$T: SIGTERM: exit 0, socket file left to its owner"
 # 4. A passed TCP socket: served, but the login header is not trusted.
 port=$((30000 + RANDOM % 20000))
 : >"$dir/log"
+# shellcheck disable=SC2086
 systemd-socket-activate -l "127.0.0.1:$port" -- "$MAILPROC" -d -c "$dir/conf" $args \
 	>>"$dir/log" 2>&1 &
 pid=$!

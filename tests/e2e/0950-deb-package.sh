@@ -34,7 +34,11 @@ start=$(date +%s)
 # A make of its own: not the jobserver of a `make check` above us.
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$MP_TOP" deb >"$MP_STACK/deb-build.log" 2>&1 ||
 	{ tail -30 "$MP_STACK/deb-build.log" >&2; fail "make deb failed"; }
-deb=$(ls -t "$MP_TOP"/build/deb/mailproc_*.deb | grep -v dbgsym | head -1)
+deb=
+for f in "$MP_TOP"/build/deb/mailproc_*.deb; do
+	case $f in *-dbgsym_*) ;; *) deb=$f ;; esac
+done
+[ -f "$deb" ] || fail "make deb left no package in build/deb"
 note "package $(basename "$deb") ready in $(($(date +%s) - start)) s"
 
 # --- the package itself ------------------------------------------------
