@@ -107,6 +107,13 @@ st=$(in_root stat -c '%U:%G %a' /var/lib/mailproc)
 [ "$(md5sum </etc/passwd)" = "$host_passwd" ] || fail "the install changed the machine's /etc/passwd"
 [ "$(ls -ld /var/lib/mailproc 2>&1 || true)" = "$host_state" ] ||
 	fail "the install changed the machine's /var/lib/mailproc"
+# The runner enabled (deb-systemd-helper's link, made without a running
+# systemd too); lmtp and fetch@ left to the admin.
+[ -L "$R/etc/systemd/system/multi-user.target.wants/mailproc-run.service" ] ||
+	fail "mailproc-run.service is not enabled after the install"
+for u in sockets.target.wants/mailproc-lmtp.socket multi-user.target.wants/mailproc-lmtp.service; do
+	[ ! -e "$R/etc/systemd/system/$u" ] || fail "the package enabled $u"
+done
 echo "$MP_TEST: postinst: user mailproc (uid $uid, nologin), /var/lib/mailproc $st"
 
 # The installed binary: its version, its libraries, its shipped defaults.
