@@ -190,18 +190,27 @@ out=$(in_root postfix -c "$P/etc" start 2>&1) ||
 	fail "postfix start in the root failed: $out $(in_root postfix -c "$P/etc" check 2>&1)"
 at_exit "chroot '$R' postfix -c '$P/etc' stop >/dev/null 2>&1"
 
+# root_mail FROM TO SUBJECT MESSAGE-ID BODY: a mail through the root's
+# smtpd; prints Postfix's last delivery line for TO (waits up to 20 s).
+root_mail() {
+	in_root swaks --socket "$P/queue/public/smtpin" --helo client.e2e.test \
+		--from "$1" --to "$2" --header "Subject: $3" \
+		--header "Message-ID: $4" --body "$5" >"$work/swaks" 2>&1 ||
+		{ cat "$work/swaks" >&2; fail "swaks to $2 failed"; }
+	for _ in $(seq 100); do
+		grep -q "to=<$2>.*status=" "$R$P/maillog" 2>/dev/null && break
+		sleep 0.2
+	done
+	grep "to=<$2>.*status=" "$R$P/maillog" | tail -1
+}
+
 mid="<deb-$$.$RANDOM@customer.example.com>"
-in_root swaks --socket "$P/queue/public/smtpin" --helo client.e2e.test \
-	--from hanako@customer.example.com --to support@example.jp \
-	--header "Subject: web01 の再起動をお願いします" --header "Message-ID: $mid" \
-	--body 'web01 を再起動してください。' >"$work/swaks" 2>&1 ||
-	{ cat "$work/swaks" >&2; fail "swaks to the root's Postfix failed"; }
-for _ in $(seq 100); do
-	grep -q 'relay=mailproc, .*status=' "$R$P/maillog" 2>/dev/null && break
-	sleep 0.2
-done
-grep 'relay=mailproc, ' "$R$P/maillog" | grep -q 'status=sent' ||
-	{ tail -15 "$R$P/maillog" >&2; fail "Postfix did not deliver through the installed pipe"; }
+line=$(root_mail hanako@customer.example.com support@example.jp \
+	"web01 の再起動をお願いします" "$mid" 'web01 を再起動してください。')
+case $line in
+*relay=mailproc,*status=sent*) ;;
+*) tail -15 "$R$P/maillog" >&2; fail "Postfix did not deliver through the installed pipe" ;;
+esac
 list=$(as_mailproc /usr/bin/mailproc ticket list --json) || fail "ticket list as mailproc failed"
 json_check "$list" '
 want(len(d), 1, "tickets in the installed state dir")
@@ -255,17 +264,12 @@ for _ in $(seq 100); do [ -S "$R$lsock" ] && break; sleep 0.05; done
 # SocketUser=postfix, SocketMode=0600, as the .socket unit sets them.
 in_root chown postfix:postfix "$lsock"
 chmod 600 "$R$lsock"
-in_root swaks --socket "$P/queue/public/smtpin" --helo client.e2e.test \
-	--from taro@customer.example.com --to form@example.jp \
-	--header "Subject: over lmtp" --header "Message-ID: <deb-lmtp-$$@customer.example.com>" \
-	--body 'web02 の再起動をお願いします。' >"$work/swaks" 2>&1 ||
-	{ cat "$work/swaks" >&2; fail "swaks to form@ failed"; }
-for _ in $(seq 100); do
-	grep -q 'to=<form@example.jp>.*status=' "$R$P/maillog" 2>/dev/null && break
-	sleep 0.2
-done
-grep 'to=<form@example.jp>' "$R$P/maillog" | grep -q 'private/mailproc-lmtp.*status=sent' ||
-	{ tail -5 "$R$P/maillog" >&2; cat "$work/lmtp.log" >&2; fail "Postfix did not deliver over LMTP"; }
+line=$(root_mail taro@customer.example.com form@example.jp "over lmtp" \
+	"<deb-lmtp-$$@customer.example.com>" 'web02 の再起動をお願いします。')
+case $line in
+*private/mailproc-lmtp*status=sent*) ;;
+*) printf '%s\n' "$line" >&2; cat "$work/lmtp.log" >&2; fail "Postfix did not deliver over LMTP" ;;
+esac
 for _ in $(seq 50); do
 	[ -z "$(ls "$R/var/lib/mailproc/spool/incoming/new")" ] && break
 	sleep 0.1
