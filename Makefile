@@ -8,7 +8,7 @@ WARN     = -Wall -Wextra -Werror -Wformat=2 -Wno-format-nonliteral
 VERSION ?= 0.9.0
 CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE \
 	     -DMAILPROC_VERSION='"$(VERSION)"' \
-	     $(shell pkg-config --cflags $(PKGS))
+	     $(shell pkg-config --cflags $(PKGS)) $(CPPFLAGS) $(CFLAGS)
 # libcurl is only compiled against: outbox.c loads it with dlopen() so
 # that `deliver` does not pay for GnuTLS at start-up.  GMime, GLib,
 # SQLite, PCRE2 and jansson are linked dynamically, so that Debian's
@@ -46,7 +46,8 @@ DEBPKGS  = build-essential pkg-config libgmime-3.0-dev libetpan-dev \
 	   libsqlite3-dev libpcre2-dev libcurl4-gnutls-dev libjansson-dev \
 	   check postfix swaks dovecot-core dovecot-imapd python3 sqlite3 \
 	   ca-certificates clang libclang-rt-14-dev libidn2-dev zlib1g-dev \
-	   libmount-dev libselinux1-dev libffi-dev libgpgme11 liblinear-dev
+	   libmount-dev libselinux1-dev libffi-dev libgpgme11 liblinear-dev \
+	   debhelper lintian systemd
 
 # The classifier's model is built from the labelled corpus by the binary
 # itself (`mailproc train`, LIBLINEAR loaded at run time); the sanitizer
@@ -54,7 +55,7 @@ DEBPKGS  = build-essential pkg-config libgmime-3.0-dev libetpan-dev \
 MODEL    = rules/model.bin
 CORPUS   = $(wildcard rules/corpus/*/*.eml)
 
-.PHONY: all deps check unit e2e demo bench asan clean install uninstall
+.PHONY: all deps check unit e2e demo bench asan clean install uninstall deb
 ifeq ($(SANITIZE),1)
 all: $(BIN)
 else
@@ -70,7 +71,7 @@ $(MODEL): bin/mailproc $(CORPUS) rules/catalogue.conf rules/classify.rules \
 $(BIN): $(OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS_ALL) -o $@ $(OBJS) $(LIBS_ALL)
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(OBJS) $(LIBS_ALL)
 
 $(B)/%.o: mailproc/%.c mailproc/*.h
 	@mkdir -p $(B)
@@ -145,7 +146,8 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 STATEDIR   ?= /var/lib/mailproc
 MANPAGES   = man/mailproc.8 man/mailproc.conf.5 man/mailproc-rules.5
-UNITS      = mailproc-run.service mailproc-fetch@.service
+UNITS      = mailproc-run.service mailproc-fetch@.service \
+	     mailproc-lmtp.socket mailproc-lmtp.service
 SUBST      = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' \
 	     -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
@@ -165,8 +167,9 @@ install: all
 		$(SUBST) etc/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
-	install -m 644 etc/mailproc.conf.example etc/master.cf.snippet \
-		$(DESTDIR)$(DOCDIR)/
+	install -m 644 etc/mailproc.conf.example $(DESTDIR)$(DOCDIR)/
+	$(SUBST) -e "s|/usr/local/bin/mailproc|$(BINDIR)/mailproc|" \
+		etc/master.cf.snippet > $(DESTDIR)$(DOCDIR)/master.cf.snippet
 	@conf=$(DESTDIR)$(SYSCONFDIR)/mailproc/mailproc.conf; \
 	if [ ! -e $$conf ]; then \
 		install -m 644 etc/mailproc.conf.example $$conf; \
@@ -190,3 +193,26 @@ uninstall:
 
 clean:
 	rm -rf build build-asan bin
+
+# `make deb` (README "The Debian package"): dpkg-buildpackage in a copy of
+# the tree under build/deb/, so that its `make clean` never touches this
+# checkout's build; then lintian, which must pass.  The package is rebuilt
+# only when a file it is made from changed (build/deb/stamp).
+DEBTREE    = Makefile README.md LICENSE mailproc etc man debian templates \
+	     rules
+DEBSRCS   := $(shell find $(DEBTREE) -type f ! -name model.bin \
+	       ! -name '*.o' 2>/dev/null)
+
+deb: build/deb/stamp
+
+build/deb/stamp: $(DEBSRCS)
+	rm -rf build/deb
+	mkdir -p build/deb/src
+	tar cf - --exclude=rules/model.bin $(DEBTREE) | tar xf - -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -b -us -uc --no-sign \
+		-j$${DEB_JOBS:-2} >../build.log 2>&1 || \
+		{ tail -40 ../build.log; exit 1; }
+	lintian --fail-on error,warning --display-info --pedantic \
+		build/deb/*.changes
+	@touch $@
+	@echo "built $$(ls build/deb/mailproc_*.deb | grep -v dbgsym)"

@@ -72,7 +72,7 @@ static struct {
 	/* a reload prepared by the main thread, for the processor */
 	struct gen *next_gen;
 	struct ingest *next_in;
-	int listen_fd, listen_unix;
+	int listen_fd, listen_unix, from_systemd;
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 } srv = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -787,13 +787,18 @@ open_listener(const char *spec, struct mp_err *err)
 	return fd;
 }
 
-/* sd_listen_fds(3) without libsystemd: fd 3 when LISTEN_PID is us. */
+/* sd_listen_fds(3) without libsystemd: the socket systemd (or
+ * systemd-socket-activate) passes as fd 3 when LISTEN_PID is us; -1 with
+ * err clear when nothing was passed, -1 with err set when what was passed
+ * is not a listening stream socket.  Only the first of several is used. */
 static int
-systemd_listener(void)
+systemd_listener(struct mp_err *err)
 {
 	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
+	int type = 0, listening = 0;
+	socklen_t olen = sizeof(int);
 
 	if (pid == NULL || n == NULL || atol(pid) != (long)getpid() ||
 	    atoi(n) < 1)
@@ -801,9 +806,15 @@ systemd_listener(void)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	if (getsockname(3, (struct sockaddr *)&ss, &len) < 0)
-		return -1;
+	if (getsockname(3, (struct sockaddr *)&ss, &len) < 0 ||
+	    getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &olen) < 0 ||
+	    getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+		       &olen) < 0 || type != SOCK_STREAM || !listening)
+		return mp_err_set(err, MP_PERM, "LISTEN_FDS: fd 3 is not a "
+				  "listening stream socket (Accept=no, "
+				  "ListenStream= in the .socket unit)");
 	srv.listen_unix = ss.ss_family == AF_UNIX;
+	srv.from_systemd = 1;
 	fcntl(3, F_SETFD, FD_CLOEXEC);
 	return 3;
 }
@@ -936,6 +947,7 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 	struct gen *g;
 	sigset_t mask;
 	pthread_t pt;
+	struct mp_err sderr;
 	char spec[4200];
 	int sfd, rc = -1;
 	struct timespec until;
@@ -968,9 +980,14 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 			 g->conf.state_dir);
 		listen_spec = spec;
 	}
-	srv.listen_fd = systemd_listener();
-	if (srv.listen_fd < 0)
+	memset(&sderr, 0, sizeof(sderr));
+	srv.listen_fd = systemd_listener(&sderr);
+	if (sderr.msg[0] != '\0')
+		*err = sderr;
+	else if (srv.listen_fd < 0)
 		srv.listen_fd = open_listener(listen_spec, err);
+	if (srv.from_systemd)
+		listen_spec = "the socket systemd passed (LISTEN_FDS)";
 	if (srv.listen_fd < 0)
 		goto out_in;
 	if (pipe2(srv.drain_pipe, O_CLOEXEC) < 0) {

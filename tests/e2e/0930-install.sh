@@ -25,6 +25,8 @@ for f in $P/bin/mailproc $P/share/mailproc/rules/catalogue.conf \
 	$P/share/man/man5/mailproc-rules.5 \
 	$P/lib/systemd/system/mailproc-run.service \
 	$P/lib/systemd/system/mailproc-fetch@.service \
+	$P/lib/systemd/system/mailproc-lmtp.socket \
+	$P/lib/systemd/system/mailproc-lmtp.service \
 	$P/share/doc/mailproc/mailproc.conf.example \
 	/etc/mailproc/mailproc.conf; do
 	[ -e "$d$f" ] || fail "not installed: $f"
@@ -75,7 +77,8 @@ fi
 if command -v systemd-analyze >/dev/null &&
 	systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
 	cp "$d$P/lib/systemd/system/mailproc-fetch@.service" "$tmp/mailproc-fetch@support.service"
-	for u in "$d$P/lib/systemd/system/mailproc-run.service" "$tmp/mailproc-fetch@support.service"; do
+	for u in "$d$P/lib/systemd/system/mailproc-run.service" "$tmp/mailproc-fetch@support.service" \
+		"$d$P/lib/systemd/system/mailproc-lmtp.service"; do
 		systemd-analyze security --offline=yes "$u" >"$tmp/sec" 2>&1 || true
 		level=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' "$tmp/sec")
 		[ -n "$level" ] || { cat "$tmp/sec" >&2; fail "no exposure level for $u"; }
