@@ -4,6 +4,7 @@
  * UTC with --utc; JSON gives them as ISO 8601 with the offset either
  * way.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,10 +119,19 @@ history_one(void *ctx, long long at, const char *actor, const char *event,
 		"event", str_or_null(event), "detail", str_or_null(detail)));
 }
 
+/* One outbox row, its times in the view's zone like the ticket's. */
 static int
 outbox_one(void *ctx, const struct store_outbox *ob)
 {
-	return json_array_append_new(ctx, outbox_json(ob));
+	struct show_ctx *sc = ctx;
+	json_t *o = outbox_json(ob);
+
+	if (o == NULL)
+		return -1;
+	json_object_set_new(o, "next_attempt", when(sc->v, ob->next_attempt));
+	json_object_set_new(o, "release_at", when(sc->v, ob->release_at));
+	json_object_set_new(o, "sent_at", when(sc->v, ob->sent_at));
+	return json_array_append_new(sc->arr, o);
 }
 
 static void
@@ -160,12 +170,20 @@ print_show(json_t *o)
 		       json_string_value(json_object_get(v, "actor")),
 		       json_string_value(json_object_get(v, "event")),
 		       json_string_value(json_object_get(v, "detail")));
-	json_array_foreach(json_object_get(o, "outbox"), i, v)
-		printf("  outbox %lld  %-10s %-22s %s\n",
+	json_array_foreach(json_object_get(o, "outbox"), i, v) {
+		/* When it went, else when it may go. */
+		json_t *at = json_object_get(v, "sent_at");
+
+		if (!json_is_string(at))
+			at = json_object_get(v, "release_at");
+		printf("  outbox %lld  %-10s %-22s %s%s%s\n",
 		       (long long)json_integer_value(json_object_get(v, "id")),
 		       json_string_value(json_object_get(v, "state")),
 		       json_string_value(json_object_get(v, "template")),
-		       json_string_value(json_object_get(v, "to")));
+		       json_string_value(json_object_get(v, "to")),
+		       json_is_string(at) ? "  " : "",
+		       json_is_string(at) ? json_string_value(at) : "");
+	}
 	json_array_foreach(json_object_get(o, "messages"), i, v)
 		printf("\n--- %s %s\n%s\n",
 		       json_string_value(json_object_get(v, "direction")),
@@ -203,13 +221,14 @@ ticket_show(struct store *s, const struct view *v, const char *idarg,
 	hist = json_array();
 	outbox = json_array();
 	{
-		struct show_ctx mc = { v, msgs }, hc = { v, hist };
+		struct show_ctx mc = { v, msgs }, hc = { v, hist },
+				oc = { v, outbox };
 
 		rc = store_message_each(s, id, message_one, &mc, &err) < 0 ||
-		     store_history_each(s, id, history_one, &hc, &err) < 0;
+		     store_history_each(s, id, history_one, &hc, &err) < 0 ||
+		     store_outbox_each(s, id, outbox_one, &oc, &err) < 0;
 	}
-	if (rc ||
-	    store_outbox_each(s, id, outbox_one, outbox, &err) < 0) {
+	if (rc) {
 		json_decref(o);
 		json_decref(msgs);
 		json_decref(hist);
@@ -482,10 +501,15 @@ class_known(const struct conf *conf, const char *class, struct mp_err *err)
 	return found;
 }
 
+/* Hits `ticket search` shows by default, and at most. */
+#define SEARCH_DEFAULT	50
+#define SEARCH_MAX	10000
+
 #define TICKET_USAGE "usage: ticket list [--state S] [--class C] " \
 	"[--contract ID] [--requester ADDR] [--owner STAFF] [--overdue] " \
 	"[--since TIME] [--json] [--utc] | ticket show ID [--json] [--utc] " \
-	"| ticket search QUERY [--json] [--utc] | ticket attachment ID " \
+	"| ticket search QUERY [--limit N] [--since TIME] [--json] [--utc] " \
+	"| ticket attachment ID " \
 	"[N [-o FILE]]"
 
 int
@@ -493,15 +517,17 @@ cmd_ticket(struct conf *conf, int argc, char **argv)
 {
 	static const char *const flags[] = { "json", "utc", "overdue", NULL };
 	static const char *const options[] = { "status", "state", "class",
-		"contract", "requester", "owner", "since", "output", NULL };
+		"contract", "requester", "owner", "since", "output", "limit",
+		NULL };
 	struct mp_err err = { 0 };
 	struct store *s = NULL;
 	struct store_ticket_filter f = { 0 };
 	struct hours hours;
 	struct view v = { 0 };
-	const char *status = NULL, *since = NULL, *sub = argc > 1 ? argv[1] :
+	const char *status = NULL, *since = NULL, *limit = NULL, *sub = argc > 1 ? argv[1] :
 		"", *arg = positional(argc, argv, options);
 	int as_json = cmd_flag(argc, argv, "json"), rc = EX_OK;
+	int search_limit = SEARCH_DEFAULT;
 
 	if (!cmd_args_known(argc, argv, "ticket", flags, options))
 		return EX_USAGE;
@@ -517,7 +543,8 @@ cmd_ticket(struct conf *conf, int argc, char **argv)
 	    cmd_option(argc, argv, "contract", &f.contract) < 0 ||
 	    cmd_option(argc, argv, "requester", &f.requester) < 0 ||
 	    cmd_option(argc, argv, "owner", &f.owner) < 0 ||
-	    cmd_option(argc, argv, "since", &since) < 0) {
+	    cmd_option(argc, argv, "since", &since) < 0 ||
+	    cmd_option(argc, argv, "limit", &limit) < 0) {
 		log_user_error("ticket", "an option needs a value");
 		return EX_USAGE;
 	}
@@ -539,6 +566,21 @@ cmd_ticket(struct conf *conf, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
+	if (limit != NULL) {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(limit, &end, 10);
+		if (strcmp(sub, "search") != 0 || errno != 0 || end == limit ||
+		    *end != '\0' || n < 1 || n > SEARCH_MAX) {
+			log_user_error("ticket search", "--limit: want a "
+				       "number from 1 to %d (search only)",
+				       SEARCH_MAX);
+			return EX_USAGE;
+		}
+		search_limit = (int)n;
+	}
 	f.overdue = cmd_flag(argc, argv, "overdue");
 	memset(&hours, 0, sizeof(hours));
 	if (hours_init_conf(&hours, conf, &err) < 0) {
@@ -548,7 +590,7 @@ cmd_ticket(struct conf *conf, int argc, char **argv)
 	if (since != NULL) {
 		time_t t;
 		if (hours_parse_time(&hours, since, &t, &err) < 0) {
-			log_user_error("ticket list", "--since: %s", err.msg);
+			log_user_error("ticket", "--since: %s", err.msg);
 			hours_release(&hours);
 			return EX_USAGE;
 		}
@@ -571,7 +613,8 @@ cmd_ticket(struct conf *conf, int argc, char **argv)
 
 		v.arr = as_json ? json_array() : NULL;
 		r = strcmp(sub, "search") == 0 ?
-			store_search(s, arg, 50, search_one, &v, &err) :
+			store_search(s, arg, search_limit, f.since,
+				     search_one, &v, &err) :
 			store_ticket_list(s, &f, list_one, &v, &err);
 		if (r < 0) {
 			log_user_error(strcmp(sub, "search") == 0 ?

@@ -534,9 +534,11 @@ struct store_hit {
 /* Full-text search of the subjects and texts of every message (FTS5,
  * trigram: any substring of three characters or more; shorter queries
  * are matched as plain substrings).  Each whitespace-separated word of
- * query must occur.  fn gets at most limit hits, most recent first.
- * MP_PERM for an empty query. */
+ * query must occur.  fn gets at most limit hits of messages received
+ * at or after since (0: any), most recent first.  MP_PERM for an empty
+ * query. */
 int store_search(struct store *s, const char *query, int limit,
+		 long long since,
 		 int (*fn)(void *ctx, const struct store_hit *h),
 		 void *ctx, struct mp_err *err);
 

@@ -187,7 +187,7 @@ search_words(const char *query, char *sql, size_t sqlsize, char **words,
 		used += (size_t)snprintf(sql + used, sqlsize - used,
 			" AND %s ?%d%s", fts ? "message_fts MATCH" :
 			"(coalesce(mt.subject, '') || ' ' || "
-			"coalesce(mt.text, '')) LIKE", n + 1,
+			"coalesce(mt.text, '')) LIKE", n + 2,
 			fts ? "" : " ESCAPE '\\'");
 		p += len;
 	}
@@ -196,8 +196,8 @@ search_words(const char *query, char *sql, size_t sqlsize, char **words,
 
 int
 store_search(struct store *s, const char *query, int limit,
-	     int (*fn)(void *ctx, const struct store_hit *h), void *ctx,
-	     struct mp_err *err)
+	     long long since, int (*fn)(void *ctx, const struct store_hit *h),
+	     void *ctx, struct mp_err *err)
 {
 	char where[MAX_WORDS * 120], sql[MAX_WORDS * 120 + 400];
 	char *words[MAX_WORDS];
@@ -218,19 +218,20 @@ store_search(struct store *s, const char *query, int limit,
 		snprintf(sql, sizeof(sql), "SELECT m.ticket, m.id, "
 			 "m.received, m.direction, mt.subject, %s FROM "
 			 "messages m JOIN message_text mt ON mt.id = m.id%s "
-			 "WHERE 1%s ORDER BY m.received DESC, m.id DESC "
+			 "WHERE m.received >= ?2%s ORDER BY m.received DESC, "
+			 "m.id DESC "
 			 "LIMIT ?1", has_fts ? "snippet(message_fts, 1, '[', "
 			 "']', '…', 12)" : "substr(mt.text, 1, 60)", has_fts ?
 			 " JOIN message_fts ON message_fts.rowid = m.id" : "",
 			 where);
-		st = prep(s, err, sql, "i", (long long)limit);
+		st = prep(s, err, sql, "ii", (long long)limit, since);
 	}
 	if (st == NULL) {
 		rc = -1;
 		goto done;
 	}
 	for (i = 0; i < n; i++)
-		sqlite3_bind_text(st, i + 2, words[i], -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i + 3, words[i], -1, SQLITE_TRANSIENT);
 	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_hit h;
 

@@ -6,8 +6,9 @@
 # the ticket from new to open; `ticket list` filters, and refuses an
 # unknown state or class (64); `ticket search` finds a Japanese word of
 # an ISO-2022-JP mail and an English word of a base64 part, most recent
-# first, with a snippet; the migration indexes the messages of an older
-# database.
+# first, with a snippet, narrowed by --limit and --since; a reply held
+# to the next opening shows when it goes; the migration indexes the
+# messages of an older database.
 set -eu
 MAILPROC=${MAILPROC:-./bin/mailproc}
 dir=$(mktemp -d /tmp/mp-0730.XXXXXX)
@@ -124,6 +125,36 @@ mp ticket search 'invoice November' --json | jq_py "assert len(d) == 1, d" || fa
 mp ticket search 'invoice バックアップ' --json | jq_py "assert d == [], d" || fail "words are ANDed"
 mp ticket search '"quoted' --json >/dev/null || fail "a quote in the query"
 mp ticket search invoice | grep -q "paperwork" || fail "search text output"
+
+# --limit and --since narrow the hits; both are checked.
+mp ticket search バックアップ --limit 1 --json | jq_py "
+assert [h['ticket'] for h in d] == [$c], d" || fail "search --limit 1"
+mp ticket search バックアップ --since 2026-12-01T10:45:00+09:00 --json | jq_py "
+assert [h['ticket'] for h in d] == [$c], d" || fail "search --since"
+mp ticket search 容量 --since 2026-12-01T10:45:00+09:00 --json | jq_py "
+assert $a not in [h['ticket'] for h in d], d" || fail "search --since, short word"
+set +e
+mp ticket search バックアップ --limit 0 2>/dev/null; rc1=$?
+mp ticket search バックアップ --limit many 2>/dev/null; rc2=$?
+mp ticket list --limit 3 2>/dev/null; rc3=$?
+set -e
+[ "$rc1$rc2$rc3" = 646464 ] || fail "bad --limit: exits $rc1 $rc2 $rc3"
+
+# A reply written after hours waits for the next opening; ticket show
+# says when, in the desk's zone (UTC with --utc).
+export MAILPROC_NOW=$((TUE_1030 + 30600))	# Tue 19:00 JST
+printf 'From: staff@example.jp\nTo: support+%s@example.jp\nSubject: Re: [SUPPORT#%s] q\nMessage-ID: <s3@example.jp>\n\n夜分の補足です。\n' "$a" "$a" |
+	mp deliver --sender staff@example.jp --recipient "support+$a@example.jp" --sasl-user staff@example.jp ||
+	fail "staff deliver after hours"
+mp ticket show "$a" --json | jq_py '
+held = [o for o in d["outbox"] if o["release_at"] is not None]
+assert [o["release_at"] for o in held] == ["2026-12-02T09:30:00+09:00"], d["outbox"]' ||
+	fail "held reply: release time in the desk's zone"
+mp ticket show "$a" --json --utc | jq_py '
+assert "2026-12-02T00:30:00Z" in [o["release_at"] for o in d["outbox"]], d["outbox"]' ||
+	fail "held reply: --utc"
+mp ticket show "$a" | grep -q "^  outbox .*2026-12-02T09:30:00+09:00$" || fail "held reply: text"
+export MAILPROC_NOW=$TUE_1100
 
 # Attachments: listed, extracted to stdout or a new file, never over one.
 python3 - "$dir/att.eml" <<'PY'
