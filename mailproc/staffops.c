@@ -205,6 +205,27 @@ staffops_assign(struct compose *c, long long ticket, const char *owner,
 	return rc;
 }
 
+/* Whether ticket has work that a merge would strand: tasks waiting for
+ * their identity confirmation (its token and callback belong to this
+ * ticket, which the merge closes) or confirmed and not yet done.
+ * Returns 0 when none, 1 with err saying what waits, or -1. */
+static int
+work_waiting(struct compose *c, long long ticket, struct mp_err *err)
+{
+	long long held = 0, open = 0;
+
+	if (store_tasks_count(c->store, ticket, "held", &held, err) < 0 ||
+	    store_tasks_count(c->store, ticket, "open", &open, err) < 0)
+		return -1;
+	if (held == 0 && open == 0)
+		return 0;
+	mp_err_set(err, MP_PERM, "ticket %lld has work %s: finish it (#done, "
+		   "#denied) or close it before merging", ticket,
+		   held > 0 ? "waiting for identity confirmation" :
+		   "confirmed and not yet done");
+	return 1;
+}
+
 int
 staffops_merge(struct compose *c, long long a, long long b, const char *by,
 	       long long *into_r, struct mp_err *err)
@@ -237,6 +258,8 @@ staffops_merge(struct compose *c, long long a, long long b, const char *by,
 				  newer->requester, newer->contract, 0))
 		mp_err_set(err, MP_PERM, "tickets %lld and %lld are not the "
 			   "same customer's", a, b);
+	else if (work_waiting(c, newer->id, err) != 0)
+		;	/* err says which */
 	else if (store_ticket_merge(c->store, newer->id, older->id, c->now,
 				    by, err) == 0) {
 		if (into_r != NULL)

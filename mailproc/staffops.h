@@ -42,8 +42,10 @@ int staffops_assign(struct compose *c, long long ticket, const char *owner,
 /* Merges tickets a and b, whichever order: the newer joins the older
  * with its messages and history and is closed as merged; *into_r (may
  * be NULL) gets the older's id.  MP_PERM for the same ticket, an unknown
- * or already merged one, or two customers' tickets (not one requester
- * or one contract). */
+ * or already merged one, two customers' tickets (not one requester or
+ * one contract), or a newer ticket with work held for its identity
+ * confirmation or confirmed and not done (its token and tasks belong to
+ * it: they are finished there first). */
 int staffops_merge(struct compose *c, long long a, long long b,
 		   const char *by, long long *into_r, struct mp_err *err);
 

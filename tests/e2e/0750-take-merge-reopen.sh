@@ -3,7 +3,8 @@
 # the clock set): #take and #assign set the owner (`ticket list --owner`);
 # #merge joins a duplicate to the older ticket with both histories, and
 # what comes later on the duplicate's thread lands on the older one; two
-# customers' tickets are never merged; `close` records who closed; the
+# customers' tickets are never merged, nor a duplicate whose work waits
+# for its identity confirmation; `close` records who closed; the
 # requester writing to a closed ticket within reopen_within reopens it
 # with a new due time, later it opens a linked ticket.
 set -eu
@@ -115,6 +116,31 @@ assert d["first_response_due"] == "2026-12-02T10:00:00+09:00", d["first_response
 assert any("reopened" in (h["detail"] or "") for h in d["history"]), d["history"]' || fail "reopen"
 [ "$(q "SELECT count(*) FROM outbox WHERE template = 'staff-followup' AND ticket = $a")" -gt "$before" ] ||
 	fail "staff not told of the reopened ticket"
+
+# A duplicate whose work waits for its identity confirmation is not
+# merged: its token and callback belong to it.  Once that work is
+# settled, it may be.
+cat > "$dir/customers.csv" <<'CSV'
+contract_id,holder_name,requester_addresses,monitoring_email,emergency_phone,options
+C-9,Example Ltd.,req@c9.example.jp,mon@c9.example.jp,03-1111-2222,service-monitoring
+CSV
+mp customers import "$dir/customers.csv" >/dev/null || fail "import"
+customer req@c9.example.jp m1@c9.example.jp "billing address" "Where do I change our billing address?"
+older=$t
+customer req@c9.example.jp m2@c9.example.jp "exclude web01 from HTTP monitoring" \
+	"Please stop the HTTP service monitoring for web01 during our migration tonight."
+held=$t
+[ "$(field "$held" '["state"]')" = held ] || fail "the monitoring request is not held"
+set +e
+out=$(mp merge "$older" "$held" --by staff@example.jp 2>&1); rc=$?
+set -e
+[ "$rc" = 65 ] || fail "merge of a held ticket: exit $rc"
+case $out in *"waiting for identity confirmation"*) ;; *) fail "merge refusal says: $out" ;; esac
+[ "$(field "$held" '["merged_into"]')" = None ] || fail "held ticket merged anyway"
+[ "$(field "$held" '["state"]')" = held ] || fail "held ticket changed state"
+staff staff@example.jp "$held" "#denied not the customer"
+mp merge "$older" "$held" --by staff@example.jp >/dev/null || fail "merge after the work was settled"
+[ "$(field "$held" '["merged_into"]')" = "$older" ] || fail "merged_into after settling"
 
 # Later than reopen_within: a new ticket linked to the closed one.
 mp close "$a" --by staff@example.jp >/dev/null || fail "close on the command line"
