@@ -12,6 +12,7 @@
  * ever goes to one of our own addresses.  Nothing is dropped silently:
  * staff hear of every suppressed mail.
  */
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,16 +141,67 @@ compose_suppressed(struct compose *c, long long ticket, const char *template,
 	}
 }
 
+/* How a mail to the requester greets them: by the name they gave
+ * themselves in their From when it reads as a name (printable, short, not
+ * an address), else as the templates always did. */
+static const char *
+salutation(struct compose *c, const struct compose_mail *mail, char *buf,
+	   size_t size)
+{
+	int en = mail->lang != NULL && strcmp(mail->lang, "en") == 0;
+	struct mp_err err = { 0 };
+	char *name = NULL;
+	const char *p;
+	size_t len;
+
+	if (c->store != NULL && mail->ticket > 0 && !mail->to_staff &&
+	    mail->to != NULL &&
+	    store_requester_name(c->store, mail->ticket, mail->to, &name,
+				 &err) > 0) {
+		len = strlen(name);
+		for (p = name; *p != '\0'; p++)
+			if ((unsigned char)*p < ' ' || *p == 0x7f ||
+			    *p == '@' || *p == '"' || *p == '<')
+				break;
+		if (*p == '\0' && len > 0 && len <= 60 &&
+		    g_utf8_validate(name, -1, NULL)) {
+			snprintf(buf, size, en ? "Dear %s," : "%s 様", name);
+			free(name);
+			return buf;
+		}
+	}
+	free(name);
+	return en ? "Dear Customer," : "お客さま";
+}
+
+/* The policy's order page, named with its link when one is set. */
+static const char *
+order_page(const struct conf *conf, const char *lang, char *buf,
+	   size_t size)
+{
+	int en = lang != NULL && strcmp(lang, "en") == 0;
+
+	if (conf->order_page_url == NULL || *conf->order_page_url == '\0')
+		return en ? "the order page given in the documents sent to "
+			    "you when your service started" :
+			    "ご利用開始時にお送りしているご案内に記載の"
+			    "オーダーページ";
+	snprintf(buf, size, en ? "the order page (%s)" : "オーダーページ（%s）",
+		 conf->order_page_url);
+	return buf;
+}
+
 int
 compose_render(struct compose *c, const struct compose_mail *mail,
 	       struct tmpl_out *out, struct mp_err *err)
 {
 	const struct conf *conf = c->conf;
-	char idbuf[32], tagbuf[128], hoursbuf[512];
+	char idbuf[32], tagbuf[128], hoursbuf[512], greetbuf[128];
+	char orderbuf[1100];
 	struct tmpl_var *vars;
 	size_t n = 0, i;
 
-	vars = calloc(mail->n_vars + 12, sizeof(*vars));
+	vars = calloc(mail->n_vars + 14, sizeof(*vars));
 	if (vars == NULL)
 		return mp_err_set(err, MP_TEMP, "out of memory");
 	snprintf(idbuf, sizeof(idbuf), "%lld", mail->ticket);
@@ -162,6 +214,9 @@ compose_render(struct compose *c, const struct compose_mail *mail,
 	VAR("monitoring_centre_phone", conf->monitoring_centre_phone);
 	VAR("business_hours_text", hours_words(c, mail->lang, hoursbuf,
 						sizeof(hoursbuf)));
+	VAR("salutation", salutation(c, mail, greetbuf, sizeof(greetbuf)));
+	VAR("order_page", order_page(conf, mail->lang, orderbuf,
+				     sizeof(orderbuf)));
 	if (mail->ticket > 0) {
 		VAR("ticket_id", idbuf);
 		VAR("ticket_tag", tagbuf);

@@ -21,6 +21,7 @@
 enum conf_type {
 	T_STR, T_ADDR, T_ADDRS, T_LOGINS, T_LONG, T_SIZE, T_DURATION, T_ENUM,
 	T_SMTP_URL,	/* smtp:// or smtps://, a host, an optional port */
+	T_WEB_URL,	/* empty, or http:// or https:// and a host */
 	T_SPAN,		/* a wall-clock duration or "<N> business <unit>",
 			 * kept as text: hours.c turns it into time */
 };
@@ -57,6 +58,7 @@ static const struct conf_key conf_keys[] = {
 	  "0120-000-000", 0, 0, NULL },
 	{ "company_name", T_STR, S(company_name),
 	  "サンプルホスティング株式会社", 0, 0, NULL },
+	{ "order_page_url", T_WEB_URL, S(order_page_url), "", 0, 0, NULL },
 	{ "company_name_en", T_STR, S(company_name_en),
 	  "Sample Hosting K.K.", 0, 0, NULL },
 	{ "support_phone", T_STR, S(support_phone), "03-0000-0000", 0, 0,
@@ -218,6 +220,33 @@ is_business_span(const char *s)
 /* Whether s is smtp://HOST[:PORT][/...] or smtps://...: libcurl would take
  * "htp://x" as a protocol it lacks only when `run` first sends, long after
  * the typo. */
+/* http:// or https://, a host name, then anything printable without
+ * spaces: a link written into customer mail. */
+static int
+is_web_url(const char *s)
+{
+	const unsigned char *p;
+	size_t n;
+
+	if (strncmp(s, "https://", 8) == 0)
+		s += 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		s += 7;
+	else
+		return 0;
+	n = strcspn(s, ":/?#");
+	if (n == 0)
+		return 0;
+	for (p = (const unsigned char *)s; p < (const unsigned char *)s + n;
+	     p++)
+		if (!isalnum(*p) && *p != '.' && *p != '-')
+			return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return 0;
+	return 1;
+}
+
 static int
 is_smtp_url(const char *s)
 {
@@ -349,6 +378,10 @@ conf_set(struct conf *conf, const struct conf_key *k, const char *value,
 	case T_SMTP_URL:
 		if (!is_smtp_url(value))
 			return "not smtp://HOST[:PORT] or smtps://HOST[:PORT]";
+		break;
+	case T_WEB_URL:
+		if (*value != '\0' && !is_web_url(value))
+			return "not http(s)://HOST[/PATH] (no spaces)";
 		break;
 	case T_STR:
 		break;

@@ -31,6 +31,7 @@ struct conf {
 	char *monitoring_centre_phone;
 	char *company_name;
 	char *company_name_en;		/* in English mail */
+	char *order_page_url;		/* the policy's order page, or "" */
 	char *support_phone;
 	char *smtp_url;
 	char *smtp_user;

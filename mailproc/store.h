@@ -429,6 +429,14 @@ int store_history_last(struct store *s, long long ticket, const char *event,
 int store_tasks_count(struct store *s, long long ticket, const char *state,
 		      long long *n_r, struct mp_err *err);
 
+/* The display name in the From of ticket's first customer message when
+ * that From is address (any case) and the ticket's requester: the name
+ * the requester gave themselves (a new string, or NULL).  Returns 1, 0
+ * (none) or -1. */
+int store_requester_name(struct store *s, long long ticket,
+			 const char *address, char **name_r,
+			 struct mp_err *err);
+
 /* The subject, text and Message-ID of ticket's first customer message
  * (new strings; NULL when absent).  Returns 1, 0 (none) or -1. */
 int store_first_message(struct store *s, long long ticket, char **subject_r,

@@ -208,6 +208,22 @@ store_first_message(struct store *s, long long ticket, char **subject_r,
 }
 
 int
+store_requester_name(struct store *s, long long ticket, const char *address,
+		     char **name_r, struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err,
+		"SELECT json_extract(m.parsed, '$.from[0].name') FROM messages m "
+		"JOIN tickets t ON t.id = m.ticket WHERE m.ticket = ?1 AND "
+		"m.direction = 'in' AND json_valid(m.parsed) AND "
+		"lower(json_extract(m.parsed, '$.from[0].address')) = "
+		"lower(?2) AND lower(t.requester) = lower(?2) "
+		"ORDER BY m.id LIMIT 1", "is", ticket, address);
+	int rc = first_row_strings(s, st, "requester name", err, 1, name_r);
+
+	return rc < 0 ? -1 : *name_r != NULL;
+}
+
+int
 store_history_last(struct store *s, long long ticket, const char *event,
 		   char **detail_r, struct mp_err *err)
 {

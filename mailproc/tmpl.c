@@ -90,6 +90,8 @@ static const char *const tmpl_placeholders[] = {
 	"digest_new",
 	"digest_since",
 	"attachments_note",
+	"salutation",
+	"order_page",
 };
 #define N_PLACEHOLDERS \
 	(sizeof(tmpl_placeholders) / sizeof(tmpl_placeholders[0]))
