@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include "alert.h"
 #include "cmd.h"
 #include "hours.h"
 #include "perm.h"
@@ -82,6 +83,16 @@ check_rules(struct check *c)
 			      report_file, c, &err) < 0)
 		report_err(c, before, &err);
 	rules_free(&r);
+	{
+		/* rules/alerts.conf: how alert mail is read. */
+		struct alert_format *f = NULL;
+
+		before = c->problems;
+		if (alert_format_load(&f, c->conf->rules_dir, report_file, c,
+				      &err) < 0)
+			report_err(c, before, &err);
+		alert_format_free(&f);
+	}
 }
 
 static int

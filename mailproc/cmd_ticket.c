@@ -485,7 +485,8 @@ static int
 class_known(const struct conf *conf, const char *class, struct mp_err *err)
 {
 	static const char *const fixed[] = {
-		"fault-report", "out-of-scope", "general", NULL,
+		"fault-report", "out-of-scope", "general", "alert", "notice",
+		NULL,
 	};
 	struct rules *rules = NULL;
 	size_t i;

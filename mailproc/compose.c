@@ -42,7 +42,8 @@ notification(const char *template)
 {
 	static const char *const names[] = {
 		"identity-confirm", "identity-reminder", "completion",
-		"identity-expired", "identity-callback",
+		"identity-expired", "identity-callback", "alert-notice",
+		"alert-recovered",
 	};
 	size_t i;
 

@@ -92,6 +92,7 @@ static const struct conf_key conf_keys[] = {
 	{ "notice_rate", T_LONG, S(notice_rate), "60", 1, 1000000, NULL },
 	{ "alerts_address", T_ADDR, S(alerts_address), "alerts@example.jp",
 	  0, 0, NULL },
+	{ "alerts_senders", T_ADDRS, S(alerts_senders), "", 0, 0, NULL },
 	{ "identity_token_ttl", T_SPAN, S(identity_token_ttl),
 	  "3 business days", 0, 0, NULL },
 	{ "callback_escalate_after", T_SPAN, S(callback_escalate_after),
@@ -612,19 +613,41 @@ conf_model_path(const struct conf *conf, char *buf, size_t size)
 	return buf;
 }
 
-int
-conf_is_staff(const struct conf *conf, const char *addr)
+/* Whether addr is one of the addresses of list (space or comma
+ * separated). */
+static int
+list_has(const char *list, const char *addr)
 {
 	char *tmp, *tok, *save = NULL;
 	int found = 0;
 
-	if (addr == NULL || (tmp = strdup(conf->staff_addresses)) == NULL)
+	if (addr == NULL || list == NULL || (tmp = strdup(list)) == NULL)
 		return 0;
 	for (tok = strtok_r(tmp, " ,\t", &save); tok != NULL && !found;
 	     tok = strtok_r(NULL, " ,\t", &save))
 		found = addr_same(tok, addr, 0);
 	free(tmp);
 	return found;
+}
+
+int
+conf_is_staff(const struct conf *conf, const char *addr)
+{
+	return list_has(conf->staff_addresses, addr);
+}
+
+int
+conf_is_alert_sender(const struct conf *conf, const char *addr)
+{
+	return list_has(conf->alerts_senders, addr);
+}
+
+int
+conf_is_alerts(const struct conf *conf, const char *addr)
+{
+	return addr != NULL && conf->alerts_address != NULL &&
+	       *conf->alerts_address != '\0' &&
+	       addr_same(conf->alerts_address, addr, 1);
 }
 
 int

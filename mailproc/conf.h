@@ -52,6 +52,7 @@ struct conf {
 	long auto_reply_limit;		/* automatic replies per sender per hour */
 	long notice_rate;		/* notice mails sent per minute */
 	char *alerts_address;		/* monitoring alerts arrive here */
+	char *alerts_senders;		/* who may send them (envelope and From) */
 	/* "3 business days" (business time), or a wall-clock duration
 	 * ("72h"); hours_parse_ttl() reads both. */
 	char *identity_token_ttl;
@@ -108,6 +109,13 @@ const char *conf_model_path(const struct conf *conf, char *buf, size_t size);
 
 /* Whether addr (any case) is one of staff_addresses. */
 int conf_is_staff(const struct conf *conf, const char *addr);
+
+/* Whether addr is one of alerts_senders: the monitoring systems whose
+ * alerts may reach a customer. */
+int conf_is_alert_sender(const struct conf *conf, const char *addr);
+
+/* Whether addr (detail allowed) is alerts_address. */
+int conf_is_alerts(const struct conf *conf, const char *addr);
 
 /* Whether SASL login (any case) proves the staff address addr: it is
  * the address itself, or staff_logins maps it to addr.  0 for an empty

@@ -17,6 +17,7 @@
 #include "autoreply.h"
 #include "clock.h"
 #include "compose.h"
+#include "alert.h"
 #include "confirm.h"
 #include "identity.h"
 #include "hours.h"
@@ -37,6 +38,7 @@ struct ingest {
 	const struct conf *conf;
 	struct store *store;
 	struct rules *rules;		/* loaded when first needed */
+	struct alert_format *alerts;	/* likewise */
 	struct hours hours;
 	struct hours_within within;
 	char attach_dir[4096];
@@ -75,6 +77,7 @@ ingest_free(struct ingest **inp)
 		return;
 	store_free(&in->store);
 	rules_free(&in->rules);
+	alert_format_free(&in->alerts);
 	hours_release(&in->hours);
 	free(in);
 	*inp = NULL;
@@ -821,6 +824,149 @@ reopen_ticket(struct ingest *in, struct filing *f, struct mp_err *err)
 	return 0;
 }
 
+/* A new alert ticket for f (contract NULL: staff alone, why says why),
+ * and what it sends. */
+static int
+open_alert(struct ingest *in, struct filing *f, const struct alert *a,
+	   const char *key, const char *contract, const char *why,
+	   struct mp_err *err)
+{
+	struct compose cp = { in->conf, in->store, &in->hours,
+			      (time_t)f->now };
+	struct store_ticket t = { 0 }, cur;
+	struct store_contract k;
+	char *lang = NULL;
+	int has_k = 0, rc = -1;
+
+	if (contract != NULL &&
+	    ((has_k = store_contract_get(in->store, contract, &k, err)) < 0 ||
+	     store_contract_lang(in->store, contract, &lang, err) < 0))
+		goto done;
+	t.state = has_k ? "open" : "triage";
+	t.class = "alert";
+	t.rule = (char *)key;
+	t.requester = has_k && k.monitoring_email ? k.monitoring_email :
+		      f->env.sender;
+	t.recipient = (char *)recipient_of(f);
+	t.subject = f->m->subject;
+	t.contract = has_k ? k.id : NULL;
+	t.lang = lang ? lang : in->conf->language;
+	t.created = f->now;
+	if (store_ticket_insert(in->store, &t, &f->ticket, err) < 0 ||
+	    store_history_add(in->store, f->ticket, f->now, "mailproc",
+			      "state", has_k ? "open: monitoring alert" :
+			      "triage: monitoring alert for staff alone",
+			      err) < 0 ||
+	    insert_message(in, f, err) < 0 ||
+	    store_ticket_get(in->store, f->ticket, &cur, err) < 0)
+		goto done;
+	rc = alert_raised(&cp, &cur, has_k ? &k : NULL, a, why, err);
+	store_ticket_release(&cur);
+done:
+	if (has_k)
+		store_contract_release(&k);
+	free(lang);
+	return rc;
+}
+
+/* Mail to alerts_address is a monitoring alert (alert.h), never
+ * answered.  Only an allowed alert sender (alerts_senders, envelope and
+ * From both) about a registered server reaches a customer; anything
+ * else goes to staff alone.  A repeat joins the open ticket of its
+ * host, kind and service without a mail; a recovery closes it. */
+static int
+file_alert(struct ingest *in, struct filing *f, struct mp_err *err)
+{
+	const struct conf *c = in->conf;
+	struct alert a;
+	char why[300] = "the alert's contract is not registered";
+	char key[400], safe[128];
+	char *contract = NULL;
+	long long open_id = 0;
+	int rc = -1, parsed, allowed;
+
+	if (in->alerts == NULL &&
+	    alert_format_load(&in->alerts, c->rules_dir, NULL, NULL,
+			      err) < 0) {
+		err->kind = MP_TEMP;	/* fix rules/alerts.conf, then retry */
+		return -1;
+	}
+	parsed = alert_parse(in->alerts, f->m->subject, f->m->text, &a, why,
+			     sizeof(why)) == 0;
+	allowed = conf_is_alert_sender(c, f->env.sender) &&
+		  conf_is_alert_sender(c, msg_from_address(f->m));
+	if (!parsed) {
+		memset(&a, 0, sizeof(a));
+		a.kind = ALERT_KIND_COUNT;
+		snprintf(key, sizeof(key), "alert-unread:");
+	} else if (!allowed) {
+		snprintf(why, sizeof(why), "the sender %s is not one of "
+			 "alerts_senders", f->env.sender);
+		snprintf(key, sizeof(key), "alert-unverified:");
+	} else {
+		int found = store_server_contract(in->store, a.host, &contract,
+						  err);
+		if (found < 0)
+			goto done;
+		if (!found)
+			snprintf(why, sizeof(why), "the host %s is not a "
+				 "registered server", a.host);
+		key[0] = '\0';
+	}
+	if (parsed) {
+		size_t used = strlen(key);
+		alert_key(&a, key + used, sizeof(key) - used);
+	}
+	if (store_alert_open(in->store, key, &open_id, err) < 0)
+		goto done;
+	if (open_id == 0) {
+		if (parsed && a.recovery && contract != NULL) {
+			snprintf(why, sizeof(why), "a recovery of %s with no "
+				 "open alert", a.host);
+			free(contract);
+			contract = NULL;
+		}
+		rc = open_alert(in, f, &a, key, contract, why, err);
+		snprintf(f->action, sizeof(f->action), "alert");
+		goto done;
+	}
+	f->ticket = open_id;
+	if (insert_message(in, f, err) < 0 ||
+	    store_history_add(in->store, open_id, f->now, "mailproc",
+			      "alert", parsed && a.recovery ? "recovery" :
+			      "repeat (folded)", err) < 0)
+		goto done;
+	snprintf(f->action, sizeof(f->action), "alert-repeat");
+	rc = 0;
+	if (parsed && a.recovery && contract != NULL) {
+		struct compose cp = { c, in->store, &in->hours,
+				      (time_t)f->now };
+		struct store_ticket t;
+		struct store_contract k;
+		int has_k = store_contract_get(in->store, contract, &k, err);
+
+		if (has_k < 0 || store_ticket_get(in->store, open_id, &t,
+						  err) <= 0) {
+			if (has_k > 0)
+				store_contract_release(&k);
+			rc = -1;
+			goto done;
+		}
+		rc = alert_recovered(&cp, &t, has_k ? &k : NULL, &a, err);
+		store_ticket_release(&t);
+		if (has_k)
+			store_contract_release(&k);
+		snprintf(f->action, sizeof(f->action), "alert-recovered");
+	}
+done:
+	if (rc == 0)
+		log_info("ticket=%lld action=%s alert=\"%s\"", f->ticket,
+			 f->action, log_safe(safe, sizeof(safe), key));
+	free(contract);
+	alert_release(&a);
+	return rc;
+}
+
 static int
 file_message(struct ingest *in, struct filing *f, struct mp_err *err)
 {
@@ -838,6 +984,8 @@ file_message(struct ingest *in, struct filing *f, struct mp_err *err)
 		snprintf(f->action, sizeof(f->action), "duplicate");
 		return rc < 0 ? -1 : 0;
 	}
+	if (conf_is_alerts(c, recipient_of(f)))
+		return file_alert(in, f, err);
 	kind = identity_parse_address(recipient_of(f), c->support_address,
 				      &tid, token);
 	if (kind != IDENTITY_NONE)

@@ -491,6 +491,16 @@ int store_notice_rcpts(struct store *s, long long notice,
 		       struct mp_err *err);
 void store_notice_rcpts_free(struct store_notice_rcpt *v, size_t n);
 
+/* The contract that registered server name (host name or address, any
+ * case): 1 with a new string in *contract_r, 0 (nobody's) or -1. */
+int store_server_contract(struct store *s, const char *name,
+			  char **contract_r, struct mp_err *err);
+
+/* The newest alert ticket with fold key key (class "alert", the key in
+ * its rule) that is not finished: 1 with *id_r, 0 (none) or -1. */
+int store_alert_open(struct store *s, const char *key, long long *id_r,
+		     struct mp_err *err);
+
 /* The language of the contract's latest ticket: 1 with a new string in
  * *lang_r, 0 (the contract has no tickets) or -1. */
 int store_contract_lang(struct store *s, const char *contract,

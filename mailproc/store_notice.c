@@ -2,7 +2,9 @@
  * store_notice.c: the notices tables.  A notice is created with its
  * recipients already chosen (what `notice show --dry-run` shows is what
  * `notice send` queues), and each recipient row keeps the outbox row it
- * was sent as: the record of who got what.
+ * was sent as: the record of who got what.  Also the two lookups of
+ * monitoring alerts: a server's contract, and the open alert ticket an
+ * alert folds into.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -198,4 +200,37 @@ store_outbox_sent_since(struct store *s, const char *template_prefix,
 	if (rc != SQLITE_ROW)
 		return db_fail(s, err, "outbox count");
 	return 0;
+}
+
+int
+store_server_contract(struct store *s, const char *name, char **contract_r,
+		      struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT contract FROM contract_servers "
+				"WHERE name = ?1", "s", name);
+
+	return first_row_strings(s, st, "server contract", err, 1,
+				 contract_r);
+}
+
+int
+store_alert_open(struct store *s, const char *key, long long *id_r,
+		 struct mp_err *err)
+{
+	sqlite3_stmt *st = prep(s, err, "SELECT id FROM tickets WHERE class = "
+				"'alert' AND rule = ?1 AND state NOT IN "
+				"('closed', 'done', 'rejected') ORDER BY id "
+				"DESC LIMIT 1", "s", key);
+	int rc;
+
+	*id_r = 0;
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id_r = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "open alert");
+	return rc == SQLITE_ROW;
 }
