@@ -101,7 +101,9 @@ static void
 field_line(struct loader *ld, int line, int field, char *rest)
 {
 	struct alert_format *f = ld->f;
-	char *where = strtok(rest, " \t"), *pat = strtok(NULL, "");
+	char *save = NULL;
+	char *where = strtok_r(rest, " \t", &save);
+	char *pat = strtok_r(NULL, "", &save);
 	PCRE2_UCHAR msg[160];
 	PCRE2_SIZE off;
 	int code;
@@ -139,7 +141,9 @@ static void
 parse_line(struct loader *ld, int line, char *s)
 {
 	struct alert_format *f = ld->f;
-	char *word = strtok(s, " \t"), *rest = strtok(NULL, "");
+	char *save = NULL;
+	char *word = strtok_r(s, " \t", &save);
+	char *rest = strtok_r(NULL, "", &save);
 	int i;
 
 	for (i = 0; i < F_COUNT; i++)
@@ -148,11 +152,11 @@ parse_line(struct loader *ld, int line, char *s)
 			return;
 		}
 	if (strcmp(word, "alias") == 0) {
-		char *w = rest ? strtok(rest, " \t") : NULL;
-		char *k = w ? strtok(NULL, " \t") : NULL;
+		char *w = rest ? strtok_r(rest, " \t", &save) : NULL;
+		char *k = w ? strtok_r(NULL, " \t", &save) : NULL;
 		enum alert_kind kind;
 
-		if (w == NULL || k == NULL || strtok(NULL, " \t") != NULL ||
+		if (w == NULL || k == NULL || strtok_r(NULL, " \t", &save) != NULL ||
 		    kind_of(k, &kind) < 0) {
 			problem(ld, line, "want: alias WORD ping|service|"
 				"resource|hardware|network");
@@ -169,8 +173,8 @@ parse_line(struct loader *ld, int line, char *s)
 	if (strcmp(word, "recovery") == 0) {
 		char *w;
 
-		for (w = rest ? strtok(rest, " \t") : NULL; w != NULL;
-		     w = strtok(NULL, " \t")) {
+		for (w = rest ? strtok_r(rest, " \t", &save) : NULL;
+		     w != NULL; w = strtok_r(NULL, " \t", &save)) {
 			if (f->n_recovery == MAX_RECOVERY) {
 				problem(ld, line, "more than %d recovery "
 					"words", MAX_RECOVERY);
