@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alarm.h"
 #include "clock.h"
 #include "cmd.h"
 #include "confirm.h"
@@ -18,6 +19,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "outbox.h"
+#include "perm.h"
 #include "queue.h"
 #include "sender.h"
 #include "spool.h"
@@ -117,6 +119,30 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 	return EX_OK;
 }
 
+/* The database, once the running user can write it.  Until then the
+ * runner stays up without it: the alarm it raises must still be mailed,
+ * and mail still waits safely in new/.  -1 with err. */
+static int
+open_store(struct conf *conf, struct run_ctx *rc, struct mp_err *err)
+{
+	if (perm_state_check(conf->state_dir, PERM_DB, err) < 0 ||
+	    store_open(&rc->store, conf->state_dir, conf->lock_timeout,
+		       err) < 0) {
+		if (err->kind == MP_PERM || alarm_is_database(err))
+			alarm_raise(conf->state_dir, ALARM_DATABASE,
+				    err->msg);
+		else
+			log_user_error("run", "%s", err->msg);
+		return -1;
+	}
+	if (sender_recover(conf, rc->store, clock_now(), err) < 0) {
+		log_user_error("run", "%s", err->msg);
+		store_free(&rc->store);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_run(struct conf *conf, int argc, char **argv)
 {
@@ -142,9 +168,6 @@ cmd_run(struct conf *conf, int argc, char **argv)
 	if (ingest_new(&rc.in, conf, &err) < 0 ||
 	    hours_init_conf(&rc.hours, conf, &err) < 0 ||
 	    rules_load(&rc.rules, conf->rules_dir, NULL, NULL, &err) < 0 ||
-	    store_open(&rc.store, conf->state_dir, conf->lock_timeout,
-		       &err) < 0 ||
-	    sender_recover(conf, rc.store, clock_now(), &err) < 0 ||
 	    outbox_new(&rc.ob, conf, &err) < 0) {
 		log_user_error("run", "%s", err.msg);
 		status = err.kind == MP_PERM ? EX_CONFIG : EX_TEMPFAIL;
@@ -153,7 +176,15 @@ cmd_run(struct conf *conf, int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	do {
-		status = run_pass(conf, &rc);
+		if (rc.store == NULL && open_store(conf, &rc, &err) < 0)
+			status = EX_TEMPFAIL;
+		else
+			status = run_pass(conf, &rc);
+		if (alarm_notify(conf, rc.ob, &err) < 0)
+			log_warning("run: alarm notice not sent: %s", err.msg);
+		else if (status == EX_OK &&
+			 perm_state_check(conf->state_dir, PERM_DB, &err) == 0)
+			alarm_resolved(conf->state_dir, ALARM_DATABASE);
 		if (once || run_stop)
 			break;
 		sleep(5);

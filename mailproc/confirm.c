@@ -512,7 +512,7 @@ refuse(struct compose *c, long long ticket, int ticket_exists,
 	char detail[400], safe[128];
 
 	log_warning("ticket=%lld from=%s action=identity-refused reason=%s",
-		    ticket, log_safe(safe, sizeof(safe), from), outcome);
+		    ticket, log_quote(safe, sizeof(safe), from), outcome);
 	snprintf(detail, sizeof(detail), "confirmation refused: %s (from %s)",
 		 outcome, from ? from : "-");
 	if (store_identity_log(c->store, c->now, ticket_exists ? ticket : 0,
@@ -555,7 +555,7 @@ note_other_address(struct compose *c, long long ticket, const char *from,
 	    strcasecmp(from, registered) == 0)
 		return 0;
 	log_warning("ticket=%lld from=%s action=identity-other-address", ticket,
-		    log_safe(safe, sizeof(safe), from));
+		    log_quote(safe, sizeof(safe), from));
 	snprintf(note, size, strcmp(c->conf->language, "en") == 0 ?
 		 "\n  NOTE: this confirmation came from %s, not from the "
 		 "registered\n  monitoring-notification address %s. Check with "

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "alarm.h"
 #include "autoreply.h"
 #include "clock.h"
 #include "compose.h"
@@ -470,11 +471,11 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 			goto done;
 		log_warning("ticket=%lld action=server-mismatch server=%s "
 			    "contract=%s %s=%s", f->ticket,
-			    log_safe(safe, sizeof(safe), mm[i].name),
-			    log_safe(safe_k, sizeof(safe_k), mm[i].contract),
+			    log_quote(safe, sizeof(safe), mm[i].name),
+			    log_quote(safe_k, sizeof(safe_k), mm[i].contract),
 			    mm[i].by_form ? "form_contract" :
 			    "requester_contract",
-			    log_safe(safe_c, sizeof(safe_c), mm[i].claimed));
+			    log_quote(safe_c, sizeof(safe_c), mm[i].claimed));
 	}
 	/* Every identity task the mail asks for is recorded: each needs its
 	 * own confirmation before any work (confirm.c). */
@@ -614,9 +615,9 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 	};
 
 	log_warning("ticket=%lld from=%s action=spoofing-attempt "
-		    "reason=\"%s\"", f->ticket,
-		    log_safe(safe, sizeof(safe), f->requester),
-		    log_safe(safe_why, sizeof(safe_why), f->trust));
+		    "reason=%s", f->ticket,
+		    log_quote(safe, sizeof(safe), f->requester),
+		    log_quote(safe_why, sizeof(safe_why), f->trust));
 	snprintf(detail, sizeof(detail), "mail with the staff address %s as "
 		 "From but no trust signal (%s): handled as customer mail",
 		 f->requester, f->trust);
@@ -696,7 +697,7 @@ file_token_reply(struct ingest *in, struct filing *f, enum identity_kind kind,
 		"unknown-token";
 	log_warning("ticket=%lld from=%s action=identity-refused reason=%s "
 		    "(filed as a ticket of its own)", ticket,
-		    log_safe(safe, sizeof(safe), from), outcome);
+		    log_quote(safe, sizeof(safe), from), outcome);
 	snprintf(detail, sizeof(detail), "mail to the %s address of ticket "
 		 "%lld refused: %s (from %s); filed as a ticket of its own",
 		 what, ticket, outcome, from ? from : "-");
@@ -960,11 +961,10 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 		log_warning("spool=%s: %s (processed; will be seen as a "
 			    "duplicate)", name, err->msg);
 	log_info("spool=%s msgid=<%s> ticket=%lld action=%s%s%s%s status=ok",
-		 name, log_safe(safe_mid, sizeof(safe_mid), f.m->message_id),
-		 f.ticket, f.action, f.trusted_staff ? " staff=\"" : "",
-		 f.trusted_staff ? log_safe(safe_trust, sizeof(safe_trust),
-					    f.trust) : "",
-		 f.trusted_staff ? "\"" : "");
+		 name, log_quote(safe_mid, sizeof(safe_mid), f.m->message_id),
+		 f.ticket, f.action, f.trusted_staff ? " staff=" : "",
+		 f.trusted_staff ? log_quote(safe_trust, sizeof(safe_trust),
+					    f.trust) : "", "");
 	filing_release(&f);
 	return 0;
 
@@ -1009,11 +1009,16 @@ tell_staff_failed(struct ingest *in, const char *name, const char *why)
 void
 ingest_failed(struct ingest *in, const char *name, const struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	struct mp_err e2;
 
 	if (err->kind != MP_PERM) {
 		log_warning("spool=%s action=retry-later status=deferred "
-			    "reason=\"%s\"", name, err->msg);
+			    "reason=%s", name, log_quote(why, sizeof(why),
+							  err->msg));
+		if (alarm_is_database(err))
+			alarm_raise(in->conf->state_dir, ALARM_DATABASE,
+				    err->msg);
 		return;
 	}
 	log_error("spool=%s action=failed status=failed reason=\"%s\"", name,

@@ -473,7 +473,7 @@ do_data(struct session *s)
 	if (hdr.forged > 0 || (!s->trusted && lmtp_hdr_login(&hdr)))
 		log_warning("lmtp: peer=%s from=<%s> %s header ignored "
 			    "(%s)", s->peer,
-			    log_safe(safe, sizeof(safe), s->sender),
+			    log_quote(safe, sizeof(safe), s->sender),
 			    c->lmtp_login_header,
 			    hdr.forged > 0 ? "below Received: written by the "
 			    "client" : "peer not trusted");
@@ -503,14 +503,14 @@ do_data(struct session *s)
 				continue;
 			}
 			log_error("lmtp: rcpt=<%s> cannot spool: %s",
-				  log_safe(safe, sizeof(safe), s->rcpt[i]),
+				  log_quote(safe, sizeof(safe), s->rcpt[i]),
 				  err.msg[0] ? err.msg : strerror(errno));
 			reply(s, "451 4.3.0 cannot store the message now");
 			continue;
 		}
 		/* Durable: file and directory fsynced. */
 		reply(s, "250 2.0.0 <%s> spooled",
-		      log_safe(safe, sizeof(safe), s->rcpt[i]));
+		      log_quote(safe, sizeof(safe), s->rcpt[i]));
 		if (name != NULL) {
 			if (lock_fd >= 0)
 				close(lock_fd);

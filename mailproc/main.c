@@ -25,7 +25,9 @@
 
 /* state: what the command opens in the state dir (0: nothing; PERM_DB;
  * PERM_SPOOL), so that main.c checks first that the running user may,
- * and that root would not leave files of its own there. */
+ * and that root would not leave files of its own there.  deliver and run
+ * check the database themselves (PERM_SPOOL_ONLY): mail is spooled and
+ * an alarm raised (alarm.h) when only the database is unusable. */
 static const struct {
 	const char *name;
 	int (*fn)(struct conf *conf, int argc, char **argv);
@@ -33,12 +35,12 @@ static const struct {
 	const char *usage;
 	const char *what;
 } commands[] = {
-	{ "deliver", cmd_deliver, PERM_SPOOL,
+	{ "deliver", cmd_deliver, PERM_SPOOL_ONLY,
 	  "deliver [--sender S] [--recipient R] [--sasl-user U]",
 	  "read one message on stdin (Postfix pipe), spool it, process it" },
 	{ "lmtp", cmd_lmtp, PERM_SPOOL, "lmtp [--listen unix:PATH|HOST:PORT]",
 	  "resident LMTP server (RFC 2033) for Postfix's lmtp: transport" },
-	{ "run", cmd_run, PERM_SPOOL, "run [--once]",
+	{ "run", cmd_run, PERM_SPOOL_ONLY, "run [--once]",
 	  "the runner: spooled mail, outbox, held replies, timers" },
 	{ "fetch", cmd_fetch, PERM_SPOOL,
 	  "fetch --imap URL [--idle] [--once]",

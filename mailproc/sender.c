@@ -368,7 +368,7 @@ sender_pass(const struct conf *conf, struct store *store,
 					 o->raw_len, &serr) == 0;
 			log_info("outbox=%lld ticket=%lld to=%s template=%s "
 				 "status=%s%s%s", o->id, o->ticket,
-				 log_safe(safe, sizeof(safe), o->to_addr),
+				 log_quote(safe, sizeof(safe), o->to_addr),
 				 o->template, ok ? "sent" :
 				 serr.kind == MP_PERM ? "refused" : "deferred",
 				 ok ? "" : " reason=", ok ? "" : serr.msg);
