@@ -169,8 +169,9 @@ compose_render(struct compose *c, const struct compose_mail *mail,
 #undef VAR
 	for (i = 0; i < mail->n_vars; i++)
 		vars[n++] = mail->vars[i];
-	if (tmpl_render(conf->templates_dir, mail->lang, mail->template, vars,
-			n, out, err) < 0) {
+	if (tmpl_render_site(conf->site_templates_dir, conf->templates_dir,
+			     mail->lang, mail->template, vars, n, out,
+			     err) < 0) {
 		free(vars);
 		err->kind = MP_TEMP;	/* fix the templates, then retry */
 		return -1;
