@@ -103,6 +103,8 @@ int
 compose_suppressed(struct compose *c, long long ticket, const char *template,
 		   const char *to, const char *reason, struct mp_err *err)
 {
+	char safe_to[LOG_VALUE_MAX];
+	char safe[LOG_VALUE_MAX];
 	struct store_outbox o = { 0 };
 	char detail[256];
 
@@ -119,8 +121,10 @@ compose_suppressed(struct compose *c, long long ticket, const char *template,
 		return -1;
 	snprintf(detail, sizeof(detail), "%s to %s not sent: %s", template,
 		 to ? to : "(nobody)", reason);
-	log_info("ticket=%lld action=mail-suppressed template=%s reason=%s",
-		 ticket, template, reason);
+	log_info("ticket=%lld action=mail-suppressed template=%s to=%s "
+		 "reason=%s", ticket, template,
+		 log_quote(safe_to, sizeof(safe_to), to),
+		 log_quote(safe, sizeof(safe), reason));
 	if (ticket && store_history_add(c->store, ticket, c->now, "mailproc",
 					"suppressed", detail, err) < 0)
 		return -1;

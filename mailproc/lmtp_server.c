@@ -145,19 +145,21 @@ enqueue(struct gen *g, const char *name)
 static void
 process_one(struct ingest *in, const struct gen *pg, const struct item *it)
 {
+	char why[LOG_VALUE_MAX];
 	struct mp_err err = { 0 };
 	int fd, rc;
 
 	if (strcmp(it->g->conf.state_dir, pg->conf.state_dir) != 0) {
 		log_warning("spool=%s action=retry-later reason=\"state_dir "
-			    "changed by a reload; left for run\"", it->name);
+			    "changed by a reload, left for run\"", it->name);
 		return;
 	}
 	rc = spool_lock(pg->conf.state_dir, it->name, &fd, &err);
 	if (rc <= 0) {
 		if (rc < 0)
-			log_warning("spool=%s action=retry-later reason=\"%s\"",
-				    it->name, err.msg);
+			log_warning("spool=%s action=retry-later reason=%s",
+				    it->name, log_quote(why, sizeof(why),
+							err.msg));
 		return;		/* `run` has it, or had it */
 	}
 	if (ingest_spooled(in, it->name, &err) < 0)
@@ -425,6 +427,7 @@ write_all(int fd, const char *p, size_t n)
 static int
 do_data(struct session *s)
 {
+	char why[LOG_VALUE_MAX];
 	const struct conf *c = &s->g->conf;
 	struct lmtp_dot dot;
 	struct lmtp_hdr hdr;
@@ -471,12 +474,12 @@ do_data(struct session *s)
 	if (s->trusted)
 		login = lmtp_hdr_login(&hdr);
 	if (hdr.forged > 0 || (!s->trusted && lmtp_hdr_login(&hdr)))
-		log_warning("lmtp: peer=%s from=<%s> %s header ignored "
-			    "(%s)", s->peer,
+		log_warning("lmtp: peer=%s from=%s header=%s action=ignored "
+			    "reason=%s", log_quote(why, sizeof(why), s->peer),
 			    log_quote(safe, sizeof(safe), s->sender),
 			    c->lmtp_login_header,
-			    hdr.forged > 0 ? "below Received: written by the "
-			    "client" : "peer not trusted");
+			    hdr.forged > 0 ? "\"below Received: written by "
+			    "the client\"" : "\"peer not trusted\"");
 	for (i = 0; i < s->nrcpt; i++) {
 		struct spool_envelope env = { s->sender, s->rcpt[i],
 					      (char *)(login ? login : "") };
@@ -502,9 +505,11 @@ do_data(struct session *s)
 				reply(s, "552 5.3.4 %s", err.msg);
 				continue;
 			}
-			log_error("lmtp: rcpt=<%s> cannot spool: %s",
+			log_error("lmtp: rcpt=%s action=spool status=failed "
+				  "reason=%s",
 				  log_quote(safe, sizeof(safe), s->rcpt[i]),
-				  err.msg[0] ? err.msg : strerror(errno));
+				  log_quote(why, sizeof(why), err.msg[0] ?
+					    err.msg : strerror(errno)));
 			reply(s, "451 4.3.0 cannot store the message now");
 			continue;
 		}

@@ -290,6 +290,7 @@ sender_pass(const struct conf *conf, struct store *store,
 	    volatile const sig_atomic_t *stop, struct sender_stats *stats,
 	    struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	struct store_outbox *v = NULL;
 	size_t i, nv = 0;
 	int rc = 0, n;
@@ -371,7 +372,8 @@ sender_pass(const struct conf *conf, struct store *store,
 				 log_quote(safe, sizeof(safe), o->to_addr),
 				 o->template, ok ? "sent" :
 				 serr.kind == MP_PERM ? "refused" : "deferred",
-				 ok ? "" : " reason=", ok ? "" : serr.msg);
+				 ok ? "" : " reason=", ok ? "" :
+				 log_quote(why, sizeof(why), serr.msg));
 			if (record_retrying(conf, store, hours, now, o, ok,
 					    &serr, stats, err) < 0)
 				rc = -1;

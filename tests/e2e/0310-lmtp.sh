@@ -167,7 +167,7 @@ staffmail SOCK 'Received: from client (client [192.0.2.1])\nX-Mailproc-Login: st
 wait_processed
 [ "$(spoofs)" = 1 ] || fail "forged login header: want 1 spoofing, got $(spoofs)"
 [ "$(relays)" = 0 ] || fail "forged login header relayed as staff"
-grep -q 'X-Mailproc-Login header ignored (below Received' "$dir/log" ||
+grep -q 'header=X-Mailproc-Login action=ignored reason="below Received' "$dir/log" ||
 	fail "forged header not logged"
 staffmail SOCK 'X-Mailproc-Login: staff@example.jp\nReceived: from submission (client [192.0.2.2])\n' real@example.jp ||
 	fail "staff mail"
@@ -182,7 +182,7 @@ staffmail TCP 'X-Mailproc-Login: staff@example.jp\nReceived: from submission\n' 
 	fail "staff mail over TCP"
 wait_processed
 [ "$(spoofs)" = 2 ] || fail "login header over TCP trusted"
-grep -q 'header ignored (peer not trusted)' "$dir/log" ||
+grep -q 'action=ignored reason="peer not trusted"' "$dir/log" ||
 	fail "untrusted TCP login not logged"
 kill -TERM "$pid"
 wait "$pid" || fail "exit status $? after SIGTERM (tcp)"
