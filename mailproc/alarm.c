@@ -238,3 +238,30 @@ alarm_notify(const struct conf *conf, struct outbox *ob, struct mp_err *err)
 	closedir(d);
 	return told;
 }
+
+int
+alarm_each(const char *state_dir,
+	   void (*fn)(void *ctx, const char *cause, int told), void *ctx,
+	   struct mp_err *err)
+{
+	char dir[4096], sent[4096];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if (alarm_path(dir, sizeof(dir), state_dir, "", "") < 0)
+		return mp_err_set(err, MP_PERM, "state_dir: path too long");
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : mp_err_set(err, MP_TEMP, "%s: %s",
+							dir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strchr(de->d_name, '.') != NULL ||
+		    alarm_path(sent, sizeof(sent), state_dir, de->d_name,
+			       ".sent") < 0)
+			continue;
+		fn(ctx, de->d_name, access(sent, F_OK) == 0);
+		n++;
+	}
+	closedir(d);
+	return n;
+}

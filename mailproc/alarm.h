@@ -44,4 +44,10 @@ void alarm_resolved(const char *state_dir, const char *cause);
 int alarm_notify(const struct conf *conf, struct outbox *ob,
 		 struct mp_err *err);
 
+/* Calls fn(ctx, cause, told) for each raised cause (told: staff have
+ * been mailed).  Returns how many, or -1 with err. */
+int alarm_each(const char *state_dir,
+	       void (*fn)(void *ctx, const char *cause, int told), void *ctx,
+	       struct mp_err *err);
+
 #endif

@@ -87,6 +87,9 @@ static const struct {
 	{ "close", cmd_staff, PERM_DB, "close ID", "close a ticket" },
 	{ "backup", cmd_backup, PERM_DB, "backup FILE",
 	  "copy the database to FILE while mail flows (SQLite online backup)" },
+	{ "stats", cmd_stats, PERM_DB, "stats [--json|--prometheus]",
+	  "tickets, triage, held, overdue, outbox and spool counts (JSON, "
+	  "or Prometheus text for node exporter's textfile collector)" },
 	{ "purge", cmd_purge, PERM_SPOOL, "purge --older-than AGE",
 	  "remove processed raw mail received before AGE ago (e.g. 180d)" },
 	{ "category", cmd_staff, PERM_DB, "category ID CLASS --by STAFF",

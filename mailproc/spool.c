@@ -546,3 +546,55 @@ spool_purge_cur(const char *state_dir, time_t before, struct mp_err *err)
 				  strerror(errno));
 	return n;
 }
+
+/* Regular files in dir (those ending in skip_suffix not counted) and the
+ * oldest mtime among them (0: none). */
+static int
+count_dir(const char *dir, const char *skip_suffix, long long *n_r,
+	  long long *oldest_r, struct mp_err *err)
+{
+	char path[4400];
+	struct dirent *de;
+	DIR *d;
+	size_t skip = skip_suffix ? strlen(skip_suffix) : 0;
+
+	*n_r = 0;
+	*oldest_r = 0;
+	d = opendir(dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
+				  strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		struct stat st;
+
+		if (de->d_name[0] == '.' || (skip > 0 && len > skip &&
+		    strcmp(de->d_name + len - skip, skip_suffix) == 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		(*n_r)++;
+		if (*oldest_r == 0 || st.st_mtime < *oldest_r)
+			*oldest_r = st.st_mtime;
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+spool_counts(const char *state_dir, struct spool_counts *c,
+	     struct mp_err *err)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s/spool/incoming/new", state_dir);
+	if (count_dir(dir, NULL, &c->new_count, &c->new_oldest, err) < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/spool/failed", state_dir);
+	return count_dir(dir, ".reason", &c->failed_count, &c->failed_oldest,
+			 err);
+}
