@@ -158,6 +158,9 @@ cmd_check_config(struct conf *conf, int argc, char **argv)
 	perm_secret_problems("imap_password_file", conf->imap_password_file,
 			     report_path, &imap);
 	hours_check_conf(conf, report_key, &c);
+	if (conf->retention > 0 && conf->retention < 86400)
+		report_key("retention", "at least 1d, or 0 to keep everything",
+			   &c);
 	if (check_dir(&c, "rules_dir", conf->rules_dir))
 		check_rules(&c);
 	if (check_dir(&c, "templates_dir", conf->templates_dir)) {

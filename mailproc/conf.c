@@ -101,6 +101,8 @@ static const struct conf_key conf_keys[] = {
 	{ "smtp_timeout", T_DURATION, S(smtp_timeout), "60s", 1, 3600, NULL },
 	{ "reopen_within", T_DURATION, S(reopen_within), "14d", 0,
 	  365L * 86400, NULL },
+	{ "retention", T_DURATION, S(retention), "0", 0, 3650L * 86400,
+	  NULL },
 	{ "lock_timeout", T_LONG, S(lock_timeout), "20000", 0, 600000, NULL },
 	{ "max_mime_depth", T_LONG, S(max_mime_depth), "50", 1, 1000, NULL },
 	{ "max_text_size", T_SIZE, S(max_text_size), "1M", 1024,

@@ -59,6 +59,8 @@ struct conf {
 	char *callback_escalate_after;	/* a pending callback, the same */
 	long max_retry_age;		/* seconds */
 	long reopen_within;		/* seconds a closed ticket reopens */
+	long retention;			/* `purge` without --older-than;
+					 * 0: keep everything */
 	long smtp_timeout;		/* seconds, each SMTP step */
 	long lock_timeout;		/* milliseconds, SQLite busy timeout */
 	long max_mime_depth;

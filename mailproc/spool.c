@@ -598,3 +598,81 @@ spool_counts(const char *state_dir, struct spool_counts *c,
 	return count_dir(dir, ".reason", &c->failed_count, &c->failed_oldest,
 			 err);
 }
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether name is 64 lower-case hex digits, as msg.c names them. */
+static int
+sha256_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0'; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		      (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return i == 64;
+}
+
+int
+spool_purge_attachments(const char *state_dir, time_t before,
+			char *const *needed, size_t n_needed,
+			struct mp_err *err)
+{
+	char top[4096], dir[4200], path[4500];
+	struct dirent *de, *fe;
+	DIR *d, *sub;
+	int n = 0;
+
+	snprintf(top, sizeof(top), "%s/attachments", state_dir);
+	d = opendir(top);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", top,
+				  strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		int removed = 0;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 2)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", top, de->d_name);
+		if ((sub = opendir(dir)) == NULL)
+			continue;
+		while ((fe = readdir(sub)) != NULL) {
+			const char *key = fe->d_name;
+			struct stat st;
+
+			if (!sha256_name(fe->d_name) ||
+			    strncmp(fe->d_name, de->d_name, 2) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, fe->d_name);
+			/* A message filed now renames a fresh copy over
+			 * the name (msg.c), so a new mtime means it is
+			 * needed again.  XXX: one that lands between this
+			 * lstat and the unlink is lost with the old one. */
+			if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+			    st.st_mtime >= before ||
+			    bsearch(&key, needed, n_needed, sizeof(*needed),
+				    cmp_name) != NULL)
+				continue;
+			if (unlink(path) == 0) {
+				n++;
+				removed++;
+			}
+		}
+		closedir(sub);
+		if (removed > 0 && fsync_dir(dir) < 0) {
+			closedir(d);
+			return mp_err_set(err, MP_TEMP, "cannot sync %s: %s",
+					  dir, strerror(errno));
+		}
+	}
+	closedir(d);
+	return n;
+}
