@@ -202,46 +202,49 @@ notify_one(const struct conf *conf, struct outbox *ob, const char *cause,
 	return rc;
 }
 
+struct notify_ctx {
+	const struct conf *conf;
+	struct outbox *ob;
+	struct mp_err *err;
+	int told;
+};
+
+static int
+notify_each(void *ctx, const char *cause, int told)
+{
+	struct notify_ctx *n = ctx;
+	char path[4096], sent[4096];
+	int fd;
+
+	if (told)
+		return 0;
+	if (alarm_path(path, sizeof(path), n->conf->state_dir, cause, "") < 0 ||
+	    alarm_path(sent, sizeof(sent), n->conf->state_dir, cause,
+		       ".sent") < 0)
+		return 0;
+	if (notify_one(n->conf, n->ob, cause, path, n->err) < 0)
+		return -1;
+	fd = open(sent, O_WRONLY | O_CREAT | O_CLOEXEC, 0660);
+	if (fd >= 0)
+		close(fd);
+	log_info("alarm=%s action=staff-notice status=sent", cause);
+	n->told++;
+	return 0;
+}
+
 int
 alarm_notify(const struct conf *conf, struct outbox *ob, struct mp_err *err)
 {
-	char dir[4096], path[4096], sent[4096];
-	struct dirent *de;
-	DIR *d;
-	int told = 0, fd;
+	struct notify_ctx n = { conf, ob, err, 0 };
 
-	if (alarm_path(dir, sizeof(dir), conf->state_dir, "", "") < 0)
-		return mp_err_set(err, MP_PERM, "state_dir: path too long");
-	if ((d = opendir(dir)) == NULL)
-		return errno == ENOENT ? 0 : mp_err_set(err, MP_TEMP, "%s: %s",
-							dir, strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strchr(de->d_name, '.') != NULL)
-			continue;
-		if (alarm_path(path, sizeof(path), conf->state_dir,
-			       de->d_name, "") < 0 ||
-		    alarm_path(sent, sizeof(sent), conf->state_dir,
-			       de->d_name, ".sent") < 0 ||
-		    access(sent, F_OK) == 0)
-			continue;
-		if (notify_one(conf, ob, de->d_name, path, err) < 0) {
-			closedir(d);
-			return -1;
-		}
-		fd = open(sent, O_WRONLY | O_CREAT | O_CLOEXEC, 0660);
-		if (fd >= 0)
-			close(fd);
-		log_info("alarm=%s action=staff-notice status=sent",
-			 de->d_name);
-		told++;
-	}
-	closedir(d);
-	return told;
+	if (alarm_each(conf->state_dir, notify_each, &n, err) < 0)
+		return -1;
+	return n.told;
 }
 
 int
 alarm_each(const char *state_dir,
-	   void (*fn)(void *ctx, const char *cause, int told), void *ctx,
+	   int (*fn)(void *ctx, const char *cause, int told), void *ctx,
 	   struct mp_err *err)
 {
 	char dir[4096], sent[4096];
@@ -259,7 +262,10 @@ alarm_each(const char *state_dir,
 		    alarm_path(sent, sizeof(sent), state_dir, de->d_name,
 			       ".sent") < 0)
 			continue;
-		fn(ctx, de->d_name, access(sent, F_OK) == 0);
+		if (fn(ctx, de->d_name, access(sent, F_OK) == 0) < 0) {
+			closedir(d);
+			return -1;
+		}
 		n++;
 	}
 	closedir(d);

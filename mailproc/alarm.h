@@ -45,9 +45,10 @@ int alarm_notify(const struct conf *conf, struct outbox *ob,
 		 struct mp_err *err);
 
 /* Calls fn(ctx, cause, told) for each raised cause (told: staff have
- * been mailed).  Returns how many, or -1 with err. */
+ * been mailed); fn returning -1 stops the walk (it has set err).
+ * Returns how many, or -1 with err. */
 int alarm_each(const char *state_dir,
-	       void (*fn)(void *ctx, const char *cause, int told), void *ctx,
+	       int (*fn)(void *ctx, const char *cause, int told), void *ctx,
 	       struct mp_err *err);
 
 #endif

@@ -37,13 +37,14 @@ age(long long now, long long since)
 	return since > 0 && now > since ? now - since : 0;
 }
 
-static void
+static int
 add_alarm(void *ctx, const char *cause, int told)
 {
 	struct stats *s = ctx;
 
 	json_array_append_new(s->alarms, json_pack("{s:s,s:b}", "cause",
 						   cause, "told", told));
+	return 0;
 }
 
 /* An age, or null when there is nothing. */

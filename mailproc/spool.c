@@ -28,6 +28,20 @@
 
 #define ENV_MAGIC "MAILPROC-ENVELOPE 1 "
 
+/* Opens dir for a walk: 1 with *d_r, 0 when it does not exist (nothing
+ * to walk), -1 with err. */
+static int
+open_dir(const char *dir, DIR **d_r, struct mp_err *err)
+{
+	*d_r = opendir(dir);
+	if (*d_r != NULL)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
+			  strerror(errno));
+}
+
 static int
 mkdir_p(const char *path)
 {
@@ -369,13 +383,9 @@ spool_each_new(const char *state_dir,
 	int rc = 0;
 
 	snprintf(dir, sizeof(dir), "%s/spool/incoming/new", state_dir);
-	d = opendir(dir);
-	if (d == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
-				  strerror(errno));
-	}
+	if ((rc = open_dir(dir, &d, err)) <= 0)
+		return rc;
+	rc = 0;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		int fd;
 
@@ -482,15 +492,11 @@ spool_clean_tmp(const char *state_dir, long max_age, struct mp_err *err)
 	time_t now = time(NULL);
 	DIR *d;
 	int n = 0;
+	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/spool/incoming/tmp", state_dir);
-	d = opendir(dir);
-	if (d == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
-				  strerror(errno));
-	}
+	if ((rc = open_dir(dir, &d, err)) <= 0)
+		return rc;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 		int fd;
@@ -519,15 +525,11 @@ spool_purge_cur(const char *state_dir, time_t before, struct mp_err *err)
 	struct dirent *de;
 	DIR *d;
 	int n = 0;
+	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/spool/incoming/cur", state_dir);
-	d = opendir(dir);
-	if (d == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
-				  strerror(errno));
-	}
+	if ((rc = open_dir(dir, &d, err)) <= 0)
+		return rc;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 
@@ -557,16 +559,12 @@ count_dir(const char *dir, const char *skip_suffix, long long *n_r,
 	struct dirent *de;
 	DIR *d;
 	size_t skip = skip_suffix ? strlen(skip_suffix) : 0;
+	int rc;
 
 	*n_r = 0;
 	*oldest_r = 0;
-	d = opendir(dir);
-	if (d == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
-				  strerror(errno));
-	}
+	if ((rc = open_dir(dir, &d, err)) <= 0)
+		return rc;
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
 		struct stat st;
@@ -627,15 +625,11 @@ spool_purge_attachments(const char *state_dir, time_t before,
 	struct dirent *de, *fe;
 	DIR *d, *sub;
 	int n = 0;
+	int rc;
 
 	snprintf(top, sizeof(top), "%s/attachments", state_dir);
-	d = opendir(top);
-	if (d == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", top,
-				  strerror(errno));
-	}
+	if ((rc = open_dir(top, &d, err)) <= 0)
+		return rc;
 	while ((de = readdir(d)) != NULL) {
 		int removed = 0;
 

@@ -77,6 +77,18 @@ one_row(struct store *s, sqlite3_stmt *st, long long *a, long long *b,
 	return 0;
 }
 
+/* How many tickets are in state, and the oldest one's creation. */
+static int
+in_state(struct store *s, const char *state, long long *n_r,
+	 long long *oldest_r, struct mp_err *err)
+{
+	return one_row(s, prep(s, err, "SELECT count(*), "
+			       "COALESCE(min(created), 0) FROM tickets WHERE "
+			       "state = ?1 AND (merged_into IS NULL OR "
+			       "merged_into = 0)", "s", state),
+		       n_r, oldest_r, NULL, NULL, err);
+}
+
 int
 store_stats_get(struct store *s, long long now, struct store_stats *st,
 		struct mp_err *err)
@@ -95,14 +107,8 @@ store_stats_get(struct store *s, long long now, struct store_stats *st,
 	    grouped(s, prep(s, err, "SELECT state, count(*) FROM outbox "
 			    "GROUP BY state ORDER BY state", ""), 0,
 		    &st->outbox, &st->n_outbox, err) < 0 ||
-	    one_row(s, prep(s, err, "SELECT count(*), COALESCE(min(created), "
-			    "0) FROM tickets WHERE state = 'triage' AND "
-			    "(merged_into IS NULL OR merged_into = 0)", ""),
-		    &st->triage, &st->triage_oldest, NULL, NULL, err) < 0 ||
-	    one_row(s, prep(s, err, "SELECT count(*), COALESCE(min(created), "
-			    "0) FROM tickets WHERE state = 'held' AND "
-			    "(merged_into IS NULL OR merged_into = 0)", ""),
-		    &st->held, &st->held_oldest, NULL, NULL, err) < 0 ||
+	    in_state(s, "triage", &st->triage, &st->triage_oldest, err) < 0 ||
+	    in_state(s, "held", &st->held, &st->held_oldest, err) < 0 ||
 	    one_row(s, prep(s, err, "SELECT count(*) FROM tickets WHERE "
 			    "(first_response_at IS NULL OR first_response_at "
 			    "= 0) AND first_response_due > 0 AND "
