@@ -94,6 +94,7 @@ queue_pass(struct conf *conf, struct run_ctx *rc, struct mp_err *err)
 static int
 run_pass(struct conf *conf, struct run_ctx *rc)
 {
+	char why[LOG_VALUE_MAX];
 	struct mp_err err = { 0 };
 
 	if (spool_init(conf->state_dir, &err) < 0 ||
@@ -109,7 +110,8 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 		return EX_TEMPFAIL;
 	}
 	if (spool_clean_tmp(conf->state_dir, 3600, &err) < 0)
-		log_warning("run: %s", err.msg);
+		log_warning("action=clean-tmp status=failed reason=%s",
+			    log_quote(why, sizeof(why), err.msg));
 	if (sender_pass(conf, rc->store, &rc->hours, rc->ob, clock_now(),
 			&run_stop, &rc->stats, &err) < 0) {
 		log_user_error("run", "%s", err.msg);
@@ -146,6 +148,7 @@ open_store(struct conf *conf, struct run_ctx *rc, struct mp_err *err)
 int
 cmd_run(struct conf *conf, int argc, char **argv)
 {
+	char why[LOG_VALUE_MAX];
 	static const char *const flags[] = { "once", NULL };
 	struct run_ctx rc = { 0 };
 	struct mp_err err = { 0 };
@@ -181,7 +184,9 @@ cmd_run(struct conf *conf, int argc, char **argv)
 		else
 			status = run_pass(conf, &rc);
 		if (alarm_notify(conf, rc.ob, &err) < 0)
-			log_warning("run: alarm notice not sent: %s", err.msg);
+			log_warning("action=alarm-notice status=deferred "
+				    "reason=%s", log_quote(why, sizeof(why),
+							   err.msg));
 		else if (status == EX_OK &&
 			 perm_state_check(conf->state_dir, PERM_DB, &err) == 0)
 			alarm_resolved(conf->state_dir, ALARM_DATABASE);

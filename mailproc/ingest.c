@@ -958,6 +958,7 @@ log_filed(struct ingest *in, const struct filing *f)
 int
 ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	const struct conf *c = in->conf;
 	struct msg_limits lim = { c->max_mime_depth, c->max_text_size };
 	struct filing f;
@@ -996,8 +997,9 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 	if (store_commit(in->store, err) < 0)
 		goto fail;
 	if (spool_done(c->state_dir, name, err) < 0)
-		log_warning("spool=%s: %s (processed; will be seen as a "
-			    "duplicate)", name, err->msg);
+		log_warning("spool=%s action=move-to-cur status=failed "
+			    "reason=%s processed=yes", name,
+			    log_quote(why, sizeof(why), err->msg));
 	log_filed(in, &f);
 	filing_release(&f);
 	return 0;
@@ -1058,7 +1060,9 @@ ingest_failed(struct ingest *in, const char *name, const struct mp_err *err)
 	log_error("spool=%s action=failed status=failed reason=%s", name,
 		  log_quote(why, sizeof(why), err->msg));
 	if (spool_fail(in->conf->state_dir, name, err->msg, &e2) < 0)
-		log_error("spool=%s: %s", name, e2.msg);
+		log_error("spool=%s action=move-to-failed status=failed "
+			  "reason=%s", name, log_quote(why, sizeof(why),
+						      e2.msg));
 	if (tell_staff_failed(in, name, err->msg) < 0)
-		log_error("spool=%s: staff could not be told", name);
+		log_error("spool=%s action=staff-notice status=failed", name);
 }

@@ -427,6 +427,7 @@ write_all(int fd, const char *p, size_t n)
 static int
 do_data(struct session *s)
 {
+	char dir[LOG_VALUE_MAX];
 	char why[LOG_VALUE_MAX];
 	const struct conf *c = &s->g->conf;
 	struct lmtp_dot dot;
@@ -439,8 +440,10 @@ do_data(struct session *s)
 
 	fd = scratch_open(c->state_dir);
 	if (fd < 0) {
-		log_error("lmtp: cannot create a scratch file in %s: %s",
-			  c->state_dir, strerror(errno));
+		log_error("lmtp: action=scratch-file status=failed dir=%s "
+			  "reason=%s", log_quote(dir, sizeof(dir),
+						 c->state_dir),
+			  log_quote(why, sizeof(why), strerror(errno)));
 		reply(s, "451 4.3.0 cannot store the message now");
 		reset_tx(s);
 		return 0;
@@ -455,9 +458,12 @@ do_data(struct session *s)
 			enum rd r = fill(s, 0);
 			if (r != RD_OK) {
 				/* No final dot: nothing was promised. */
-				log_warning("lmtp: peer=%s DATA cut short (%s)",
-					    s->peer, r == RD_TIMEOUT ?
-					    "timeout" : "connection lost");
+				log_warning("lmtp: peer=%s action=data "
+					    "status=cut-short reason=%s",
+					    log_quote(why, sizeof(why),
+						      s->peer),
+					    r == RD_TIMEOUT ? "timeout" :
+					    "\"connection lost\"");
 				close(fd);
 				return -1;
 			}
@@ -493,8 +499,9 @@ do_data(struct session *s)
 			continue;
 		}
 		if (write_err) {
-			log_error("lmtp: cannot write a scratch file: %s",
-				  strerror(write_err));
+			log_error("lmtp: action=scratch-file status=failed "
+				  "reason=%s", log_quote(why, sizeof(why),
+							 strerror(write_err)));
 			reply(s, "451 4.3.0 cannot store the message now");
 			continue;
 		}
@@ -816,6 +823,7 @@ systemd_listener(void)
 static void
 accept_one(void)
 {
+	char why[LOG_VALUE_MAX];
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	struct session *s;
@@ -878,7 +886,8 @@ accept_one(void)
 	return;
 
 fail:
-	log_error("lmtp: cannot start a session: %s", strerror(errno));
+	log_error("lmtp: action=session status=failed reason=%s",
+		  log_quote(why, sizeof(why), strerror(errno)));
 	close(fd);
 	pthread_mutex_lock(&srv.mu);
 	srv.sessions--;
@@ -890,6 +899,7 @@ fail:
 static void
 reload(void)
 {
+	char why[LOG_VALUE_MAX];
 	struct mp_err err = { 0 };
 	struct gen *g = calloc(1, sizeof(*g));
 	struct ingest *in = NULL;
@@ -900,8 +910,8 @@ reload(void)
 		return;
 	}
 	if (conf_load(&g->conf, old->top, old->path, &err) < 0) {
-		log_error("lmtp: reload refused, keeping the old "
-			  "configuration: %s", err.msg);
+		log_error("lmtp: action=reload status=refused kept=configuration "
+			  "reason=%s", log_quote(why, sizeof(why), err.msg));
 		conf_release(&g->conf);
 		free(g);
 		return;
@@ -910,8 +920,9 @@ reload(void)
 	if (spool_init(g->conf.state_dir, &err) < 0 ||
 	    ingest_new(&in, &g->conf, &err) < 0 ||
 	    ingest_prepare(in, &err) < 0) {
-		log_error("lmtp: reload refused, keeping the old "
-			  "configuration, rules and model: %s", err.msg);
+		log_error("lmtp: action=reload status=refused "
+			  "kept=configuration,rules,model reason=%s",
+			  log_quote(why, sizeof(why), err.msg));
 		ingest_free(&in);
 		conf_release(&g->conf);
 		free(g);
@@ -937,6 +948,7 @@ reload(void)
 int
 lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	struct processor proc = { 0 };
 	struct gen *g;
 	sigset_t mask;
@@ -962,8 +974,8 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 		goto out_gen;
 	if (ingest_prepare(proc.in, err) < 0)
 		/* Like deliver: mail is still spooled and waits in new/. */
-		log_crit("lmtp: processing unusable, mail stays in new/: %s",
-			 err->msg);
+		log_crit("lmtp: action=process status=unusable spool=kept "
+			 "reason=%s", log_quote(why, sizeof(why), err->msg));
 	proc.g = g;
 
 	if (listen_spec == NULL || *listen_spec == '\0')
@@ -1001,9 +1013,10 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 		close(sfd);
 		goto out_pipe;
 	}
-	log_info("lmtp: listening on %s, at most %ld sessions",
-		 srv.listen_unix && srv.unix_path[0] ? srv.unix_path :
-		 listen_spec, g->conf.lmtp_max_sessions);
+	log_info("lmtp: action=listen listen=%s max_sessions=%ld",
+		 log_quote(why, sizeof(why), srv.listen_unix &&
+			   srv.unix_path[0] ? srv.unix_path : listen_spec),
+		 g->conf.lmtp_max_sessions);
 
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -1013,7 +1026,9 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			log_error("lmtp: poll: %s", strerror(errno));
+			log_error("lmtp: action=poll status=failed reason=%s",
+				  log_quote(why, sizeof(why),
+					    strerror(errno)));
 			break;
 		}
 		if (pfd[0].revents & POLLIN) {
@@ -1041,8 +1056,8 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 	srv.draining = 1;
 	pthread_mutex_unlock(&srv.mu);
 	if (write(srv.drain_pipe[1], "x", 1) < 0)
-		log_error("lmtp: cannot wake the sessions: %s",
-			  strerror(errno));
+		log_error("lmtp: action=drain status=failed reason=%s",
+			  log_quote(why, sizeof(why), strerror(errno)));
 	clock_gettime(CLOCK_REALTIME, &until);
 	pthread_mutex_lock(&srv.mu);
 	/* g may be gone after a reload: srv.cur is current. */

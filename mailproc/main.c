@@ -184,13 +184,15 @@ static int
 check_state(const struct conf *conf, const char *cmd, enum perm_need need,
 	    int is_deliver)
 {
+	char why[LOG_VALUE_MAX];
 	struct mp_err err = { 0 };
 
 	if (perm_root_check(conf->state_dir, &err) < 0 ||
 	    perm_state_check(conf->state_dir, need, &err) < 0) {
 		if (is_deliver) {
-			log_crit("state dir unusable, mail deferred: %s",
-				 err.msg);
+			log_crit("action=deliver status=deferred "
+				 "cause=state-dir reason=%s",
+				 log_quote(why, sizeof(why), err.msg));
 			log_user_error(cmd, "cannot spool the message: %s",
 				       err.msg);
 		} else {
@@ -204,6 +206,7 @@ check_state(const struct conf *conf, const char *cmd, enum perm_need need,
 int
 main(int argc, char **argv)
 {
+	char why[LOG_VALUE_MAX];
 	const char *path = NULL;
 	char top[PATH_MAX];
 	struct conf conf;
@@ -258,8 +261,9 @@ main(int argc, char **argv)
 	     conf.problems == 0)) {
 		conf_release(&conf);
 		if (is_deliver) {
-			log_crit("configuration unusable, mail deferred: %s",
-				 err.msg);
+			log_crit("action=deliver status=deferred "
+				 "cause=configuration reason=%s",
+				 log_quote(why, sizeof(why), err.msg));
 			log_user_error("deliver", "configuration: %s",
 				       err.msg);
 			return EX_TEMPFAIL;

@@ -61,11 +61,11 @@ $1
 }
 start() {	# start ARGS: the server in the background, listening
 	local n
-	n=$(cat "$dir/log" 2>/dev/null | grep -c 'lmtp: listening' || true)
+	n=$(cat "$dir/log" 2>/dev/null | grep -c 'lmtp: action=listen ' || true)
 	"$MAILPROC" -d -c "$dir/conf" lmtp "$@" >> "$dir/log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
-		[ "$(grep -c 'lmtp: listening' "$dir/log")" -gt "$n" ] &&
+		[ "$(grep -c 'lmtp: action=listen ' "$dir/log")" -gt "$n" ] &&
 			return 0
 		sleep 0.05
 	done
@@ -238,7 +238,7 @@ if not 2 <= time.time() - t0 <= 6:
 #    good one is taken (a smaller max_message_size shows it).
 echo 'max_message_size = lots' >> "$dir/conf"
 kill -HUP "$pid"
-wait_log 'reload refused, keeping the old configuration' ||
+wait_log 'action=reload status=refused kept=configuration' ||
 	fail "bad reload not logged"
 lmtp "
 c = Client(SOCK)
