@@ -42,6 +42,7 @@ struct run_ctx {
 	struct rules *rules;
 	struct sender_stats stats;
 	int processed, failed;
+	time_t db_alarm_at;	/* last LOG_CRIT for the database, or 0 */
 };
 
 static int
@@ -127,16 +128,24 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 static int
 open_store(struct conf *conf, struct run_ctx *rc, struct mp_err *err)
 {
+	time_t now = clock_now();
+
 	if (perm_state_check(conf->state_dir, PERM_DB, err) < 0 ||
 	    store_open(&rc->store, conf->state_dir, conf->lock_timeout,
 		       err) < 0) {
-		if (err->kind == MP_PERM || alarm_is_database(err))
+		/* Every pass retries; the LOG_CRIT line (and the count in
+		 * the alarm) once an hour is loud enough. */
+		if (err->kind != MP_PERM && !alarm_is_database(err))
+			log_user_error("run", "%s", err->msg);
+		else if (rc->db_alarm_at == 0 ||
+			 now - rc->db_alarm_at >= 3600) {
 			alarm_raise(conf->state_dir, ALARM_DATABASE,
 				    err->msg);
-		else
-			log_user_error("run", "%s", err->msg);
+			rc->db_alarm_at = now;
+		}
 		return -1;
 	}
+	rc->db_alarm_at = 0;
 	if (sender_recover(conf, rc->store, clock_now(), err) < 0) {
 		log_user_error("run", "%s", err->msg);
 		store_free(&rc->store);
