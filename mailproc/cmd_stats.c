@@ -131,15 +131,42 @@ prom_family(const char *name, const char *help)
 }
 
 static void
-prom_one(const char *name, const char *help, long long v)
-{
-	prom_family(name, help);
-	printf("%s %lld\n", name, v);
-}
-
-static void
 print_prometheus(const struct stats *s)
 {
+	const struct {
+		const char *name, *help;
+		long long v;
+	} gauges[] = {
+		{ "mailproc_triage_tickets", "Tickets waiting for staff to "
+		  "choose the class.", s->db.triage },
+		{ "mailproc_triage_oldest_age_seconds", "Age of the oldest "
+		  "ticket in triage (0: none).",
+		  age(s->now, s->db.triage_oldest) },
+		{ "mailproc_held_tickets", "Requests held for identity "
+		  "confirmation.", s->db.held },
+		{ "mailproc_held_oldest_age_seconds", "Age of the oldest held "
+		  "request (0: none).", age(s->now, s->db.held_oldest) },
+		{ "mailproc_overdue_tickets", "Tickets past their first "
+		  "response due time with no response.", s->db.overdue },
+		{ "mailproc_outbox_backlog_mails", "Outgoing mail not sent "
+		  "yet (queued, held for business hours, sending).",
+		  s->db.backlog },
+		{ "mailproc_outbox_backlog_oldest_age_seconds", "Age of the "
+		  "oldest mail not sent yet (0: none).",
+		  age(s->now, s->db.backlog_oldest) },
+		{ "mailproc_outbox_last_error_age_seconds", "Seconds since "
+		  "the attempt that got the newest error (0: none).",
+		  s->db.last_error ? age(s->now, s->db.last_error_at) : 0 },
+		{ "mailproc_spool_new_messages", "Spooled mail not processed "
+		  "yet (spool/incoming/new).", s->spool.new_count },
+		{ "mailproc_spool_new_oldest_age_seconds", "Age of the oldest "
+		  "unprocessed spooled mail (0: none).",
+		  age(s->now, s->spool.new_oldest) },
+		{ "mailproc_spool_failed_messages", "Mail that could never "
+		  "be processed (spool/failed).", s->spool.failed_count },
+		{ "mailproc_stats_timestamp_seconds", "When these numbers "
+		  "were taken (Unix time).", s->now },
+	};
 	size_t i;
 
 	prom_family("mailproc_tickets", "Tickets by state and class "
@@ -151,29 +178,12 @@ print_prometheus(const struct stats *s)
 		prom_label(s->db.tickets[i].class);
 		printf("\"} %lld\n", s->db.tickets[i].count);
 	}
-	prom_one("mailproc_triage_tickets", "Tickets waiting for staff to "
-		 "choose the class.", s->db.triage);
-	prom_one("mailproc_triage_oldest_age_seconds", "Age of the oldest "
-		 "ticket in triage (0: none).",
-		 age(s->now, s->db.triage_oldest));
-	prom_one("mailproc_held_tickets", "Requests held for identity "
-		 "confirmation.", s->db.held);
-	prom_one("mailproc_held_oldest_age_seconds", "Age of the oldest held "
-		 "request (0: none).", age(s->now, s->db.held_oldest));
-	prom_one("mailproc_overdue_tickets", "Tickets past their first "
-		 "response due time with no response.", s->db.overdue);
 	prom_family("mailproc_outbox_mails", "Outgoing mail by state.");
 	for (i = 0; i < s->db.n_outbox; i++) {
 		fputs("mailproc_outbox_mails{state=\"", stdout);
 		prom_label(s->db.outbox[i].state);
 		printf("\"} %lld\n", s->db.outbox[i].count);
 	}
-	prom_one("mailproc_outbox_backlog_mails", "Outgoing mail not sent "
-		 "yet (queued, held for business hours, sending).",
-		 s->db.backlog);
-	prom_one("mailproc_outbox_backlog_oldest_age_seconds", "Age of the "
-		 "oldest mail not sent yet (0: none).",
-		 age(s->now, s->db.backlog_oldest));
 	prom_family("mailproc_outbox_last_error_info", "The newest error an "
 		    "outgoing mail got from the relay (no sample: none).");
 	if (s->db.last_error != NULL) {
@@ -182,16 +192,6 @@ print_prometheus(const struct stats *s)
 		prom_label(s->db.last_error);
 		puts("\"} 1");
 	}
-	prom_one("mailproc_outbox_last_error_age_seconds", "Seconds since "
-		 "the attempt that got the newest error (0: none).",
-		 s->db.last_error ? age(s->now, s->db.last_error_at) : 0);
-	prom_one("mailproc_spool_new_messages", "Spooled mail not processed "
-		 "yet (spool/incoming/new).", s->spool.new_count);
-	prom_one("mailproc_spool_new_oldest_age_seconds", "Age of the oldest "
-		 "unprocessed spooled mail (0: none).",
-		 age(s->now, s->spool.new_oldest));
-	prom_one("mailproc_spool_failed_messages", "Mail that could never "
-		 "be processed (spool/failed).", s->spool.failed_count);
 	prom_family("mailproc_alarm", "A raised alarm (mail not being "
 		    "filed); 1 once staff have been mailed, else 0.");
 	for (i = 0; i < json_array_size(s->alarms); i++) {
@@ -201,8 +201,10 @@ print_prometheus(const struct stats *s)
 		prom_label(json_string_value(json_object_get(a, "cause")));
 		printf("\"} %d\n", json_is_true(json_object_get(a, "told")));
 	}
-	prom_one("mailproc_stats_timestamp_seconds", "When these numbers "
-		 "were taken (Unix time).", s->now);
+	for (i = 0; i < sizeof(gauges) / sizeof(*gauges); i++) {
+		prom_family(gauges[i].name, gauges[i].help);
+		printf("%s %lld\n", gauges[i].name, gauges[i].v);
+	}
 }
 
 static void
