@@ -26,6 +26,8 @@ int cmd_classify_report(struct conf *conf, int argc, char **argv);
 int cmd_backup(struct conf *conf, int argc, char **argv);
 int cmd_purge(struct conf *conf, int argc, char **argv);
 int cmd_digest(struct conf *conf, int argc, char **argv);
+/* stats [--json|--prometheus] (cmd_stats.c). */
+int cmd_stats(struct conf *conf, int argc, char **argv);
 /* verify, deny, complete, close, category, take, assign, merge: argv[0]
  * says which. */
 int cmd_staff(struct conf *conf, int argc, char **argv);

@@ -52,6 +52,19 @@ report_file(void *ctx, const char *file, int line, const char *msg)
 	c->problems++;
 }
 
+/* Not a problem: which copy of a template is used, on stdout. */
+static void
+report_winner(void *ctx, const char *site_file, const char *shipped_file)
+{
+	(void)ctx;
+	if (shipped_file != NULL)
+		printf("template: %s wins over %s\n", site_file,
+		       shipped_file);
+	else
+		printf("template: %s (site only: nothing shipped by that "
+		       "name)\n", site_file);
+}
+
 /* A failure no report function announced still counts, once. */
 static void
 report_err(struct check *c, int before, const struct mp_err *err)
@@ -156,10 +169,16 @@ cmd_check_config(struct conf *conf, int argc, char **argv)
 	perm_secret_problems("imap_password_file", conf->imap_password_file,
 			     report_path, &imap);
 	hours_check_conf(conf, report_key, &c);
+	if (conf->retention > 0 && conf->retention < 86400)
+		report_key("retention", "at least 1d, or 0 to keep everything",
+			   &c);
 	if (check_dir(&c, "rules_dir", conf->rules_dir))
 		check_rules(&c);
-	if (check_dir(&c, "templates_dir", conf->templates_dir))
+	if (check_dir(&c, "templates_dir", conf->templates_dir)) {
 		tmpl_check_dir(conf->templates_dir, report_file, &c);
+		tmpl_check_site(conf->site_templates_dir, conf->templates_dir,
+				report_file, report_winner, &c);
+	}
 	if (c.problems > 0) {
 		fprintf(stderr, "mailproc: check-config: %d problem%s\n",
 			c.problems, c.problems == 1 ? "" : "s");

@@ -7,16 +7,22 @@
  * keep); 64 when typed by hand on a terminal with no --recipient (never
  * Postfix); 75 for everything else, so that Postfix
  * keeps the message and tries again.  Processing after the spool never
- * changes the exit code: the message is safe by then.
+ * changes the exit code: the message is safe by then (SPEC §5.2).  A
+ * database this user cannot write is not a reason to hand the mail back
+ * either (Postfix would bounce it after its queue lifetime): it waits in
+ * new/ for `run`, and the alarm (LOG_CRIT, one staff notice per cause)
+ * makes sure somebody hears of it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "alarm.h"
 #include "cmd.h"
 #include "ingest.h"
 #include "log.h"
+#include "perm.h"
 #include "spool.h"
 
 int
@@ -29,7 +35,7 @@ cmd_deliver(struct conf *conf, int argc, char **argv)
 	struct ingest *in = NULL;
 	struct mp_err err = { 0 };
 	const char *v[3];
-	char *name = NULL;
+	char *name = NULL, why[LOG_VALUE_MAX];
 	int lock_fd = -1;
 
 	/* Strict pairs: with a sender of "--sasl-user=staff@..." a
@@ -67,13 +73,20 @@ cmd_deliver(struct conf *conf, int argc, char **argv)
 		return EX_OK;	/* spooled; `run` will process it */
 
 	/* The message is safe: from here on, always exit 0. */
-	if (ingest_new(&in, conf, &err) < 0 ||
+	if (perm_state_check(conf->state_dir, PERM_DB, &err) < 0) {
+		alarm_raise(conf->state_dir, ALARM_DATABASE, err.msg);
+		log_user_error("deliver", "spooled for `run`, not filed: %s",
+			       err.msg);
+	} else if (ingest_new(&in, conf, &err) < 0 ||
 	    ingest_spooled(in, name, &err) < 0) {
 		if (in != NULL)
 			ingest_failed(in, name, &err);
 		else
-			log_warning("spool=%s action=retry-later reason=\"%s\"",
-				    name, err.msg);
+			log_warning("spool=%s action=retry-later reason=%s",
+				    name, log_quote(why, sizeof(why),
+						    err.msg));
+	} else {
+		alarm_resolved(conf->state_dir, ALARM_DATABASE);
 	}
 	ingest_free(&in);
 	close(lock_fd);

@@ -44,6 +44,7 @@ struct fetch_ctx {
 static int
 take_one(void *ctx, uint32_t uid, const char *data, size_t len)
 {
+	char why[LOG_VALUE_MAX];
 	struct fetch_ctx *fc = ctx;
 	struct spool_envelope env = { "", fc->conf->support_address, "" };
 	struct mp_err err = { 0 };
@@ -67,8 +68,8 @@ take_one(void *ctx, uint32_t uid, const char *data, size_t len)
 			return -1;
 		}
 		/* Too big: it stays in the mailbox for a person to see. */
-		log_warning("imap uid=%u action=skipped reason=\"%s\"", uid,
-			    err.msg);
+		log_warning("imap uid=%u action=skipped reason=%s", uid,
+			    log_quote(why, sizeof(why), err.msg));
 	}
 	close(fd);
 	if (name != NULL) {
@@ -153,6 +154,7 @@ session(struct fetch_ctx *fc, const struct imap_url *u, int once, int idle,
 int
 cmd_fetch(struct conf *conf, int argc, char **argv)
 {
+	char why[LOG_VALUE_MAX];
 	static const char *const flags[] = { "idle", "once", NULL };
 	static const char *const options[] = { "imap", NULL };
 	struct fetch_ctx fc = { 0 };
@@ -200,7 +202,8 @@ cmd_fetch(struct conf *conf, int argc, char **argv)
 		/* A lost connection: try again after a pause. */
 		sleep(30);
 	}
-	log_info("action=fetch mailbox=%s taken=%d", mailbox, fc.taken);
+	log_info("action=fetch mailbox=%s taken=%d",
+		 log_quote(why, sizeof(why), mailbox), fc.taken);
 	store_free(&fc.store);
 	ingest_free(&fc.in);
 	return rc;

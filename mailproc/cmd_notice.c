@@ -136,6 +136,7 @@ rcpt_json(const struct store_notice_rcpt *r)
 static int
 create(struct conf *conf, int argc, char **argv)
 {
+	char why[LOG_VALUE_MAX];
 	const char **names = calloc((size_t)argc, sizeof(*names));
 	const char **vars = calloc((size_t)argc, sizeof(*vars));
 	struct notice_request rq = { 0 };
@@ -218,8 +219,9 @@ create(struct conf *conf, int argc, char **argv)
 		goto done;
 	}
 	if (*skipped)
-		log_warning("notice=%lld no holder_email or monitoring_email: "
-			    "%s not notified", id, skipped);
+		log_warning("notice=%lld action=skipped reason="
+			    "no-holder-or-monitoring-email contracts=%s", id,
+			    log_quote(why, sizeof(why), skipped));
 	{
 		struct store_notice_rcpt *v = NULL;
 		size_t nv = 0;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alarm.h"
 #include "clock.h"
 #include "cmd.h"
 #include "confirm.h"
@@ -18,6 +19,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "outbox.h"
+#include "perm.h"
 #include "queue.h"
 #include "sender.h"
 #include "spool.h"
@@ -40,6 +42,7 @@ struct run_ctx {
 	struct rules *rules;
 	struct sender_stats stats;
 	int processed, failed;
+	time_t db_alarm_at;	/* last LOG_CRIT for the database, or 0 */
 };
 
 static int
@@ -92,6 +95,7 @@ queue_pass(struct conf *conf, struct run_ctx *rc, struct mp_err *err)
 static int
 run_pass(struct conf *conf, struct run_ctx *rc)
 {
+	char why[LOG_VALUE_MAX];
 	struct mp_err err = { 0 };
 
 	if (spool_init(conf->state_dir, &err) < 0 ||
@@ -107,7 +111,8 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 		return EX_TEMPFAIL;
 	}
 	if (spool_clean_tmp(conf->state_dir, 3600, &err) < 0)
-		log_warning("run: %s", err.msg);
+		log_warning("action=clean-tmp status=failed reason=%s",
+			    log_quote(why, sizeof(why), err.msg));
 	if (sender_pass(conf, rc->store, &rc->hours, rc->ob, clock_now(),
 			&run_stop, &rc->stats, &err) < 0) {
 		log_user_error("run", "%s", err.msg);
@@ -117,9 +122,42 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 	return EX_OK;
 }
 
+/* The database, once the running user can write it.  Until then the
+ * runner stays up without it: the alarm it raises must still be mailed,
+ * and mail still waits safely in new/.  -1 with err. */
+static int
+open_store(struct conf *conf, struct run_ctx *rc, struct mp_err *err)
+{
+	time_t now = clock_now();
+
+	if (perm_state_check(conf->state_dir, PERM_DB, err) < 0 ||
+	    store_open(&rc->store, conf->state_dir, conf->lock_timeout,
+		       err) < 0) {
+		/* Every pass retries; the LOG_CRIT line (and the count in
+		 * the alarm) once an hour is loud enough. */
+		if (err->kind != MP_PERM && !alarm_is_database(err))
+			log_user_error("run", "%s", err->msg);
+		else if (rc->db_alarm_at == 0 ||
+			 now - rc->db_alarm_at >= 3600) {
+			alarm_raise(conf->state_dir, ALARM_DATABASE,
+				    err->msg);
+			rc->db_alarm_at = now;
+		}
+		return -1;
+	}
+	rc->db_alarm_at = 0;
+	if (sender_recover(conf, rc->store, clock_now(), err) < 0) {
+		log_user_error("run", "%s", err->msg);
+		store_free(&rc->store);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_run(struct conf *conf, int argc, char **argv)
 {
+	char why[LOG_VALUE_MAX];
 	static const char *const flags[] = { "once", NULL };
 	struct run_ctx rc = { 0 };
 	struct mp_err err = { 0 };
@@ -142,9 +180,6 @@ cmd_run(struct conf *conf, int argc, char **argv)
 	if (ingest_new(&rc.in, conf, &err) < 0 ||
 	    hours_init_conf(&rc.hours, conf, &err) < 0 ||
 	    rules_load(&rc.rules, conf->rules_dir, NULL, NULL, &err) < 0 ||
-	    store_open(&rc.store, conf->state_dir, conf->lock_timeout,
-		       &err) < 0 ||
-	    sender_recover(conf, rc.store, clock_now(), &err) < 0 ||
 	    outbox_new(&rc.ob, conf, &err) < 0) {
 		log_user_error("run", "%s", err.msg);
 		status = err.kind == MP_PERM ? EX_CONFIG : EX_TEMPFAIL;
@@ -153,7 +188,17 @@ cmd_run(struct conf *conf, int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	do {
-		status = run_pass(conf, &rc);
+		if (rc.store == NULL && open_store(conf, &rc, &err) < 0)
+			status = EX_TEMPFAIL;
+		else
+			status = run_pass(conf, &rc);
+		if (alarm_notify(conf, rc.ob, &err) < 0)
+			log_warning("action=alarm-notice status=deferred "
+				    "reason=%s", log_quote(why, sizeof(why),
+							   err.msg));
+		else if (status == EX_OK &&
+			 perm_state_check(conf->state_dir, PERM_DB, &err) == 0)
+			alarm_resolved(conf->state_dir, ALARM_DATABASE);
 		if (once || run_stop)
 			break;
 		sleep(5);

@@ -21,6 +21,7 @@
 int
 cmd_staff(struct conf *conf, int argc, char **argv)
 {
+	char safe[LOG_VALUE_MAX];
 	static const char *const options[] = { "by", "override", "task",
 					       NULL };
 	const char *cmd = argv[0], *by = NULL, *override = NULL, *task = NULL;
@@ -107,7 +108,8 @@ cmd_staff(struct conf *conf, int argc, char **argv)
 	if (rc < 0)
 		log_user_error(cmd, "%s", err.msg);
 	else
-		log_info("ticket=%lld action=%s by=%s status=ok", id, cmd, by);
+		log_info("ticket=%lld action=%s by=%s status=ok", id, cmd,
+			 log_quote(safe, sizeof(safe), by));
 done:
 	store_free(&s);
 	rules_free(&rules);

@@ -105,6 +105,8 @@ int
 compose_suppressed(struct compose *c, long long ticket, const char *template,
 		   const char *to, const char *reason, struct mp_err *err)
 {
+	char safe_to[LOG_VALUE_MAX];
+	char safe[LOG_VALUE_MAX];
 	struct store_outbox o = { 0 };
 	char detail[256];
 
@@ -121,8 +123,10 @@ compose_suppressed(struct compose *c, long long ticket, const char *template,
 		return -1;
 	snprintf(detail, sizeof(detail), "%s to %s not sent: %s", template,
 		 to ? to : "(nobody)", reason);
-	log_info("ticket=%lld action=mail-suppressed template=%s reason=%s",
-		 ticket, template, reason);
+	log_info("ticket=%lld action=mail-suppressed template=%s to=%s "
+		 "reason=%s", ticket, template,
+		 log_quote(safe_to, sizeof(safe_to), to),
+		 log_quote(safe, sizeof(safe), reason));
 	if (ticket && store_history_add(c->store, ticket, c->now, "mailproc",
 					"suppressed", detail, err) < 0)
 		return -1;
@@ -225,8 +229,9 @@ compose_render(struct compose *c, const struct compose_mail *mail,
 #undef VAR
 	for (i = 0; i < mail->n_vars; i++)
 		vars[n++] = mail->vars[i];
-	if (tmpl_render(conf->templates_dir, mail->lang, mail->template, vars,
-			n, out, err) < 0) {
+	if (tmpl_render_site(conf->site_templates_dir, conf->templates_dir,
+			     mail->lang, mail->template, vars, n, out,
+			     err) < 0) {
 		free(vars);
 		err->kind = MP_TEMP;	/* fix the templates, then retry */
 		return -1;

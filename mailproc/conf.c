@@ -41,6 +41,8 @@ static const struct conf_key conf_keys[] = {
 	{ "rules_dir", T_STR, S(rules_dir), "@top/rules", 0, 0, NULL },
 	{ "templates_dir", T_STR, S(templates_dir), "@top/templates", 0, 0,
 	  NULL },
+	{ "site_templates_dir", T_STR, S(site_templates_dir), "", 0, 0,
+	  NULL },
 	{ "model_file", T_STR, S(model_file), "", 0, 0, NULL },
 	{ "support_address", T_ADDR, S(support_address),
 	  "support@example.jp", 0, 0, NULL },
@@ -102,6 +104,8 @@ static const struct conf_key conf_keys[] = {
 	{ "smtp_timeout", T_DURATION, S(smtp_timeout), "60s", 1, 3600, NULL },
 	{ "reopen_within", T_DURATION, S(reopen_within), "14d", 0,
 	  365L * 86400, NULL },
+	{ "retention", T_DURATION, S(retention), "0", 0, 3650L * 86400,
+	  NULL },
 	{ "lock_timeout", T_LONG, S(lock_timeout), "20000", 0, 600000, NULL },
 	{ "max_mime_depth", T_LONG, S(max_mime_depth), "50", 1, 1000, NULL },
 	{ "max_text_size", T_SIZE, S(max_text_size), "1M", 1024,
@@ -461,6 +465,9 @@ conf_defaults(struct conf *conf, const char *top)
 
 		if (installed && strcmp(k->name, "state_dir") == 0) {
 			v = "/var/lib/mailproc";
+		} else if (installed &&
+			   strcmp(k->name, "site_templates_dir") == 0) {
+			v = "/etc/mailproc/templates";
 		} else if (strncmp(v, "@top/", 5) == 0) {
 			snprintf(buf, sizeof(buf), "%s/%s", installed ? share :
 				 top, v + 5);

@@ -20,6 +20,8 @@ struct conf {
 	char *state_dir;		/* db, spool, attachments */
 	char *rules_dir;
 	char *templates_dir;
+	char *site_templates_dir;	/* local copies that win, file by
+					 * file, over templates_dir's; "" */
 	char *model_file;		/* "": state_dir's, else rules_dir's */
 	char *support_address;		/* support@example.jp */
 	char *form_address;		/* the web form gateway's address */
@@ -59,6 +61,8 @@ struct conf {
 	char *callback_escalate_after;	/* a pending callback, the same */
 	long max_retry_age;		/* seconds */
 	long reopen_within;		/* seconds a closed ticket reopens */
+	long retention;			/* `purge` without --older-than;
+					 * 0: keep everything */
 	long smtp_timeout;		/* seconds, each SMTP step */
 	long lock_timeout;		/* milliseconds, SQLite busy timeout */
 	long max_mime_depth;

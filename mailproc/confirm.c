@@ -514,10 +514,11 @@ static int
 refuse(struct compose *c, long long ticket, int ticket_exists,
        const char *from, const char *outcome, struct mp_err *err)
 {
-	char detail[400], safe[128];
+	char detail[400], safe[128], why[LOG_VALUE_MAX];
 
 	log_warning("ticket=%lld from=%s action=identity-refused reason=%s",
-		    ticket, log_safe(safe, sizeof(safe), from), outcome);
+		    ticket, log_quote(safe, sizeof(safe), from),
+		    log_quote(why, sizeof(why), outcome));
 	snprintf(detail, sizeof(detail), "confirmation refused: %s (from %s)",
 		 outcome, from ? from : "-");
 	if (store_identity_log(c->store, c->now, ticket_exists ? ticket : 0,
@@ -560,7 +561,7 @@ note_other_address(struct compose *c, long long ticket, const char *from,
 	    strcasecmp(from, registered) == 0)
 		return 0;
 	log_warning("ticket=%lld from=%s action=identity-other-address", ticket,
-		    log_safe(safe, sizeof(safe), from));
+		    log_quote(safe, sizeof(safe), from));
 	snprintf(note, size, strcmp(c->conf->language, "en") == 0 ?
 		 "\n  NOTE: this confirmation came from %s, not from the "
 		 "registered\n  monitoring-notification address %s. Check with "

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "alarm.h"
 #include "autoreply.h"
 #include "clock.h"
 #include "compose.h"
@@ -473,11 +474,11 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 			goto done;
 		log_warning("ticket=%lld action=server-mismatch server=%s "
 			    "contract=%s %s=%s", f->ticket,
-			    log_safe(safe, sizeof(safe), mm[i].name),
-			    log_safe(safe_k, sizeof(safe_k), mm[i].contract),
+			    log_quote(safe, sizeof(safe), mm[i].name),
+			    log_quote(safe_k, sizeof(safe_k), mm[i].contract),
 			    mm[i].by_form ? "form_contract" :
 			    "requester_contract",
-			    log_safe(safe_c, sizeof(safe_c), mm[i].claimed));
+			    log_quote(safe_c, sizeof(safe_c), mm[i].claimed));
 	}
 	/* Every identity task the mail asks for is recorded: each needs its
 	 * own confirmation before any work (confirm.c). */
@@ -604,6 +605,7 @@ file_followup(struct ingest *in, struct filing *f, const char *how,
 static int
 record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	const char *machine = autoreply_automatic(f->m, f->env.sender);
 	int recent = 0;
 
@@ -617,9 +619,9 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 	};
 
 	log_warning("ticket=%lld from=%s action=spoofing-attempt "
-		    "reason=\"%s\"", f->ticket,
-		    log_safe(safe, sizeof(safe), f->requester),
-		    log_safe(safe_why, sizeof(safe_why), f->trust));
+		    "reason=%s", f->ticket,
+		    log_quote(safe, sizeof(safe), f->requester),
+		    log_quote(safe_why, sizeof(safe_why), f->trust));
 	snprintf(detail, sizeof(detail), "mail with the staff address %s as "
 		 "From but no trust signal (%s): handled as customer mail",
 		 f->requester, f->trust);
@@ -634,7 +636,8 @@ record_spoofing(struct ingest *in, struct filing *f, struct mp_err *err)
 	if (machine != NULL || recent > 0) {
 		log_info("ticket=%lld action=notice-suppressed "
 			 "template=staff-spoofing reason=%s", f->ticket,
-			 machine ? machine : "rate-limit");
+			 log_quote(why, sizeof(why), machine ? machine :
+				   "rate-limit"));
 		snprintf(detail, sizeof(detail), "staff not told again: %s",
 			 machine ? machine : "a notice for this sender went "
 			 "out within the hour");
@@ -698,8 +701,8 @@ file_token_reply(struct ingest *in, struct filing *f, enum identity_kind kind,
 		"malformed-token" : !exists ? "no-such-ticket" :
 		"unknown-token";
 	log_warning("ticket=%lld from=%s action=identity-refused reason=%s "
-		    "(filed as a ticket of its own)", ticket,
-		    log_safe(safe, sizeof(safe), from), outcome);
+		    "filed=own-ticket", ticket,
+		    log_quote(safe, sizeof(safe), from), outcome);
 	snprintf(detail, sizeof(detail), "mail to the %s address of ticket "
 		 "%lld refused: %s (from %s); filed as a ticket of its own",
 		 what, ticket, outcome, from ? from : "-");
@@ -724,6 +727,7 @@ file_token_reply(struct ingest *in, struct filing *f, enum identity_kind kind,
 static int
 classify(struct ingest *in, struct filing *f, struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	if (load_rules(in, err) < 0)
 		return -1;
 	f->from_form = conf_is_form(in->conf, recipient_of(f));
@@ -734,7 +738,8 @@ classify(struct ingest *in, struct filing *f, struct mp_err *err)
 		return -1;
 	/* A broken pattern must not hold up mail: file it as a general
 	 * question (which hands no work to anyone) and say so loudly. */
-	log_crit("rules unusable, filed as general: %s", err->msg);
+	log_crit("action=filed-general status=rules-unusable reason=%s",
+		 log_quote(why, sizeof(why), err->msg));
 	memset(&f->res, 0, sizeof(f->res));
 	f->res.class = "general";
 	f->res.rule = "rules-error";
@@ -880,7 +885,7 @@ file_alert(struct ingest *in, struct filing *f, struct mp_err *err)
 	const struct conf *c = in->conf;
 	struct alert a;
 	char why[300] = "the alert's contract is not registered";
-	char key[400], safe[128];
+	char key[400], safe[LOG_VALUE_MAX];
 	char *contract = NULL;
 	long long open_id = 0;
 	int rc = -1, parsed, allowed;
@@ -960,8 +965,8 @@ file_alert(struct ingest *in, struct filing *f, struct mp_err *err)
 	}
 done:
 	if (rc == 0)
-		log_info("ticket=%lld action=%s alert=\"%s\"", f->ticket,
-			 f->action, log_safe(safe, sizeof(safe), key));
+		log_info("ticket=%lld action=%s alert=%s", f->ticket,
+			 f->action, log_quote(safe, sizeof(safe), key));
 	free(contract);
 	alert_release(&a);
 	return rc;
@@ -1063,13 +1068,48 @@ done:
 	return rc;
 }
 
+/* The one LOG_INFO line per filed message (STYLE §5): every value
+ * through log_quote().  The ticket's class and state are read back after
+ * the commit: a follow-up's are the ticket's, not this mail's guess. */
+static void
+log_filed(struct ingest *in, const struct filing *f)
+{
+	struct store_ticket t = { 0 };
+	struct mp_err err = { 0 };
+	char mid[LOG_VALUE_MAX], from[LOG_VALUE_MAX], login[LOG_VALUE_MAX];
+	char trust[LOG_VALUE_MAX], class[64], state[32], angle[1024];
+	const char *addr = f->m->from.n > 0 ? f->m->from.v[0].address :
+		f->env.sender;
+	int have = f->ticket > 0 &&
+		store_ticket_get(in->store, f->ticket, &t, &err) == 1;
+
+	snprintf(angle, sizeof(angle), "<%s>", f->m->message_id ?
+		 f->m->message_id : "");
+	log_info("spool=%s msgid=%s from=%s ticket=%lld class=%s state=%s "
+		 "action=%s%s%s%s%s status=ok", f->name,
+		 log_quote(mid, sizeof(mid), f->m->message_id ? angle : NULL),
+		 log_quote(from, sizeof(from), addr),
+		 f->ticket,
+		 log_quote(class, sizeof(class), have ? t.class : NULL),
+		 log_quote(state, sizeof(state), have ? t.state : NULL),
+		 f->action,
+		 *f->env.sasl_user ? " sasl_login=" : "",
+		 *f->env.sasl_user ? log_quote(login, sizeof(login),
+					       f->env.sasl_user) : "",
+		 f->trusted_staff ? " staff=" : "",
+		 f->trusted_staff ? log_quote(trust, sizeof(trust), f->trust) :
+		 "");
+	if (have)
+		store_ticket_release(&t);
+}
+
 int
 ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	const struct conf *c = in->conf;
 	struct msg_limits lim = { c->max_mime_depth, c->max_text_size };
 	struct filing f;
-	char safe_mid[128], safe_trust[200];
 	off_t offset;
 	int fd = -1;
 
@@ -1105,14 +1145,10 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 	if (store_commit(in->store, err) < 0)
 		goto fail;
 	if (spool_done(c->state_dir, name, err) < 0)
-		log_warning("spool=%s: %s (processed; will be seen as a "
-			    "duplicate)", name, err->msg);
-	log_info("spool=%s msgid=<%s> ticket=%lld action=%s%s%s%s status=ok",
-		 name, log_safe(safe_mid, sizeof(safe_mid), f.m->message_id),
-		 f.ticket, f.action, f.trusted_staff ? " staff=\"" : "",
-		 f.trusted_staff ? log_safe(safe_trust, sizeof(safe_trust),
-					    f.trust) : "",
-		 f.trusted_staff ? "\"" : "");
+		log_warning("spool=%s action=move-to-cur status=failed "
+			    "reason=%s processed=yes", name,
+			    log_quote(why, sizeof(why), err->msg));
+	log_filed(in, &f);
 	filing_release(&f);
 	return 0;
 
@@ -1157,17 +1193,24 @@ tell_staff_failed(struct ingest *in, const char *name, const char *why)
 void
 ingest_failed(struct ingest *in, const char *name, const struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	struct mp_err e2;
 
 	if (err->kind != MP_PERM) {
 		log_warning("spool=%s action=retry-later status=deferred "
-			    "reason=\"%s\"", name, err->msg);
+			    "reason=%s", name, log_quote(why, sizeof(why),
+							  err->msg));
+		if (alarm_is_database(err))
+			alarm_raise(in->conf->state_dir, ALARM_DATABASE,
+				    err->msg);
 		return;
 	}
-	log_error("spool=%s action=failed status=failed reason=\"%s\"", name,
-		  err->msg);
+	log_error("spool=%s action=failed status=failed reason=%s", name,
+		  log_quote(why, sizeof(why), err->msg));
 	if (spool_fail(in->conf->state_dir, name, err->msg, &e2) < 0)
-		log_error("spool=%s: %s", name, e2.msg);
+		log_error("spool=%s action=move-to-failed status=failed "
+			  "reason=%s", name, log_quote(why, sizeof(why),
+						      e2.msg));
 	if (tell_staff_failed(in, name, err->msg) < 0)
-		log_error("spool=%s: staff could not be told", name);
+		log_error("spool=%s action=staff-notice status=failed", name);
 }

@@ -145,19 +145,21 @@ enqueue(struct gen *g, const char *name)
 static void
 process_one(struct ingest *in, const struct gen *pg, const struct item *it)
 {
+	char why[LOG_VALUE_MAX];
 	struct mp_err err = { 0 };
 	int fd, rc;
 
 	if (strcmp(it->g->conf.state_dir, pg->conf.state_dir) != 0) {
 		log_warning("spool=%s action=retry-later reason=\"state_dir "
-			    "changed by a reload; left for run\"", it->name);
+			    "changed by a reload, left for run\"", it->name);
 		return;
 	}
 	rc = spool_lock(pg->conf.state_dir, it->name, &fd, &err);
 	if (rc <= 0) {
 		if (rc < 0)
-			log_warning("spool=%s action=retry-later reason=\"%s\"",
-				    it->name, err.msg);
+			log_warning("spool=%s action=retry-later reason=%s",
+				    it->name, log_quote(why, sizeof(why),
+							err.msg));
 		return;		/* `run` has it, or had it */
 	}
 	if (ingest_spooled(in, it->name, &err) < 0)
@@ -425,6 +427,8 @@ write_all(int fd, const char *p, size_t n)
 static int
 do_data(struct session *s)
 {
+	char dir[LOG_VALUE_MAX];
+	char why[LOG_VALUE_MAX];
 	const struct conf *c = &s->g->conf;
 	struct lmtp_dot dot;
 	struct lmtp_hdr hdr;
@@ -436,8 +440,10 @@ do_data(struct session *s)
 
 	fd = scratch_open(c->state_dir);
 	if (fd < 0) {
-		log_error("lmtp: cannot create a scratch file in %s: %s",
-			  c->state_dir, strerror(errno));
+		log_error("lmtp: action=scratch-file status=failed dir=%s "
+			  "reason=%s", log_quote(dir, sizeof(dir),
+						 c->state_dir),
+			  log_quote(why, sizeof(why), strerror(errno)));
 		reply(s, "451 4.3.0 cannot store the message now");
 		reset_tx(s);
 		return 0;
@@ -452,9 +458,12 @@ do_data(struct session *s)
 			enum rd r = fill(s, 0);
 			if (r != RD_OK) {
 				/* No final dot: nothing was promised. */
-				log_warning("lmtp: peer=%s DATA cut short (%s)",
-					    s->peer, r == RD_TIMEOUT ?
-					    "timeout" : "connection lost");
+				log_warning("lmtp: peer=%s action=data "
+					    "status=cut-short reason=%s",
+					    log_quote(why, sizeof(why),
+						      s->peer),
+					    r == RD_TIMEOUT ? "timeout" :
+					    "\"connection lost\"");
 				close(fd);
 				return -1;
 			}
@@ -471,12 +480,12 @@ do_data(struct session *s)
 	if (s->trusted)
 		login = lmtp_hdr_login(&hdr);
 	if (hdr.forged > 0 || (!s->trusted && lmtp_hdr_login(&hdr)))
-		log_warning("lmtp: peer=%s from=<%s> %s header ignored "
-			    "(%s)", s->peer,
-			    log_safe(safe, sizeof(safe), s->sender),
+		log_warning("lmtp: peer=%s from=%s header=%s action=ignored "
+			    "reason=%s", log_quote(why, sizeof(why), s->peer),
+			    log_quote(safe, sizeof(safe), s->sender),
 			    c->lmtp_login_header,
-			    hdr.forged > 0 ? "below Received: written by the "
-			    "client" : "peer not trusted");
+			    hdr.forged > 0 ? "\"below Received: written by "
+			    "the client\"" : "\"peer not trusted\"");
 	for (i = 0; i < s->nrcpt; i++) {
 		struct spool_envelope env = { s->sender, s->rcpt[i],
 					      (char *)(login ? login : "") };
@@ -490,8 +499,9 @@ do_data(struct session *s)
 			continue;
 		}
 		if (write_err) {
-			log_error("lmtp: cannot write a scratch file: %s",
-				  strerror(write_err));
+			log_error("lmtp: action=scratch-file status=failed "
+				  "reason=%s", log_quote(why, sizeof(why),
+							 strerror(write_err)));
 			reply(s, "451 4.3.0 cannot store the message now");
 			continue;
 		}
@@ -502,15 +512,17 @@ do_data(struct session *s)
 				reply(s, "552 5.3.4 %s", err.msg);
 				continue;
 			}
-			log_error("lmtp: rcpt=<%s> cannot spool: %s",
-				  log_safe(safe, sizeof(safe), s->rcpt[i]),
-				  err.msg[0] ? err.msg : strerror(errno));
+			log_error("lmtp: rcpt=%s action=spool status=failed "
+				  "reason=%s",
+				  log_quote(safe, sizeof(safe), s->rcpt[i]),
+				  log_quote(why, sizeof(why), err.msg[0] ?
+					    err.msg : strerror(errno)));
 			reply(s, "451 4.3.0 cannot store the message now");
 			continue;
 		}
 		/* Durable: file and directory fsynced. */
 		reply(s, "250 2.0.0 <%s> spooled",
-		      log_safe(safe, sizeof(safe), s->rcpt[i]));
+		      log_quote(safe, sizeof(safe), s->rcpt[i]));
 		if (name != NULL) {
 			if (lock_fd >= 0)
 				close(lock_fd);
@@ -822,6 +834,7 @@ systemd_listener(struct mp_err *err)
 static void
 accept_one(void)
 {
+	char why[LOG_VALUE_MAX];
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	struct session *s;
@@ -884,7 +897,8 @@ accept_one(void)
 	return;
 
 fail:
-	log_error("lmtp: cannot start a session: %s", strerror(errno));
+	log_error("lmtp: action=session status=failed reason=%s",
+		  log_quote(why, sizeof(why), strerror(errno)));
 	close(fd);
 	pthread_mutex_lock(&srv.mu);
 	srv.sessions--;
@@ -896,6 +910,7 @@ fail:
 static void
 reload(void)
 {
+	char why[LOG_VALUE_MAX];
 	struct mp_err err = { 0 };
 	struct gen *g = calloc(1, sizeof(*g));
 	struct ingest *in = NULL;
@@ -906,8 +921,8 @@ reload(void)
 		return;
 	}
 	if (conf_load(&g->conf, old->top, old->path, &err) < 0) {
-		log_error("lmtp: reload refused, keeping the old "
-			  "configuration: %s", err.msg);
+		log_error("lmtp: action=reload status=refused kept=configuration "
+			  "reason=%s", log_quote(why, sizeof(why), err.msg));
 		conf_release(&g->conf);
 		free(g);
 		return;
@@ -916,8 +931,9 @@ reload(void)
 	if (spool_init(g->conf.state_dir, &err) < 0 ||
 	    ingest_new(&in, &g->conf, &err) < 0 ||
 	    ingest_prepare(in, &err) < 0) {
-		log_error("lmtp: reload refused, keeping the old "
-			  "configuration, rules and model: %s", err.msg);
+		log_error("lmtp: action=reload status=refused "
+			  "kept=configuration,rules,model reason=%s",
+			  log_quote(why, sizeof(why), err.msg));
 		ingest_free(&in);
 		conf_release(&g->conf);
 		free(g);
@@ -943,6 +959,7 @@ reload(void)
 int
 lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	struct processor proc = { 0 };
 	struct gen *g;
 	sigset_t mask;
@@ -969,8 +986,8 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 		goto out_gen;
 	if (ingest_prepare(proc.in, err) < 0)
 		/* Like deliver: mail is still spooled and waits in new/. */
-		log_crit("lmtp: processing unusable, mail stays in new/: %s",
-			 err->msg);
+		log_crit("lmtp: action=process status=unusable spool=kept "
+			 "reason=%s", log_quote(why, sizeof(why), err->msg));
 	proc.g = g;
 
 	if (listen_spec == NULL || *listen_spec == '\0')
@@ -1013,9 +1030,10 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 		close(sfd);
 		goto out_pipe;
 	}
-	log_info("lmtp: listening on %s, at most %ld sessions",
-		 srv.listen_unix && srv.unix_path[0] ? srv.unix_path :
-		 listen_spec, g->conf.lmtp_max_sessions);
+	log_info("lmtp: action=listen listen=%s max_sessions=%ld",
+		 log_quote(why, sizeof(why), srv.listen_unix &&
+			   srv.unix_path[0] ? srv.unix_path : listen_spec),
+		 g->conf.lmtp_max_sessions);
 
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -1025,7 +1043,9 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			log_error("lmtp: poll: %s", strerror(errno));
+			log_error("lmtp: action=poll status=failed reason=%s",
+				  log_quote(why, sizeof(why),
+					    strerror(errno)));
 			break;
 		}
 		if (pfd[0].revents & POLLIN) {
@@ -1053,8 +1073,8 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 	srv.draining = 1;
 	pthread_mutex_unlock(&srv.mu);
 	if (write(srv.drain_pipe[1], "x", 1) < 0)
-		log_error("lmtp: cannot wake the sessions: %s",
-			  strerror(errno));
+		log_error("lmtp: action=drain status=failed reason=%s",
+			  log_quote(why, sizeof(why), strerror(errno)));
 	clock_gettime(CLOCK_REALTIME, &until);
 	pthread_mutex_lock(&srv.mu);
 	/* g may be gone after a reload: srv.cur is current. */

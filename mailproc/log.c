@@ -30,7 +30,9 @@ log_v(int prio, const char *fmt, va_list ap)
 	if (log_opened)
 		syslog(prio, "%s", line);
 	if (log_debug)
-		fprintf(stderr, "mailproc[debug]: %s\n", line);
+		fprintf(stderr, "mailproc[debug]: %s: %s\n",
+			prio == LOG_CRIT ? "crit" : prio == LOG_ERR ? "err" :
+			prio == LOG_WARNING ? "warning" : "info", line);
 	errno = saved;
 }
 
@@ -65,21 +67,99 @@ log_user_error(const char *what, const char *fmt, ...)
 	errno = saved;
 }
 
-const char *
-log_safe(char *buf, size_t size, const char *s)
+/* Whether s can stand unquoted after "key=". */
+static int
+plain_token(const char *s)
 {
-	size_t i, n = 0;
+	const unsigned char *p = (const unsigned char *)s;
 
-	if (size == 0)
-		return "";
+	if (*p == '\0')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '"' || *p == '\\' ||
+		    *p == '=')
+			return 0;
+	return 1;
+}
+
+/* The escaped form of byte c in a quoted value, into esc; its length. */
+static size_t
+escape_byte(unsigned char c, char esc[4])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	esc[0] = '\\';
+	if (c == '"' || c == '\\') {
+		esc[1] = (char)c;
+		return 2;
+	}
+	if (c == '\n' || c == '\r' || c == '\t') {
+		esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		return 2;
+	}
+	if (c < ' ' || c == 0x7f) {
+		esc[1] = 'x';
+		esc[2] = hex[c >> 4];
+		esc[3] = hex[c & 15];
+		return 4;
+	}
+	esc[0] = (char)c;
+	return 1;
+}
+
+/* n less an incomplete UTF-8 sequence at the end of buf[start..n). */
+static size_t
+utf8_boundary(const char *buf, size_t start, size_t n)
+{
+	size_t lead = n, want;
+	unsigned char c;
+
+	while (lead > start && ((unsigned char)buf[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead == start)
+		return n;
+	c = (unsigned char)buf[lead - 1];
+	if (c < 0xc0)
+		return n;	/* continuation bytes after ASCII: keep */
+	want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	return n - (lead - 1) >= want ? n : lead - 1;
+}
+
+const char *
+log_quote(char *buf, size_t size, const char *s)
+{
+	size_t n = 0, i, len, start, limit, need = 0;
+	char esc[4];
+	int quoted;
+
+	if (size < 8) {
+		if (size > 0)
+			buf[0] = '\0';
+		return buf;
+	}
 	if (s == NULL)
 		s = "-";
-	for (i = 0; s[i] != '\0' && n + 1 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-		buf[n++] = (c <= ' ' || c >= 0x7f || c == '"') ? '_' : (char)c;
+	quoted = !plain_token(s);
+	start = quoted ? 1 : 0;
+	limit = size - 1 - 2 * start;	/* value bytes between the quotes */
+	for (i = 0; s[i] != '\0'; i++)
+		need += escape_byte((unsigned char)s[i], esc);
+	if (quoted)
+		buf[n++] = '"';
+	for (i = 0; s[i] != '\0'; i++) {
+		len = escape_byte((unsigned char)s[i], esc);
+		if (need > limit && n - start + len > limit - 3)
+			break;
+		memcpy(buf + n, esc, len);
+		n += len;
 	}
+	if (need > limit) {
+		n = utf8_boundary(buf, start, n);
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	if (quoted)
+		buf[n++] = '"';
 	buf[n] = '\0';
-	if (s[i] != '\0' && size > 4)
-		memcpy(buf + size - 4, "...", 4);
 	return buf;
 }

@@ -2,7 +2,7 @@
  * Logging.  Owns the syslog connection (ident "mailproc", LOG_PID,
  * LOG_MAIL) and the one-line user-facing errors on stderr.  With debug on,
  * every syslog line is also written to stderr.  The helpers keep errno.
- * Callers pass untrusted values through log_safe() first.
+ * Callers pass untrusted values through log_quote() first.
  */
 #ifndef MP_LOG_H
 #define MP_LOG_H
@@ -21,9 +21,17 @@ void log_crit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_user_error(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Copies at most size-1 bytes of s into buf with control characters, spaces
- * and non-ASCII bytes replaced so that the value is safe in a key=value log
- * line; long values end in "...".  Returns buf; s may be NULL ("-"). */
-const char *log_safe(char *buf, size_t size, const char *s);
+/* The one way a value goes into a key=value log line: s as it is when it
+ * is a plain token (non-empty; no space, control character, '"', '\\'
+ * or '='), else in double quotes with '"' and '\\' escaped by a
+ * backslash and control characters as \n, \r, \t or \xHH.  UTF-8 is
+ * kept.  A value too long for buf is cut at a character boundary and
+ * ends in "..." (inside the quotes).  Returns buf; s may be NULL ("-").
+ * size should be at least 8. */
+const char *log_quote(char *buf, size_t size, const char *s);
+
+/* log_quote() into a buffer of this size: enough for any value the log
+ * lines carry (addresses, Message-IDs, reasons), cut beyond. */
+#define LOG_VALUE_MAX 256
 
 #endif

@@ -25,7 +25,9 @@
 
 /* state: what the command opens in the state dir (0: nothing; PERM_DB;
  * PERM_SPOOL), so that main.c checks first that the running user may,
- * and that root would not leave files of its own there. */
+ * and that root would not leave files of its own there.  deliver and run
+ * check the database themselves (PERM_SPOOL_ONLY): mail is spooled and
+ * an alarm raised (alarm.h) when only the database is unusable. */
 static const struct {
 	const char *name;
 	int (*fn)(struct conf *conf, int argc, char **argv);
@@ -33,12 +35,12 @@ static const struct {
 	const char *usage;
 	const char *what;
 } commands[] = {
-	{ "deliver", cmd_deliver, PERM_SPOOL,
+	{ "deliver", cmd_deliver, PERM_SPOOL_ONLY,
 	  "deliver [--sender S] [--recipient R] [--sasl-user U]",
 	  "read one message on stdin (Postfix pipe), spool it, process it" },
 	{ "lmtp", cmd_lmtp, PERM_SPOOL, "lmtp [--listen unix:PATH|HOST:PORT]",
 	  "resident LMTP server (RFC 2033) for Postfix's lmtp: transport" },
-	{ "run", cmd_run, PERM_SPOOL, "run [--once]",
+	{ "run", cmd_run, PERM_SPOOL_ONLY, "run [--once]",
 	  "the runner: spooled mail, outbox, held replies, timers" },
 	{ "fetch", cmd_fetch, PERM_SPOOL,
 	  "fetch --imap URL [--idle] [--once]",
@@ -85,6 +87,9 @@ static const struct {
 	{ "close", cmd_staff, PERM_DB, "close ID", "close a ticket" },
 	{ "backup", cmd_backup, PERM_DB, "backup FILE",
 	  "copy the database to FILE while mail flows (SQLite online backup)" },
+	{ "stats", cmd_stats, PERM_DB, "stats [--json|--prometheus]",
+	  "tickets, triage, held, overdue, outbox and spool counts (JSON, "
+	  "or Prometheus text for node exporter's textfile collector)" },
 	{ "purge", cmd_purge, PERM_SPOOL, "purge --older-than AGE",
 	  "remove processed raw mail received before AGE ago (e.g. 180d)" },
 	{ "category", cmd_staff, PERM_DB, "category ID CLASS --by STAFF",
@@ -179,13 +184,15 @@ static int
 check_state(const struct conf *conf, const char *cmd, enum perm_need need,
 	    int is_deliver)
 {
+	char why[LOG_VALUE_MAX];
 	struct mp_err err = { 0 };
 
 	if (perm_root_check(conf->state_dir, &err) < 0 ||
 	    perm_state_check(conf->state_dir, need, &err) < 0) {
 		if (is_deliver) {
-			log_crit("state dir unusable, mail deferred: %s",
-				 err.msg);
+			log_crit("action=deliver status=deferred "
+				 "cause=state-dir reason=%s",
+				 log_quote(why, sizeof(why), err.msg));
 			log_user_error(cmd, "cannot spool the message: %s",
 				       err.msg);
 		} else {
@@ -199,6 +206,7 @@ check_state(const struct conf *conf, const char *cmd, enum perm_need need,
 int
 main(int argc, char **argv)
 {
+	char why[LOG_VALUE_MAX];
 	const char *path = NULL;
 	char top[PATH_MAX];
 	struct conf conf;
@@ -253,8 +261,9 @@ main(int argc, char **argv)
 	     conf.problems == 0)) {
 		conf_release(&conf);
 		if (is_deliver) {
-			log_crit("configuration unusable, mail deferred: %s",
-				 err.msg);
+			log_crit("action=deliver status=deferred "
+				 "cause=configuration reason=%s",
+				 log_quote(why, sizeof(why), err.msg));
 			log_user_error("deliver", "configuration: %s",
 				       err.msg);
 			return EX_TEMPFAIL;

@@ -153,12 +153,13 @@ perm_state_problems(const char *state_dir, enum perm_need need,
 		return 0;
 	}
 	problems += check_path(state_dir, W_OK | X_OK, 1, report, ctx);
-	for (i = 0; need == PERM_SPOOL && i < sizeof(dirs) / sizeof(*dirs);
+	for (i = 0; need != PERM_DB && i < sizeof(dirs) / sizeof(*dirs);
 	     i++) {
 		snprintf(path, sizeof(path), "%s/%s", state_dir, dirs[i]);
 		problems += check_path(path, W_OK | X_OK, 1, report, ctx);
 	}
-	for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+	for (i = 0; need != PERM_SPOOL_ONLY &&
+	     i < sizeof(files) / sizeof(*files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", state_dir, files[i]);
 		problems += check_path(path, R_OK | W_OK, 0, report, ctx);
 	}

@@ -30,7 +30,10 @@ typedef void perm_report_fn(void *ctx, const char *msg);
 /* What a command needs of the state dir. */
 enum perm_need {
 	PERM_DB = 1,		/* the database (the CLI) */
-	PERM_SPOOL,		/* and the spool (deliver, run, fetch) */
+	PERM_SPOOL,		/* and the spool (lmtp, fetch) */
+	PERM_SPOOL_ONLY,	/* the spool, not the database (deliver,
+				 * run: they keep mail safe and raise an
+				 * alarm when the database is unusable) */
 };
 
 /* Checks, as the effective user, that state_dir (or, while it does not

@@ -310,8 +310,10 @@ digest_send(struct compose *c, long long since, int print, int *sent_r,
 
 		vars[nv].name = "company_name";
 		vars[nv++].value = c->conf->company_name;
-		if (tmpl_render(c->conf->templates_dir, c->conf->language,
-				"staff-digest", vars, nv, &out, err) < 0)
+		if (tmpl_render_site(c->conf->site_templates_dir,
+				     c->conf->templates_dir,
+				     c->conf->language, "staff-digest", vars,
+				     nv, &out, err) < 0)
 			goto done;
 		printf("Subject: %s\n\n%s", out.subject, out.body);
 		tmpl_out_release(&out);

@@ -45,6 +45,7 @@ answer_mail(struct compose *c, const struct respond_event *ev,
 	    const char *template, const struct tmpl_var *extra,
 	    size_t n_extra, int policy, struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	const struct msg *m = ev->m;
 	const struct store_ticket *t = ev->ticket;
 	struct compose_mail mail = { 0 };
@@ -57,7 +58,8 @@ answer_mail(struct compose *c, const struct respond_event *ev,
 	refusal = autoreply_refusal(c->conf, m, ev->env_sender, t->requester);
 	if (refusal != NULL) {
 		log_info("ticket=%lld action=reply-suppressed template=%s "
-			 "reason=%s", t->id, template, refusal);
+			 "reason=%s", t->id, template,
+			 log_quote(why, sizeof(why), refusal));
 		return compose_suppressed(c, t->id, template, t->requester,
 					  refusal, err);
 	}

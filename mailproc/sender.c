@@ -69,6 +69,8 @@ static int
 journal_apply(const struct conf *conf, struct store *store, time_t now,
 	      struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
+	char p_safe[LOG_VALUE_MAX];
 	char path[4200], line[64];
 	FILE *f;
 	int n = 0, rc;
@@ -104,7 +106,9 @@ journal_apply(const struct conf *conf, struct store *store, time_t now,
 	if (store_commit(store, err) < 0)
 		return -1;
 	if (unlink(path) < 0 && errno != ENOENT)
-		log_warning("%s: %s", path, strerror(errno));
+		log_warning("action=journal-remove status=failed path=%s "
+			    "reason=%s", log_quote(p_safe, sizeof(p_safe), path),
+			    log_quote(why, sizeof(why), strerror(errno)));
 	return 0;
 }
 
@@ -213,6 +217,7 @@ record_retrying(const struct conf *conf, struct store *store,
 		const struct mp_err *serr, struct sender_stats *stats,
 		struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
 	int try;
 
@@ -237,12 +242,12 @@ record_retrying(const struct conf *conf, struct store *store,
 	}
 	if (!ok)
 		return -1;	/* not sent: the lease requeues it */
-	log_warning("outbox=%lld: sent, but the database is busy (%s): "
-		    "noted in the journal", o->id, err->msg);
+	log_warning("outbox=%lld status=sent recorded=journal reason=%s",
+		    o->id, log_quote(why, sizeof(why), err->msg));
 	if (journal_add(conf, o->id, err) < 0) {
-		log_error("outbox=%lld: sent, but neither the database nor "
-			  "the journal took it (%s): it may go out again",
-			  o->id, err->msg);
+		log_error("outbox=%lld status=sent recorded=no "
+			  "may_repeat=yes reason=%s", o->id,
+			  log_quote(why, sizeof(why), err->msg));
 		return -1;
 	}
 	stats->sent++;
@@ -290,6 +295,7 @@ sender_pass(const struct conf *conf, struct store *store,
 	    volatile const sig_atomic_t *stop, struct sender_stats *stats,
 	    struct mp_err *err)
 {
+	char why[LOG_VALUE_MAX];
 	struct store_outbox *v = NULL;
 	size_t i, nv = 0;
 	int rc = 0, n;
@@ -368,10 +374,11 @@ sender_pass(const struct conf *conf, struct store *store,
 					 o->raw_len, &serr) == 0;
 			log_info("outbox=%lld ticket=%lld to=%s template=%s "
 				 "status=%s%s%s", o->id, o->ticket,
-				 log_safe(safe, sizeof(safe), o->to_addr),
+				 log_quote(safe, sizeof(safe), o->to_addr),
 				 o->template, ok ? "sent" :
 				 serr.kind == MP_PERM ? "refused" : "deferred",
-				 ok ? "" : " reason=", ok ? "" : serr.msg);
+				 ok ? "" : " reason=", ok ? "" :
+				 log_quote(why, sizeof(why), serr.msg));
 			if (record_retrying(conf, store, hours, now, o, ok,
 					    &serr, stats, err) < 0)
 				rc = -1;

@@ -28,6 +28,20 @@
 
 #define ENV_MAGIC "MAILPROC-ENVELOPE 1 "
 
+/* Opens dir for a walk: 1 with *d_r, 0 when it does not exist (nothing
+ * to walk), -1 with err. */
+static int
+open_dir(const char *dir, DIR **d_r, struct mp_err *err)
+{
+	*d_r = opendir(dir);
+	if (*d_r != NULL)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
+			  strerror(errno));
+}
+
 static int
 mkdir_p(const char *path)
 {
@@ -369,13 +383,9 @@ spool_each_new(const char *state_dir,
 	int rc = 0;
 
 	snprintf(dir, sizeof(dir), "%s/spool/incoming/new", state_dir);
-	d = opendir(dir);
-	if (d == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
-				  strerror(errno));
-	}
+	if ((rc = open_dir(dir, &d, err)) <= 0)
+		return rc;
+	rc = 0;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		int fd;
 
@@ -482,15 +492,11 @@ spool_clean_tmp(const char *state_dir, long max_age, struct mp_err *err)
 	time_t now = time(NULL);
 	DIR *d;
 	int n = 0;
+	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/spool/incoming/tmp", state_dir);
-	d = opendir(dir);
-	if (d == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
-				  strerror(errno));
-	}
+	if ((rc = open_dir(dir, &d, err)) <= 0)
+		return rc;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 		int fd;
@@ -519,15 +525,11 @@ spool_purge_cur(const char *state_dir, time_t before, struct mp_err *err)
 	struct dirent *de;
 	DIR *d;
 	int n = 0;
+	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/spool/incoming/cur", state_dir);
-	d = opendir(dir);
-	if (d == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		return mp_err_set(err, MP_TEMP, "cannot read %s: %s", dir,
-				  strerror(errno));
-	}
+	if ((rc = open_dir(dir, &d, err)) <= 0)
+		return rc;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 
@@ -544,5 +546,127 @@ spool_purge_cur(const char *state_dir, time_t before, struct mp_err *err)
 	if (n > 0 && fsync_dir(dir) < 0)
 		return mp_err_set(err, MP_TEMP, "cannot sync %s: %s", dir,
 				  strerror(errno));
+	return n;
+}
+
+/* Regular files in dir (those ending in skip_suffix not counted) and the
+ * oldest mtime among them (0: none). */
+static int
+count_dir(const char *dir, const char *skip_suffix, long long *n_r,
+	  long long *oldest_r, struct mp_err *err)
+{
+	char path[4400];
+	struct dirent *de;
+	DIR *d;
+	size_t skip = skip_suffix ? strlen(skip_suffix) : 0;
+	int rc;
+
+	*n_r = 0;
+	*oldest_r = 0;
+	if ((rc = open_dir(dir, &d, err)) <= 0)
+		return rc;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		struct stat st;
+
+		if (de->d_name[0] == '.' || (skip > 0 && len > skip &&
+		    strcmp(de->d_name + len - skip, skip_suffix) == 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		(*n_r)++;
+		if (*oldest_r == 0 || st.st_mtime < *oldest_r)
+			*oldest_r = st.st_mtime;
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+spool_counts(const char *state_dir, struct spool_counts *c,
+	     struct mp_err *err)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s/spool/incoming/new", state_dir);
+	if (count_dir(dir, NULL, &c->new_count, &c->new_oldest, err) < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/spool/failed", state_dir);
+	return count_dir(dir, ".reason", &c->failed_count, &c->failed_oldest,
+			 err);
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether name is 64 lower-case hex digits, as msg.c names them. */
+static int
+sha256_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0'; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		      (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return i == 64;
+}
+
+int
+spool_purge_attachments(const char *state_dir, time_t before,
+			char *const *needed, size_t n_needed,
+			struct mp_err *err)
+{
+	char top[4096], dir[4200], path[4500];
+	struct dirent *de, *fe;
+	DIR *d, *sub;
+	int n = 0;
+	int rc;
+
+	snprintf(top, sizeof(top), "%s/attachments", state_dir);
+	if ((rc = open_dir(top, &d, err)) <= 0)
+		return rc;
+	while ((de = readdir(d)) != NULL) {
+		int removed = 0;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 2)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", top, de->d_name);
+		if ((sub = opendir(dir)) == NULL)
+			continue;
+		while ((fe = readdir(sub)) != NULL) {
+			const char *key = fe->d_name;
+			struct stat st;
+
+			if (!sha256_name(fe->d_name) ||
+			    strncmp(fe->d_name, de->d_name, 2) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, fe->d_name);
+			/* A message filed now renames a fresh copy over
+			 * the name (msg.c), so a new mtime means it is
+			 * needed again.  XXX: one that lands between this
+			 * lstat and the unlink is lost with the old one. */
+			if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+			    st.st_mtime >= before ||
+			    bsearch(&key, needed, n_needed, sizeof(*needed),
+				    cmp_name) != NULL)
+				continue;
+			if (unlink(path) == 0) {
+				n++;
+				removed++;
+			}
+		}
+		closedir(sub);
+		if (removed > 0 && fsync_dir(dir) < 0) {
+			closedir(d);
+			return mp_err_set(err, MP_TEMP, "cannot sync %s: %s",
+					  dir, strerror(errno));
+		}
+	}
+	closedir(d);
 	return n;
 }

@@ -88,4 +88,23 @@ int spool_clean_tmp(const char *state_dir, long max_age, struct mp_err *err);
 int spool_purge_cur(const char *state_dir, time_t before,
 		    struct mp_err *err);
 
+/* Retention of the attachments in state_dir/attachments/ab/abcd...
+ * (named by SHA-256, one file for every message that carries the same
+ * content): removes those stored (mtime) before `before` whose name is
+ * not in needed (n_needed names, sorted with strcmp: what a live ticket
+ * still needs).  Returns how many, or -1. */
+int spool_purge_attachments(const char *state_dir, time_t before,
+			    char *const *needed, size_t n_needed,
+			    struct mp_err *err);
+
+/* For `stats`: the messages waiting in new/ and those in failed/ (the
+ * .reason files not counted), each with the oldest one's mtime (0 when
+ * there is none). */
+struct spool_counts {
+	long long new_count, new_oldest;
+	long long failed_count, failed_oldest;
+};
+int spool_counts(const char *state_dir, struct spool_counts *c,
+		 struct mp_err *err);
+
 #endif

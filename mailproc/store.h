@@ -24,6 +24,15 @@ int store_schema_version(void);
  * with err (MP_PERM: path cannot be created). */
 int store_backup(struct store *s, const char *path, struct mp_err *err);
 
+/* Retention (store_backup.c): the SHA-256 names of the stored
+ * attachments that a live ticket still needs, sorted: those of every
+ * message of a ticket that is not closed or rejected, or was changed at
+ * or after since (a ticket closed lately may be reopened), or that was
+ * merged into such a ticket.  *v_r holds *n_r new strings (free each and
+ * the array).  0, or -1 with err. */
+int store_attachments_needed(struct store *s, long long since, char ***v_r,
+			     size_t *n_r, struct mp_err *err);
+
 struct store_ticket {
 	long long id;
 	char *state;	/* new triage held open done closed rejected */

@@ -96,3 +96,23 @@ done:
 	}
 	return 0;
 }
+
+int
+store_attachments_needed(struct store *s, long long since, char ***v_r,
+			 size_t *n_r, struct mp_err *err)
+{
+	/* Live: the ticket itself, or the one it was merged into. */
+#define LIVE(t) "(" t ".state NOT IN ('closed', 'rejected') OR " \
+		t ".updated >= ?1)"
+	static const char sql[] =
+		"SELECT DISTINCT json_extract(a.value, '$.sha256') AS h "
+		"FROM messages m JOIN tickets t ON t.id = m.ticket, "
+		"json_each(m.parsed, '$.attachments') a "
+		"WHERE json_valid(m.parsed) AND h IS NOT NULL AND "
+		"(" LIVE("t") " OR EXISTS (SELECT 1 FROM tickets u WHERE "
+		"u.id = t.merged_into AND " LIVE("u") ")) ORDER BY h";
+#undef LIVE
+
+	return column_strings(s, prep(s, err, sql, "i", since),
+			      "attachments needed", v_r, n_r, err);
+}

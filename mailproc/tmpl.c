@@ -140,9 +140,6 @@ static const char *const tmpl_names[] = {
 static const char *const tmpl_langs[] = { "ja", "en" };
 #define TMPL_FALLBACK_LANG "ja"
 
-typedef void tmpl_report_fn(void *ctx, const char *file, int line,
-			    const char *msg);
-
 /* A template split into lines (pointers into text, which is modified). */
 struct parsed {
 	char *text;
@@ -576,10 +573,35 @@ first_problem(void *ctx, const char *file, int line, const char *msg)
 		mp_err_set(err, MP_PERM, "%s:%d: %s", file, line, msg);
 }
 
+/* The file that serves (lang, name): site_dir's copy when it has one,
+ * else templates_dir's.  Into path; 0, or -1 when the path is too long. */
+static int
+resolve(char *path, size_t size, const char *site_dir,
+	const char *templates_dir, const char *lang, const char *name)
+{
+	struct stat st;
+
+	if (site_dir != NULL && *site_dir != '\0' &&
+	    join_path(path, size, site_dir, lang, name) == 0 &&
+	    stat(path, &st) == 0)
+		return 0;
+	return join_path(path, size, templates_dir, lang, name);
+}
+
 int
 tmpl_render(const char *templates_dir, const char *lang, const char *name,
 	    const struct tmpl_var *vars, size_t n_vars, struct tmpl_out *out,
 	    struct mp_err *err)
+{
+	return tmpl_render_site(NULL, templates_dir, lang, name, vars,
+				n_vars, out, err);
+}
+
+int
+tmpl_render_site(const char *site_dir, const char *templates_dir,
+		 const char *lang, const char *name,
+		 const struct tmpl_var *vars, size_t n_vars,
+		 struct tmpl_out *out, struct mp_err *err)
 {
 	struct buf subject = { 0 }, body = { 0 }, used = { 0 };
 	struct parsed p = { 0 };
@@ -603,14 +625,15 @@ tmpl_render(const char *templates_dir, const char *lang, const char *name,
 					  "for unknown placeholder \"%.40s\"",
 					  name, vars[i].name ? vars[i].name
 					  : "(null)");
-	if (join_path(path, sizeof(path), templates_dir, lang, name) < 0)
+	if (resolve(path, sizeof(path), site_dir, templates_dir, lang,
+		    name) < 0)
 		return mp_err_set(err, MP_PERM, "template path too long");
 	rc = read_file(path, &text, &len);
 	if (rc < 0 && errno == ENOENT &&
 	    strcmp(lang, TMPL_FALLBACK_LANG) != 0) {
 		lang = TMPL_FALLBACK_LANG;
-		if (join_path(path, sizeof(path), templates_dir, lang,
-			      name) < 0)
+		if (resolve(path, sizeof(path), site_dir, templates_dir, lang,
+			    name) < 0)
 			return mp_err_set(err, MP_PERM,
 					  "template path too long");
 		rc = read_file(path, &text, &len);
@@ -718,7 +741,7 @@ check_file(const char *path, tmpl_report_fn *report, void *ctx)
 
 /* Checks templates_dir/lang; returns its number of problems. */
 static int
-check_lang(const char *templates_dir, const char *lang,
+check_lang(const char *templates_dir, const char *lang, int site,
 	   tmpl_report_fn *report, void *ctx)
 {
 	char dirpath[4096], path[4096];
@@ -726,7 +749,8 @@ check_lang(const char *templates_dir, const char *lang,
 	size_t nfiles = 0, cap = 0, i;
 	struct dirent *de;
 	struct stat st;
-	int problems = 0, required = strcmp(lang, TMPL_FALLBACK_LANG) == 0;
+	int problems = 0, required = !site &&
+		strcmp(lang, TMPL_FALLBACK_LANG) == 0;
 	DIR *d;
 
 	if (join_path(dirpath, sizeof(dirpath), templates_dir, lang,
@@ -738,6 +762,8 @@ check_lang(const char *templates_dir, const char *lang,
 	if (d == NULL) {
 		if (!required && errno == ENOENT)
 			return 0;	/* every template falls back */
+		if (site && errno == ENOENT)
+			return 0;
 		reportf(report, ctx, dirpath, 0, "cannot open directory: %s",
 			strerror(errno));
 		return 1;
@@ -807,7 +833,50 @@ tmpl_check_dir(const char *templates_dir,
 	int problems = 0;
 
 	for (i = 0; i < sizeof(tmpl_langs) / sizeof(tmpl_langs[0]); i++)
-		problems += check_lang(templates_dir, tmpl_langs[i], report,
+		problems += check_lang(templates_dir, tmpl_langs[i], 0,
+				       report, ctx);
+	return problems;
+}
+
+int
+tmpl_check_site(const char *site_dir, const char *templates_dir,
+		tmpl_report_fn *report, tmpl_winner_fn *winner, void *ctx)
+{
+	char dirpath[4096], site[4096], shipped[4096];
+	struct dirent *de;
+	struct stat st;
+	int problems = 0;
+	size_t i, n;
+	DIR *d;
+
+	if (site_dir == NULL || *site_dir == '\0')
+		return 0;
+	for (i = 0; i < sizeof(tmpl_langs) / sizeof(tmpl_langs[0]); i++) {
+		problems += check_lang(site_dir, tmpl_langs[i], 1, report,
 				       ctx);
+		if (join_path(dirpath, sizeof(dirpath), site_dir,
+			      tmpl_langs[i], NULL) < 0 ||
+		    (d = opendir(dirpath)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			char name[256];
+
+			n = strlen(de->d_name);
+			if (de->d_name[0] == '.' || n <= 4 || n >= 256 ||
+			    strcmp(de->d_name + n - 4, ".txt") != 0)
+				continue;
+			snprintf(name, sizeof(name), "%.*s", (int)(n - 4),
+				 de->d_name);
+			if (join_path(site, sizeof(site), site_dir,
+				      tmpl_langs[i], name) < 0 ||
+			    join_path(shipped, sizeof(shipped),
+				      templates_dir, tmpl_langs[i],
+				      name) < 0)
+				continue;
+			winner(ctx, site, stat(shipped, &st) == 0 ? shipped :
+			       NULL);
+		}
+		closedir(d);
+	}
 	return problems;
 }

@@ -44,6 +44,17 @@ int tmpl_render(const char *templates_dir, const char *lang,
 		const char *name, const struct tmpl_var *vars, size_t n_vars,
 		struct tmpl_out *out, struct mp_err *err);
 
+/* The same with a site directory (site_templates_dir, e.g.
+ * /etc/mailproc/templates) searched first, file by file: for each
+ * language tried, site_dir/<lang>/<name>.txt wins over
+ * templates_dir/<lang>/<name>.txt when it exists, so a local edit
+ * survives an upgrade of the shipped copies and removing it falls back
+ * to them.  site_dir NULL or "" is tmpl_render(). */
+int tmpl_render_site(const char *site_dir, const char *templates_dir,
+		     const char *lang, const char *name,
+		     const struct tmpl_var *vars, size_t n_vars,
+		     struct tmpl_out *out, struct mp_err *err);
+
 /* Frees what tmpl_render() put in out and sets the pointers to NULL;
  * safe to call twice. */
 void tmpl_out_release(struct tmpl_out *out);
@@ -57,6 +68,20 @@ int tmpl_check_dir(const char *templates_dir,
 		   void (*report)(void *ctx, const char *file, int line,
 				  const char *msg),
 		   void *ctx);
+
+typedef void tmpl_report_fn(void *ctx, const char *file, int line,
+			    const char *msg);
+typedef void tmpl_winner_fn(void *ctx, const char *site_file,
+			    const char *shipped_file);
+
+/* Checks the site directory's templates as tmpl_check_dir() does, except
+ * that nothing in it is required and a missing directory is fine, and
+ * calls winner(ctx, site_file, shipped_file) for each of its .txt files:
+ * shipped_file is the file it overrides, or NULL when nothing is shipped
+ * under that name.  Returns the number of problems. */
+int tmpl_check_site(const char *site_dir, const char *templates_dir,
+		    tmpl_report_fn *report, tmpl_winner_fn *winner,
+		    void *ctx);
 
 /* 1 if name is in the placeholder table, else 0. */
 int tmpl_known_placeholder(const char *name);

@@ -61,11 +61,11 @@ $1
 }
 start() {	# start ARGS: the server in the background, listening
 	local n
-	n=$(cat "$dir/log" 2>/dev/null | grep -c 'lmtp: listening' || true)
+	n=$(cat "$dir/log" 2>/dev/null | grep -c 'lmtp: action=listen ' || true)
 	"$MAILPROC" -d -c "$dir/conf" lmtp "$@" >> "$dir/log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
-		[ "$(grep -c 'lmtp: listening' "$dir/log")" -gt "$n" ] &&
+		[ "$(grep -c 'lmtp: action=listen ' "$dir/log")" -gt "$n" ] &&
 			return 0
 		sleep 0.05
 	done
@@ -167,7 +167,7 @@ staffmail SOCK 'Received: from client (client [192.0.2.1])\nX-Mailproc-Login: st
 wait_processed
 [ "$(spoofs)" = 1 ] || fail "forged login header: want 1 spoofing, got $(spoofs)"
 [ "$(relays)" = 0 ] || fail "forged login header relayed as staff"
-grep -q 'X-Mailproc-Login header ignored (below Received' "$dir/log" ||
+grep -q 'header=X-Mailproc-Login action=ignored reason="below Received' "$dir/log" ||
 	fail "forged header not logged"
 staffmail SOCK 'X-Mailproc-Login: staff@example.jp\nReceived: from submission (client [192.0.2.2])\n' real@example.jp ||
 	fail "staff mail"
@@ -182,7 +182,7 @@ staffmail TCP 'X-Mailproc-Login: staff@example.jp\nReceived: from submission\n' 
 	fail "staff mail over TCP"
 wait_processed
 [ "$(spoofs)" = 2 ] || fail "login header over TCP trusted"
-grep -q 'header ignored (peer not trusted)' "$dir/log" ||
+grep -q 'action=ignored reason="peer not trusted"' "$dir/log" ||
 	fail "untrusted TCP login not logged"
 kill -TERM "$pid"
 wait "$pid" || fail "exit status $? after SIGTERM (tcp)"
@@ -238,7 +238,7 @@ if not 2 <= time.time() - t0 <= 6:
 #    good one is taken (a smaller max_message_size shows it).
 echo 'max_message_size = lots' >> "$dir/conf"
 kill -HUP "$pid"
-wait_log 'reload refused, keeping the old configuration' ||
+wait_log 'action=reload status=refused kept=configuration' ||
 	fail "bad reload not logged"
 lmtp "
 c = Client(SOCK)

@@ -7,8 +7,9 @@
 #   supplementary group) can use the CLI; a user outside the group gets a
 #   clear permission error, exit 77, not a temporary failure;
 # - a root-owned database in the service user's dir (what a command run as
-#   root before this fix left) makes deliver exit 75 (mail waits) with a
-#   line saying what to fix, never 0 with no ticket.
+#   root before this fix left): deliver keeps the mail in new/ for `run`
+#   (exit 0, SPEC §5.2) with a line saying what to fix, and raises the
+#   alarm (0950-db-alarm.sh), never 0 in silence.
 # Needs root (setpriv); no mail stack.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -75,13 +76,15 @@ grep -q 'not writable by daemon.*add daemon to group nogroup' "$tmp/err" ||
 	{ cat "$tmp/err" >&2; fail "outsider: no line saying what to fix"; }
 echo "$T: outsider: 77 with what to fix"
 
-# A root-owned database: deliver exits 75 (Postfix keeps the mail).
+# A root-owned database: deliver keeps the mail in new/ for `run`.
 chown root:root "$tmp/state/mailproc.db"
 chmod 644 "$tmp/state/mailproc.db"
 rc=0
 printf '%s' "$mail" | "${svc[@]}" "$MAILPROC" -c "$tmp/c" deliver \
 	--sender a@example.com --recipient support@example.jp 2>"$tmp/err" || rc=$?
-[ "$rc" = 75 ] || { cat "$tmp/err" >&2; fail "root-owned db: deliver exit $rc, want 75"; }
+[ "$rc" = 0 ] || { cat "$tmp/err" >&2; fail "root-owned db: deliver exit $rc, want 0 (spooled)"; }
+[ "$(ls "$tmp/state/spool/incoming/new" | wc -l)" = 1 ] || fail "root-owned db: the mail is not in new/"
+[ -s "$tmp/state/alarms/database" ] || fail "root-owned db: no alarm raised"
 grep -q 'mailproc.db: not readable and writable by nobody (owner root.*chown it' "$tmp/err" ||
 	{ cat "$tmp/err" >&2; fail "root-owned db: no line saying what to fix"; }
 rc=0

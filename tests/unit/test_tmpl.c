@@ -687,6 +687,74 @@ START_TEST(test_injection)
 }
 END_TEST
 
+/* site_templates_dir: a site file wins over the shipped one of the same
+ * language and name; the language is chosen before the directory (a
+ * shipped en/ beats a site ja/ for an English ticket); removing a site
+ * file falls back to the shipped one. */
+START_TEST(test_render_site)
+{
+	static const struct {
+		int shipped_en, site_ja, site_en;
+		const char *lang, *want;
+	} cases[] = {
+		{ 0, 0, 0, "ja", "shipped-ja" },
+		{ 0, 1, 0, "ja", "site-ja" },
+		{ 0, 1, 0, "en", "site-ja" },
+		{ 1, 1, 0, "en", "shipped-en" },
+		{ 1, 1, 1, "en", "site-en" },
+		{ 1, 0, 1, "ja", "shipped-ja" },
+		{ 1, 1, 1, "ja", "site-ja" },
+	};
+	char site[128], path[256];
+	size_t i;
+
+	scratch_setup();
+	snprintf(site, sizeof(site), "%s/site", scratch);
+	ck_assert_int_eq(mkdir(site, 0700), 0);
+	snprintf(path, sizeof(path), "%s/ja", site);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/en", site);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tmpl_out out = { 0 };
+		struct mp_err err;
+
+		put("ja/ack.txt", "Subject: shipped-ja\n\nbody\n");
+		if (cases[i].shipped_en)
+			put("en/ack.txt", "Subject: shipped-en\n\nbody\n");
+		else
+			drop("en/ack.txt");
+		if (cases[i].site_ja)
+			put("site/ja/ack.txt", "Subject: site-ja\n\nbody\n");
+		else
+			drop("site/ja/ack.txt");
+		if (cases[i].site_en)
+			put("site/en/ack.txt", "Subject: site-en\n\nbody\n");
+		else
+			drop("site/en/ack.txt");
+		ck_assert_msg(tmpl_render_site(site, scratch, cases[i].lang,
+					       "ack", NULL, 0, &out,
+					       &err) == 0,
+			      "case %zu: %s", i, err.msg);
+		ck_assert_msg(strcmp(out.subject, cases[i].want) == 0,
+			      "case %zu: got %s, want %s", i, out.subject,
+			      cases[i].want);
+		tmpl_out_release(&out);
+	}
+	/* No site dir: the shipped one. */
+	{
+		struct tmpl_out out = { 0 };
+		struct mp_err err;
+
+		ck_assert_int_eq(tmpl_render_site(NULL, scratch, "ja", "ack",
+						  NULL, 0, &out, &err), 0);
+		ck_assert_str_eq(out.subject, "shipped-ja");
+		tmpl_out_release(&out);
+	}
+	scratch_teardown();
+}
+END_TEST
+
 /* Every shipped template with every placeholder set to an injection
  * attempt: no subject may carry a line break or control character. */
 START_TEST(test_injection_shipped)
@@ -847,6 +915,7 @@ suite_tmpl(void)
 	tcase_add_test(tc, test_injection);
 	tcase_add_test(tc, test_injection_shipped);
 	tcase_add_test(tc, test_render_cases);
+	tcase_add_test(tc, test_render_site);
 	suite_add_tcase(s, tc);
 	return s;
 }
