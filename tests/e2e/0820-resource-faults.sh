@@ -10,7 +10,7 @@
 # 2. The database file read-only, deliver as nobody: the mail is safe in
 #    new/ (exit 0, SPEC §5.2), never in failed/, with a line naming the
 #    database and what to fix and a LOG_CRIT alarm (staff are mailed
-#    once: 0950-db-alarm.sh); once the permission is back, `run` files
+#    once: 0955-db-alarm.sh); once the permission is back, `run` files
 #    it.
 # 3. An SMTP relay that refuses for now (smtp-sink -r RCPT: 4xx): the mail
 #    stays queued with an attempt, a backoff and last_error, never

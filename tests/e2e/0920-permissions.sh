@@ -9,7 +9,7 @@
 # - a root-owned database in the service user's dir (what a command run as
 #   root before this fix left): deliver keeps the mail in new/ for `run`
 #   (exit 0, SPEC §5.2) with a line saying what to fix, and raises the
-#   alarm (0950-db-alarm.sh), never 0 in silence.
+#   alarm (0955-db-alarm.sh), never 0 in silence.
 # Needs root (setpriv); no mail stack.
 set -eu
 cd "$(dirname "$0")/../.."
