@@ -20,6 +20,7 @@
 
 #include "alert.h"
 #include "log.h"
+#include "rules.h"
 
 enum field { F_HOST, F_KIND, F_SERVICE, F_STATE, F_TIME, F_COUNT };
 
@@ -211,8 +212,9 @@ parse_text(struct loader *ld, char *text)
 }
 
 int
-alert_format_load(struct alert_format **f_r, const char *rules_dir,
-		  alert_report_fn *report, void *ctx, struct mp_err *err)
+alert_format_load(struct alert_format **f_r, const char *site_dir,
+		  const char *rules_dir, alert_report_fn *report, void *ctx,
+		  struct mp_err *err)
 {
 	struct loader ld = { 0 };
 	char path[4096], *text = NULL;
@@ -223,7 +225,11 @@ alert_format_load(struct alert_format **f_r, const char *rules_dir,
 	ld.f = calloc(1, sizeof(*ld.f));
 	if (ld.f == NULL)
 		return mp_err_set(err, MP_TEMP, "out of memory");
-	snprintf(path, sizeof(path), "%s/%s", rules_dir, ALERT_FILE);
+	if (rules_file_path(path, sizeof(path), site_dir, rules_dir,
+			    ALERT_FILE, NULL) == NULL) {
+		free(ld.f);
+		return mp_err_set(err, MP_PERM, "%s: path too long", rules_dir);
+	}
 	ld.file = path;
 	ld.report = report;
 	ld.ctx = ctx;

@@ -37,12 +37,14 @@ struct alert_format;
 typedef void alert_report_fn(void *ctx, const char *file, int line,
 			     const char *msg);
 
-/* Reads rules_dir/alerts.conf; a missing file gives the default format
+/* Reads alerts.conf (site_dir's when it has one, else rules_dir's:
+ * rules_file_path()); a missing file gives the default format
  * (Host:, Kind:, Service:, State:, Time: lines in the body).  Every
  * problem goes to report (may be NULL) as file:line; any problem fails
  * with MP_PERM naming the first. */
-int alert_format_load(struct alert_format **f_r, const char *rules_dir,
-		      alert_report_fn *report, void *ctx, struct mp_err *err);
+int alert_format_load(struct alert_format **f_r, const char *site_dir,
+		      const char *rules_dir, alert_report_fn *report,
+		      void *ctx, struct mp_err *err);
 void alert_format_free(struct alert_format **fp);
 
 /* Reads an alert out of subject and text.  Returns 0, or -1 with why

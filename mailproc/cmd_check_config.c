@@ -84,11 +84,12 @@ check_rules(struct check *c)
 	char path[4096];
 	int before = c->problems;
 
-	if (rules_check_dir(c->conf->rules_dir, report_file, c, &err) < 0) {
+	if (rules_check_site(c->conf->site_rules_dir, c->conf->rules_dir, report_file, c,
+			     &err) < 0) {
 		report_err(c, before, &err);
 		return;
 	}
-	if (rules_load(&r, c->conf->rules_dir, report_file, c, &err) < 0) {
+	if (rules_load_site(&r, c->conf->site_rules_dir, c->conf->rules_dir, report_file, c, &err) < 0) {
 		report_err(c, before, &err);
 		return;
 	}
@@ -101,10 +102,32 @@ check_rules(struct check *c)
 		struct alert_format *f = NULL;
 
 		before = c->problems;
-		if (alert_format_load(&f, c->conf->rules_dir, report_file, c,
+		if (alert_format_load(&f, c->conf->site_rules_dir,
+				      c->conf->rules_dir, report_file, c,
 				      &err) < 0)
 			report_err(c, before, &err);
 		alert_format_free(&f);
+	}
+	{
+		/* Which file of rules/ serves, for each the site has. */
+		static const char *const files[] = {
+			"catalogue.conf", "classify.rules", "form.conf",
+			ALERT_FILE,
+		};
+		char site[4096], shipped[4096];
+		size_t i;
+		int from_site;
+
+		for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+			if (rules_file_path(site, sizeof(site),
+					    c->conf->site_rules_dir,
+					    c->conf->rules_dir, files[i],
+					    &from_site) == NULL || !from_site)
+				continue;
+			snprintf(shipped, sizeof(shipped), "%s/%s",
+				 c->conf->rules_dir, files[i]);
+			printf("rules: %s wins over %s\n", site, shipped);
+		}
 	}
 }
 

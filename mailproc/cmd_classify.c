@@ -103,7 +103,7 @@ cmd_classify(struct conf *conf, int argc, char **argv)
 
 	if (!cmd_args_known(argc, argv, "classify", flags, NULL))
 		return EX_USAGE;
-	if (rules_load(&rules, conf->rules_dir, NULL, NULL, &err) < 0) {
+	if (rules_load_site(&rules, conf->site_rules_dir, conf->rules_dir, NULL, NULL, &err) < 0) {
 		log_user_error("classify", "rules: %s", err.msg);
 		return EX_CONFIG;
 	}

@@ -80,7 +80,7 @@ cmd_classify_report(struct conf *conf, int argc, char **argv)
 	}
 	memset(&hours, 0, sizeof(hours));
 	if (hours_init_conf(&hours, conf, &err) < 0 ||
-	    rules_load(&rules, conf->rules_dir, NULL, NULL, &err) < 0) {
+	    rules_load_site(&rules, conf->site_rules_dir, conf->rules_dir, NULL, NULL, &err) < 0) {
 		log_user_error("classify-report", "%s", err.msg);
 		hours_release(&hours);
 		return EX_CONFIG;

@@ -33,7 +33,7 @@ import(struct conf *conf, const char *path, int replace)
 	size_t n = 0, i;
 	int rc = EX_OK;
 
-	if (rules_load(&rules, conf->rules_dir, NULL, NULL, &err) < 0) {
+	if (rules_load_site(&rules, conf->site_rules_dir, conf->rules_dir, NULL, NULL, &err) < 0) {
 		log_user_error("customers import", "rules: %s", err.msg);
 		return EX_CONFIG;
 	}

@@ -179,7 +179,7 @@ cmd_run(struct conf *conf, int argc, char **argv)
 	}
 	if (ingest_new(&rc.in, conf, &err) < 0 ||
 	    hours_init_conf(&rc.hours, conf, &err) < 0 ||
-	    rules_load(&rc.rules, conf->rules_dir, NULL, NULL, &err) < 0 ||
+	    rules_load_site(&rc.rules, conf->site_rules_dir, conf->rules_dir, NULL, NULL, &err) < 0 ||
 	    outbox_new(&rc.ob, conf, &err) < 0) {
 		log_user_error("run", "%s", err.msg);
 		status = err.kind == MP_PERM ? EX_CONFIG : EX_TEMPFAIL;

@@ -61,7 +61,7 @@ cmd_staff(struct conf *conf, int argc, char **argv)
 		by = "staff";
 	memset(&hours, 0, sizeof(hours));
 	if (hours_init_conf(&hours, conf, &err) < 0 ||
-	    rules_load(&rules, conf->rules_dir, NULL, NULL, &err) < 0) {
+	    rules_load_site(&rules, conf->site_rules_dir, conf->rules_dir, NULL, NULL, &err) < 0) {
 		log_user_error(cmd, "%s", err.msg);
 		hours_release(&hours);
 		return EX_CONFIG;

@@ -495,7 +495,7 @@ class_known(const struct conf *conf, const char *class, struct mp_err *err)
 	for (i = 0; fixed[i] != NULL; i++)
 		if (strcmp(class, fixed[i]) == 0)
 			return 1;
-	if (rules_load(&rules, conf->rules_dir, NULL, NULL, err) < 0)
+	if (rules_load_site(&rules, conf->site_rules_dir, conf->rules_dir, NULL, NULL, err) < 0)
 		return -1;
 	found = rules_item_find(rules, class) != NULL;
 	rules_free(&rules);

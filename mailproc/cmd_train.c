@@ -437,7 +437,7 @@ cmd_train(struct conf *conf, int argc, char **argv)
 	}
 	c.conf = conf;
 	msg_library_init();
-	if (rules_load(&c.rules, conf->rules_dir, NULL, NULL, &err) < 0) {
+	if (rules_load_site(&c.rules, conf->site_rules_dir, conf->rules_dir, NULL, NULL, &err) < 0) {
 		log_user_error("train", "rules: %s", err.msg);
 		return EX_CONFIG;
 	}

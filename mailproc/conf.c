@@ -41,6 +41,7 @@ static const struct conf_key conf_keys[] = {
 	{ "rules_dir", T_STR, S(rules_dir), "@top/rules", 0, 0, NULL },
 	{ "templates_dir", T_STR, S(templates_dir), "@top/templates", 0, 0,
 	  NULL },
+	{ "site_rules_dir", T_STR, S(site_rules_dir), "", 0, 0, NULL },
 	{ "site_templates_dir", T_STR, S(site_templates_dir), "", 0, 0,
 	  NULL },
 	{ "model_file", T_STR, S(model_file), "", 0, 0, NULL },
@@ -468,6 +469,9 @@ conf_defaults(struct conf *conf, const char *top)
 		} else if (installed &&
 			   strcmp(k->name, "site_templates_dir") == 0) {
 			v = "/etc/mailproc/templates";
+		} else if (installed &&
+			   strcmp(k->name, "site_rules_dir") == 0) {
+			v = "/etc/mailproc/rules";
 		} else if (strncmp(v, "@top/", 5) == 0) {
 			snprintf(buf, sizeof(buf), "%s/%s", installed ? share :
 				 top, v + 5);

@@ -20,6 +20,8 @@ struct conf {
 	char *state_dir;		/* db, spool, attachments */
 	char *rules_dir;
 	char *templates_dir;
+	char *site_rules_dir;		/* local rules/ files that win, file by
+					 * file, over rules_dir's */
 	char *site_templates_dir;	/* local copies that win, file by
 					 * file, over templates_dir's; "" */
 	char *model_file;		/* "": state_dir's, else rules_dir's */

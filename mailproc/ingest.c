@@ -221,7 +221,7 @@ load_rules(struct ingest *in, struct mp_err *err)
 		return 0;
 	char path[4096];
 
-	if (rules_load(&in->rules, in->conf->rules_dir, NULL, NULL, err) < 0) {
+	if (rules_load_site(&in->rules, in->conf->site_rules_dir, in->conf->rules_dir, NULL, NULL, err) < 0) {
 		err->kind = MP_TEMP;	/* fix the rules; the mail waits */
 		return -1;
 	}
@@ -891,8 +891,8 @@ file_alert(struct ingest *in, struct filing *f, struct mp_err *err)
 	int rc = -1, parsed, allowed;
 
 	if (in->alerts == NULL &&
-	    alert_format_load(&in->alerts, c->rules_dir, NULL, NULL,
-			      err) < 0) {
+	    alert_format_load(&in->alerts, c->site_rules_dir, c->rules_dir,
+			      NULL, NULL, err) < 0) {
 		err->kind = MP_TEMP;	/* fix rules/alerts.conf, then retry */
 		return -1;
 	}

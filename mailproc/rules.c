@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "model.h"
@@ -209,15 +210,11 @@ loader_problem(struct loader *ld, int line, const char *fmt, ...)
 		ld->report(ld->ctx, ld->file, line, msg);
 }
 
+/* A copy of s, or NULL for NULL (or out of memory). */
 static char *
-path_join(const char *dir, const char *name)
+strdup_or_null(const char *s)
 {
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
+	return s != NULL ? strdup(s) : NULL;
 }
 
 /* Reads a whole file; returns a malloc'd NUL-terminated copy or NULL after
@@ -591,9 +588,30 @@ macros_free(struct loader *ld)
 
 /* Reads the three files; with check, also compiles every pattern so that
  * bad ones are reported with the rest. */
+const char *
+rules_file_path(char *buf, size_t size, const char *site_dir,
+		const char *dir, const char *name, int *from_site)
+{
+	struct stat st;
+	int n;
+
+	if (from_site != NULL)
+		*from_site = 0;
+	if (site_dir != NULL && *site_dir != '\0') {
+		n = snprintf(buf, size, "%s/%s", site_dir, name);
+		if (n > 0 && (size_t)n < size && stat(buf, &st) == 0) {
+			if (from_site != NULL)
+				*from_site = 1;
+			return buf;
+		}
+	}
+	n = snprintf(buf, size, "%s/%s", dir, name);
+	return n > 0 && (size_t)n < size ? buf : NULL;
+}
+
 static int
-load(struct rules **rp, const char *dir, rules_report_fn *report,
-     void *ctx, int check, struct mp_err *err)
+load(struct rules **rp, const char *site_dir, const char *dir,
+     rules_report_fn *report, void *ctx, int check, struct mp_err *err)
 {
 	struct loader ld = { 0 };
 	struct rules *r;
@@ -609,9 +627,16 @@ load(struct rules **rp, const char *dir, rules_report_fn *report,
 	ld.r = r;
 	ld.report = report;
 	ld.ctx = ctx;
-	cat_path = path_join(dir, CATALOGUE_FILE);
-	form_path = path_join(dir, FORM_FILE);
-	r->rules_path = path_join(dir, RULES_FILE);
+	{
+		char buf[4096];
+
+		cat_path = strdup_or_null(rules_file_path(buf, sizeof(buf),
+			site_dir, dir, CATALOGUE_FILE, NULL));
+		form_path = strdup_or_null(rules_file_path(buf, sizeof(buf),
+			site_dir, dir, FORM_FILE, NULL));
+		r->rules_path = strdup_or_null(rules_file_path(buf,
+			sizeof(buf), site_dir, dir, RULES_FILE, NULL));
+	}
 	if (cat_path == NULL || form_path == NULL || r->rules_path == NULL)
 		goto oom;
 
@@ -664,16 +689,30 @@ int
 rules_load(struct rules **rp, const char *dir, rules_report_fn *report,
 	   void *ctx, struct mp_err *err)
 {
-	return load(rp, dir, report, ctx, 0, err);
+	return load(rp, NULL, dir, report, ctx, 0, err);
+}
+
+int
+rules_load_site(struct rules **rp, const char *site_dir, const char *dir,
+		rules_report_fn *report, void *ctx, struct mp_err *err)
+{
+	return load(rp, site_dir, dir, report, ctx, 0, err);
 }
 
 int
 rules_check_dir(const char *dir, rules_report_fn *report, void *ctx,
 		struct mp_err *err)
 {
+	return rules_check_site(NULL, dir, report, ctx, err);
+}
+
+int
+rules_check_site(const char *site_dir, const char *dir,
+		 rules_report_fn *report, void *ctx, struct mp_err *err)
+{
 	struct rules *r;
 
-	if (load(&r, dir, report, ctx, 1, err) < 0)
+	if (load(&r, site_dir, dir, report, ctx, 1, err) < 0)
 		return -1;
 	rules_free(&r);
 	return 0;

@@ -137,6 +137,21 @@ int rules_load(struct rules **r, const char *dir, rules_report_fn *report,
 int rules_check_dir(const char *dir, rules_report_fn *report, void *ctx,
 		    struct mp_err *err);
 
+/* rules_load() and rules_check_dir() with site_dir (NULL or "": none)
+ * in front: each file of rules/ that site_dir has wins over dir's, file
+ * by file, so that local edits survive an upgrade of dir. */
+int rules_load_site(struct rules **r, const char *site_dir, const char *dir,
+		    rules_report_fn *report, void *ctx, struct mp_err *err);
+int rules_check_site(const char *site_dir, const char *dir,
+		     rules_report_fn *report, void *ctx, struct mp_err *err);
+
+/* The file name of rules/ that serves: site_dir/name when it exists,
+ * else dir/name; into buf (NULL when it does not fit).  *from_site (may
+ * be NULL) says which. */
+const char *rules_file_path(char *buf, size_t size, const char *site_dir,
+			    const char *dir, const char *name,
+			    int *from_site);
+
 /* Releases r and sets *r to NULL; does nothing if *r is NULL. */
 void rules_free(struct rules **r);
 

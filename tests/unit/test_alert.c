@@ -57,7 +57,7 @@ START_TEST(test_default_format)
 	char why[200], key[200];
 
 	/* No file: the default Key: value lines. */
-	ck_assert_int_eq(alert_format_load(&f, dir, NULL, NULL, &err), 0);
+	ck_assert_int_eq(alert_format_load(&f, NULL, dir, NULL, NULL, &err), 0);
 	ck_assert_int_eq(alert_parse(f, "whatever", "Host: WEB01.example.jp\n"
 		"Kind: Service\nService: HTTP \nState: PROBLEM\nTime: 03:12\n",
 		&a, why, sizeof(why)), 0);
@@ -122,7 +122,7 @@ START_TEST(test_custom_format)
 		     "kind subject (Host) Alert\n"
 		     "alias host ping\n"
 		     "recovery UP\n");
-	ck_assert_int_eq(alert_format_load(&f, dir, NULL, NULL, &err), 0);
+	ck_assert_int_eq(alert_format_load(&f, NULL, dir, NULL, NULL, &err), 0);
 	ck_assert_int_eq(alert_parse(f, "** PROBLEM Host Alert: web02 is DOWN **",
 				     "body", &a, why, sizeof(why)), 0);
 	ck_assert_str_eq(a.host, "web02");
@@ -145,7 +145,7 @@ START_TEST(test_bad_format)
 	write_format("host body ^host:(\nkind body no-group\nfrobnicate\n"
 		     "alias x teapot\n");
 	lines_reported = 0;
-	ck_assert_int_eq(alert_format_load(&f, dir, count_report, NULL, &err),
+	ck_assert_int_eq(alert_format_load(&f, NULL, dir, count_report, NULL, &err),
 			 -1);
 	ck_assert_ptr_null(f);
 	ck_assert_int_eq(err.kind, MP_PERM);
