@@ -17,6 +17,8 @@ phone=03-1111-2222
 holder=株式会社ハナコ商事
 # Our own MTA's Authentication-Results count for DKIM.
 echo "trusted_authserv_id = mx.e2e.test" >>"$MP_STACK/mailproc.conf"
+# Over LMTP the resident server reads the configuration at its start.
+"$E2E_DIR/stack.sh" lmtp-restart "$MP_STACK" || fail "lmtp restart"
 
 cat >"$work/customers.csv" <<CSV
 contract_id,holder_name,requester_addresses,monitoring_email,emergency_phone,options

@@ -162,7 +162,7 @@ assert_no_bounce()
 wait_delivered()
 {
 	local n=$1 limit=${2:-20} t=0
-	while [ "$(log_count 'relay=mailproc, .*status=sent')" -lt "$n" ]; do
+	while [ "$(log_count "$MP_RELAY_RE.*status=sent")" -lt "$n" ]; do
 		assert_no_bounce
 		if [ "$t" -ge "$((limit * 5))" ]; then
 			_mp_log_tail
@@ -245,7 +245,15 @@ export MP_STACK
 MP_SMTP_PORT=2525 MP_SINK_PORT=2526 MP_STAFF_PORT=2587 MP_IMAP_PORT=1143
 # shellcheck disable=SC1091
 [ ! -f "$MP_STACK/ports" ] || . "$MP_STACK/ports"
-export MP_SMTP_PORT MP_SINK_PORT MP_STAFF_PORT MP_IMAP_PORT
+MP_TRANSPORT=${MP_TRANSPORT:-pipe}
+export MP_SMTP_PORT MP_SINK_PORT MP_STAFF_PORT MP_IMAP_PORT MP_TRANSPORT
+# How the maillog names a delivery to mailproc: the pipe service, or the
+# LMTP socket.
+if [ "$MP_TRANSPORT" = lmtp ]; then
+	MP_RELAY_RE='relay=[^ ]*lmtp\.sock[^ ]*, '
+else
+	MP_RELAY_RE='relay=mailproc, '
+fi
 
 # A known starting point.
 "$E2E_DIR/stack.sh" sync "$MP_STACK" || fail "stack sync failed"
@@ -257,5 +265,7 @@ fi
 find "$MP_STACK/state" "$MP_STACK/sink" -mindepth 1 -delete
 chown nobody:nogroup "$MP_STACK/state"
 chmod 755 "$MP_STACK/state"
+# A resident LMTP server held the old database open: start it afresh.
+"$E2E_DIR/stack.sh" lmtp-restart "$MP_STACK" || fail "lmtp restart failed"
 _mp_log_mark=$(wc -l <"$MP_STACK/maillog" 2>/dev/null || echo 0)
 QID=

@@ -26,6 +26,13 @@
 #
 # Log files: DIR/maillog (Postfix), DIR/sink.log, DIR/dovecot/dovecot.log.
 #
+# MP_TRANSPORT=lmtp hands example.jp's mail to a resident `mailproc lmtp`
+# on DIR/lmtp/lmtp.sock (run as nobody, group postfix, so that Postfix's
+# lmtp client may connect) instead of the pipe; the staff submission
+# service writes the SASL login into X-Mailproc-Login either way
+# (check_sasl_access PREPEND, README "The SASL login over LMTP").
+# `lmtp-restart DIR` restarts that server (after state/ was emptied).
+#
 # MP_PORT_BASE=N moves the four ports to N (customers), N+1 (sink), N+2
 # (staff) and N+3 (IMAP), so that two checkouts can each run a stack.
 # start writes the ports it used to DIR/ports (shell assignments of
@@ -35,6 +42,7 @@
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd -P)
+want_transport=${MP_TRANSPORT:-pipe}
 TOP=$(cd "$HERE/../.." && pwd -P)
 
 # The ports of a new stack, from MP_PORT_BASE.
@@ -53,6 +61,11 @@ ports_choose()
 	else
 		MP_SMTP_PORT=2525 MP_SINK_PORT=2526 MP_STAFF_PORT=2587 MP_IMAP_PORT=1143
 	fi
+	MP_TRANSPORT=$want_transport
+	case $MP_TRANSPORT in
+	pipe|lmtp) ;;
+	*) echo "stack: MP_TRANSPORT=$MP_TRANSPORT: want pipe or lmtp" >&2; exit 64 ;;
+	esac
 }
 
 # The ports of the stack in DIR (the defaults for one started before
@@ -65,6 +78,7 @@ ports_load()
 	else
 		MP_SMTP_PORT=2525 MP_SINK_PORT=2526 MP_STAFF_PORT=2587 MP_IMAP_PORT=1143
 	fi
+	MP_TRANSPORT=${MP_TRANSPORT:-pipe}
 	PORTS="$MP_SMTP_PORT $MP_SINK_PORT $MP_STAFF_PORT $MP_IMAP_PORT"
 }
 say()
@@ -194,9 +208,42 @@ end_leftover()
 	return 1
 }
 
+lmtp_stop()
+{
+	local pid
+	if [ -f "$dir/run/lmtp.pid" ]; then
+		pid=$(cat "$dir/run/lmtp.pid")
+		case $(cmdline_of "$pid") in
+		*mailproc*lmtp*) end_pid "$pid" 100 ;;
+		esac
+		rm -f "$dir/run/lmtp.pid"
+	fi
+}
+
+# Starts `mailproc lmtp` on DIR/lmtp/lmtp.sock and waits for the socket.
+lmtp_start()
+{
+	local n=0
+	mkdir -p "$dir/lmtp"
+	chown nobody:postfix "$dir/lmtp"
+	chmod 750 "$dir/lmtp"
+	rm -f "$dir/lmtp/lmtp.sock"
+	setsid setpriv --reuid=nobody --regid=postfix --clear-groups -- \
+		"$dir/bin/mailproc" -d -c "$dir/mailproc.conf" lmtp \
+		--listen "unix:$dir/lmtp/lmtp.sock" </dev/null \
+		>>"$dir/lmtp.log" 2>&1 &
+	echo $! >"$dir/run/lmtp.pid"
+	while [ ! -S "$dir/lmtp/lmtp.sock" ]; do
+		n=$((n + 1))
+		[ "$n" -lt 100 ] || die "mailproc lmtp did not listen, see $dir/lmtp.log"
+		sleep 0.1
+	done
+}
+
 stack_stop()
 {
 	local pid
+	lmtp_stop
 	# Postfix.
 	if [ -f "$dir/etc/main.cf" ] && [ -f "$dir/queue/pid/master.pid" ]; then
 		pid=$(tr -d ' \n' <"$dir/queue/pid/master.pid")
@@ -236,7 +283,10 @@ wait_port()
 # replaced.
 render()
 {
-	sed -e "s|@DIR@|$dir|g" -e "s|@SMTP_PORT@|$MP_SMTP_PORT|g" \
+	local transport=mailproc:
+
+	[ "$MP_TRANSPORT" != lmtp ] || transport="lmtp:unix:$dir/lmtp/lmtp.sock"
+	sed -e "s|@DIR@|$dir|g" -e "s|@TRANSPORT@|$transport|g" -e "s|@SMTP_PORT@|$MP_SMTP_PORT|g" \
 		-e "s|@SINK_PORT@|$MP_SINK_PORT|g" -e "s|@STAFF_PORT@|$MP_STAFF_PORT|g" \
 		-e "s|@IMAP_PORT@|$MP_IMAP_PORT|g" "$HERE/stack/$1" >"$2"
 }
@@ -307,11 +357,13 @@ stack_start()
 	rm -rf "${dir:?}/etc" "${dir:?}/queue" "${dir:?}/data" "${dir:?}/sink" "${dir:?}/run" \
 		"${dir:?}/bin" "${dir:?}/rules" "${dir:?}/templates" "${dir:?}/state" \
 		"${dir:?}/dovecot" "${dir:?}/maillog" "${dir:?}/maillog."* \
-		"${dir:?}/sink.log" "${dir:?}/mailproc.conf" "${dir:?}/ports"
+		"${dir:?}/sink.log" "${dir:?}/mailproc.conf" "${dir:?}/ports" \
+		"${dir:?}/lmtp" "${dir:?}/lmtp.log"
 	chmod 755 "$dir"
 	: >"$dir/.mp-e2e-stack"
-	printf 'MP_SMTP_PORT=%s\nMP_SINK_PORT=%s\nMP_STAFF_PORT=%s\nMP_IMAP_PORT=%s\n' \
-		"$MP_SMTP_PORT" "$MP_SINK_PORT" "$MP_STAFF_PORT" "$MP_IMAP_PORT" >"$dir/ports"
+	printf 'MP_SMTP_PORT=%s\nMP_SINK_PORT=%s\nMP_STAFF_PORT=%s\nMP_IMAP_PORT=%s\nMP_TRANSPORT=%s\n' \
+		"$MP_SMTP_PORT" "$MP_SINK_PORT" "$MP_STAFF_PORT" "$MP_IMAP_PORT" \
+		"$MP_TRANSPORT" >"$dir/ports"
 	chmod 644 "$dir/ports"
 	mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/sink" "$dir/run" \
 		"$dir/bin" "$dir/state"
@@ -333,6 +385,7 @@ stack_start()
 	render master.cf.in "$dir/etc/master.cf"
 	render transport.in "$dir/etc/transport"
 	render recipients.in "$dir/etc/recipients"
+	render mailproc_login.in "$dir/etc/mailproc_login"
 
 	# start runs "postfix check" itself; it may fail without a word.
 	local out
@@ -365,6 +418,7 @@ EOF
 			    "$(tail -n 5 "$dir/dovecot/dovecot.log" 2>/dev/null)"
 		wait_port "$MP_IMAP_PORT" "Dovecot, see $dir/dovecot/dovecot.log"
 	fi
+	[ "$MP_TRANSPORT" != lmtp ] || lmtp_start
 	wait_port "$MP_SMTP_PORT" "Postfix"
 	wait_port "$MP_STAFF_PORT" "Postfix"
 	wait_port "$MP_SINK_PORT" "smtp-sink, see $dir/sink.log"
@@ -383,7 +437,7 @@ stack_status()
 	done
 }
 
-[ $# -eq 2 ] || { echo "usage: $0 start|stop|status|sync DIR" >&2; exit 64; }
+[ $# -eq 2 ] || { echo "usage: $0 start|stop|status|sync|lmtp-restart DIR" >&2; exit 64; }
 [ "$(id -u)" = 0 ] || { echo "stack: must run as root" >&2; exit 1; }
 action=$1
 case $2 in
@@ -415,8 +469,17 @@ sync)
 	ports_load
 	stack_sync
 	;;
+lmtp-restart)
+	[ -f "$2/.mp-e2e-stack" ] || { echo "stack: $2: no stack" >&2; exit 1; }
+	dir=$(cd "$2" && pwd -P)
+	ports_load
+	if [ "$MP_TRANSPORT" = lmtp ]; then
+		lmtp_stop
+		lmtp_start
+	fi
+	;;
 *)
-	echo "usage: $0 start|stop|status|sync DIR" >&2
+	echo "usage: $0 start|stop|status|sync|lmtp-restart DIR" >&2
 	exit 64
 	;;
 esac
