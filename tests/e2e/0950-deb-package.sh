@@ -163,7 +163,8 @@ mkdir -p "$R$P/etc" "$R$P/queue" "$R$P/data"
 chmod 755 "$R$P"
 in_root chown postfix "$P/data"
 render() {
-	sed -e "s|@DIR@|$P|g" -e "s|@SINK_PORT@|$MP_SINK_PORT|g" "$E2E_DIR/stack/$1"
+	sed -e "s|@DIR@|$P|g" -e "s|@SINK_PORT@|$MP_SINK_PORT|g" \
+		-e "s|@TRANSPORT@|mailproc:|g" "$E2E_DIR/stack/$1"
 }
 render main.cf.in >"$R$P/etc/main.cf"
 # form@ goes over LMTP to the socket-activated server (below).
@@ -182,8 +183,7 @@ render master.cf.in | awk '
 		      " --sender ${sender} --recipient ${recipient}" \
 		      " --sasl-user ${sasl_username}"; next }
 	{ print }
-	END { print "smtpin     unix  n       -       n       -       -       smtpd"
-	      print "lmtp       unix  -       -       n       -       -       lmtp" }
+	END { print "smtpin     unix  n       -       n       -       -       smtpd" }
 ' >"$R$P/etc/master.cf"
 grep -q 'argv=/usr/bin/mailproc deliver' "$R$P/etc/master.cf" || fail "master.cf has no pipe"
 out=$(in_root postfix -c "$P/etc" start 2>&1) ||
