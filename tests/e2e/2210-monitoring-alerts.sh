@@ -10,7 +10,8 @@
 #   tells the customer and closes the ticket;
 # - an unknown host, an unreadable alert and a forged sender go to staff
 #   alone, never to a customer;
-# - a bad rules/alerts.conf is reported with file:line.
+# - a bad rules/alerts.conf is reported with file:line, and an alert
+#   arriving meanwhile waits in the spool until it is fixed.
 set -eu
 MAILPROC=${MAILPROC:-./bin/mailproc}
 dir=$(mktemp -d /tmp/mp-2210.XXXXXX)
@@ -130,4 +131,15 @@ out=$(mp check-config 2>&1); rc=$?
 set -e
 [ "$rc" != 0 ] || fail "check-config passed a bad alerts.conf"
 case $out in *"alerts.conf:1:"*) ;; *) fail "check-config said: $out" ;; esac
+# An alert that arrives while alerts.conf is broken is not lost: it waits
+# in the spool (deliver exits 0) and is filed once the file is fixed.
+before=$(q "SELECT count(*) FROM messages")
+mp deliver --sender $mon --recipient alerts@example.jp < rules/alert-examples/ping.eml ||
+	fail "deliver with a broken alerts.conf"
+[ "$(q "SELECT count(*) FROM messages")" = "$before" ] || fail "filed with a broken alerts.conf"
+[ "$(find "$dir/state/spool" -path '*/new/*' -type f | wc -l)" = 1 ] || fail "the alert is not waiting in new/"
+cp rules/alerts.conf "$dir/rules/alerts.conf"
+mp run --once || fail "run --once after the fix"
+[ -n "$(q "SELECT ticket FROM messages WHERE message_id = 'ping.example@noc.example.jp'")" ] ||
+	fail "the waiting alert was not filed after the fix"
 echo "PASS 2210-monitoring-alerts"
