@@ -5,6 +5,8 @@
 #   the staff notice asks for a call to the emergency number exactly where
 #   the policy's table says (ping, resource, service other than SSH and
 #   telnet; not hardware or network);
+# - a callback waits in the digest's pending callbacks until staff act on
+#   the ticket or it closes;
 # - the alert sender never gets an answer;
 # - 50 repeats fold into one ticket and one customer mail; a recovery
 #   tells the customer and closes the ticket;
@@ -73,17 +75,29 @@ check_kind() {	# check_kind KIND SERVICE PHONE(yes|no)
 		fail "$1/$2: ticket is $(q "SELECT state, class, contract FROM tickets WHERE id = $t")"
 }
 check_kind ping PING yes
+ping_t=$t
 check_kind service HTTP yes
 check_kind service SMTP yes
 check_kind service SSH no
+ssh_t=$t
 check_kind resource "disk /var" yes
 check_kind process httpd yes
 check_kind hardware "front panel lamp" no
 check_kind network uplink no
 
+# The calls wait in the digest's pending callbacks until staff act on
+# the ticket; mail-only alerts never appear there.
+callbacks() {	# the tickets in the digest's section of pending callbacks
+	mp digest --print | sed -n '/^■ 折り返し電話待ち/,/^■/s/^  \[SUPPORT#\([0-9]*\)\].*/\1/p' | tr '\n' ' '
+}
+[ "$(callbacks)" = "$ping_t 2 3 5 6 " ] || fail "pending callbacks: $(callbacks)"
+[ "$ssh_t" = 4 ] || fail "the SSH alert is ticket $ssh_t"
+mp take "$ping_t" --by staff@example.jp >/dev/null || fail "take"
+[ "$(callbacks)" = "2 3 5 6 " ] || fail "pending callbacks after take: $(callbacks)"
 # A storm of 50 repeats of one alert: one ticket, one customer mail.
 alert $mon $mon 192.0.2.10 ping PING PROBLEM
 storm=$t
+case " $(callbacks)" in *" $storm "*) ;; *) fail "the storm's callback is not pending" ;; esac
 for i in $(seq 2 50); do
 	alert $mon $mon 192.0.2.10 ping PING PROBLEM
 	[ "$t" = "$storm" ] || fail "repeat $i opened ticket $t"
@@ -97,6 +111,7 @@ alert $mon $mon 192.0.2.10 ping PING OK
 [ "$t" = "$storm" ] || fail "the recovery opened ticket $t"
 [ "$(count "$storm" alert-recovered mon@a.example.jp)" = 1 ] || fail "no recovery mail"
 [ "$(q "SELECT state FROM tickets WHERE id = $storm")" = closed ] || fail "recovery did not close"
+case " $(callbacks)" in *" $storm "*) fail "the recovered alert's callback is still pending" ;; esac
 # The next problem is a new alert.
 alert $mon $mon 192.0.2.10 ping PING PROBLEM
 [ "$t" != "$storm" ] || fail "a problem after the recovery joined the closed ticket"
