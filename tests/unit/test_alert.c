@@ -155,6 +155,13 @@ START_TEST(test_bad_format)
 }
 END_TEST
 
+/* alerts.conf of dir alone (no site directory). */
+static int
+load_dir(struct alert_format **f, const char *dir, struct mp_err *err)
+{
+	return alert_format_load(f, dir, NULL, NULL, err);
+}
+
 /* The shipped rules/alerts.conf ($MP_TOP/rules, else ./rules) reads each
  * shipped example in rules/alert-examples/ as its README says. */
 START_TEST(test_shipped_examples)
@@ -181,8 +188,7 @@ START_TEST(test_shipped_examples)
 	size_t i, n;
 
 	snprintf(rules, sizeof(rules), "%s/rules", top ? top : ".");
-	ck_assert_msg(alert_format_load(&f, rules, NULL, NULL, &err) == 0,
-		      "%s", err.msg);
+	ck_assert_msg(load_dir(&f, rules, &err) == 0, "%s", err.msg);
 	for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
 		struct alert a;
 		FILE *fp;
