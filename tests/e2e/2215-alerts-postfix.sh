@@ -25,6 +25,10 @@ cat >>"$MP_STACK/mailproc.conf" <<'EOF'
 alerts_address = alerts@example.jp
 alerts_senders = monitor@noc.example.jp
 EOF
+# A resident LMTP server (MP_TRANSPORT=lmtp stacks) read the old settings.
+if [ "${MP_TRANSPORT:-pipe}" = lmtp ]; then
+	"$(dirname "$0")/stack.sh" lmtp-restart "$MP_STACK" || fail "lmtp restart"
+fi
 mp check-config >/dev/null || fail "check-config with the alert settings"
 
 cat >"$work/customers.csv" <<'CSV'
