@@ -601,7 +601,8 @@ int store_ticket_merge(struct store *s, long long from, long long into,
 		       long long at, const char *by, struct mp_err *err);
 
 /* Calls fn with each pending phone callback: its ticket and when it was
- * asked for, oldest first. */
+ * asked for, oldest first.  An alert's callback is pending while its
+ * ticket is open and until staff act on it. */
 int store_callbacks_pending(struct store *s,
 			    int (*fn)(void *ctx, long long ticket,
 				      long long created),

@@ -357,9 +357,20 @@ store_callbacks_pending(struct store *s,
 				  long long created),
 			void *ctx, struct mp_err *err)
 {
-	sqlite3_stmt *st = prep(s, err, "SELECT ticket, created FROM identity "
-				"WHERE channel = 'phone' AND state = 'pending' "
-				"ORDER BY created, id", "");
+	/* The identity callbacks, and the alert callbacks (alert.h) of
+	 * alert tickets still open that no one but mailproc has touched
+	 * since. */
+	sqlite3_stmt *st = prep(s, err, "SELECT ticket, created FROM ("
+				"SELECT ticket, created, id AS ord FROM "
+				"identity WHERE channel = 'phone' AND state = "
+				"'pending' UNION ALL SELECT t.id, h.at, h.id "
+				"FROM tickets t JOIN history h ON h.ticket = "
+				"t.id AND h.event = 'callback' AND h.actor = "
+				"'mailproc' WHERE t.class = 'alert' AND "
+				"t.state != 'closed' AND NOT EXISTS (SELECT 1 "
+				"FROM history o WHERE o.ticket = t.id AND "
+				"o.actor != 'mailproc' AND o.id > h.id)) "
+				"ORDER BY created, ord", "");
 	int rc, out = 0;
 
 	if (st == NULL)

@@ -5,12 +5,15 @@
 #   the staff notice asks for a call to the emergency number exactly where
 #   the policy's table says (ping, resource, service other than SSH and
 #   telnet; not hardware or network);
+# - a callback waits in the digest's pending callbacks until staff act on
+#   the ticket or it closes;
 # - the alert sender never gets an answer;
 # - 50 repeats fold into one ticket and one customer mail; a recovery
 #   tells the customer and closes the ticket;
 # - an unknown host, an unreadable alert and a forged sender go to staff
 #   alone, never to a customer;
-# - a bad rules/alerts.conf is reported with file:line.
+# - a bad rules/alerts.conf is reported with file:line, and an alert
+#   arriving meanwhile waits in the spool until it is fixed.
 set -eu
 MAILPROC=${MAILPROC:-./bin/mailproc}
 dir=$(mktemp -d /tmp/mp-2210.XXXXXX)
@@ -72,17 +75,29 @@ check_kind() {	# check_kind KIND SERVICE PHONE(yes|no)
 		fail "$1/$2: ticket is $(q "SELECT state, class, contract FROM tickets WHERE id = $t")"
 }
 check_kind ping PING yes
+ping_t=$t
 check_kind service HTTP yes
 check_kind service SMTP yes
 check_kind service SSH no
+ssh_t=$t
 check_kind resource "disk /var" yes
 check_kind process httpd yes
 check_kind hardware "front panel lamp" no
 check_kind network uplink no
 
+# The calls wait in the digest's pending callbacks until staff act on
+# the ticket; mail-only alerts never appear there.
+callbacks() {	# the tickets in the digest's section of pending callbacks
+	mp digest --print | sed -n '/^■ 折り返し電話待ち/,/^■/s/^  \[SUPPORT#\([0-9]*\)\].*/\1/p' | tr '\n' ' '
+}
+[ "$(callbacks)" = "$ping_t 2 3 5 6 " ] || fail "pending callbacks: $(callbacks)"
+[ "$ssh_t" = 4 ] || fail "the SSH alert is ticket $ssh_t"
+mp take "$ping_t" --by staff@example.jp >/dev/null || fail "take"
+[ "$(callbacks)" = "2 3 5 6 " ] || fail "pending callbacks after take: $(callbacks)"
 # A storm of 50 repeats of one alert: one ticket, one customer mail.
 alert $mon $mon 192.0.2.10 ping PING PROBLEM
 storm=$t
+case " $(callbacks)" in *" $storm "*) ;; *) fail "the storm's callback is not pending" ;; esac
 for i in $(seq 2 50); do
 	alert $mon $mon 192.0.2.10 ping PING PROBLEM
 	[ "$t" = "$storm" ] || fail "repeat $i opened ticket $t"
@@ -96,6 +111,7 @@ alert $mon $mon 192.0.2.10 ping PING OK
 [ "$t" = "$storm" ] || fail "the recovery opened ticket $t"
 [ "$(count "$storm" alert-recovered mon@a.example.jp)" = 1 ] || fail "no recovery mail"
 [ "$(q "SELECT state FROM tickets WHERE id = $storm")" = closed ] || fail "recovery did not close"
+case " $(callbacks)" in *" $storm "*) fail "the recovered alert's callback is still pending" ;; esac
 # The next problem is a new alert.
 alert $mon $mon 192.0.2.10 ping PING PROBLEM
 [ "$t" != "$storm" ] || fail "a problem after the recovery joined the closed ticket"
@@ -130,4 +146,15 @@ out=$(mp check-config 2>&1); rc=$?
 set -e
 [ "$rc" != 0 ] || fail "check-config passed a bad alerts.conf"
 case $out in *"alerts.conf:1:"*) ;; *) fail "check-config said: $out" ;; esac
+# An alert that arrives while alerts.conf is broken is not lost: it waits
+# in the spool (deliver exits 0) and is filed once the file is fixed.
+before=$(q "SELECT count(*) FROM messages")
+mp deliver --sender $mon --recipient alerts@example.jp < rules/alert-examples/ping.eml ||
+	fail "deliver with a broken alerts.conf"
+[ "$(q "SELECT count(*) FROM messages")" = "$before" ] || fail "filed with a broken alerts.conf"
+[ "$(find "$dir/state/spool" -path '*/new/*' -type f | wc -l)" = 1 ] || fail "the alert is not waiting in new/"
+cp rules/alerts.conf "$dir/rules/alerts.conf"
+mp run --once || fail "run --once after the fix"
+[ -n "$(q "SELECT ticket FROM messages WHERE message_id = 'ping.example@noc.example.jp'")" ] ||
+	fail "the waiting alert was not filed after the fix"
 echo "PASS 2210-monitoring-alerts"

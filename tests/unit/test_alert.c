@@ -155,6 +155,74 @@ START_TEST(test_bad_format)
 }
 END_TEST
 
+/* alerts.conf of dir alone (no site directory). */
+static int
+load_dir(struct alert_format **f, const char *dir, struct mp_err *err)
+{
+	return alert_format_load(f, NULL, dir, NULL, NULL, err);
+}
+
+/* The shipped rules/alerts.conf ($MP_TOP/rules, else ./rules) reads each
+ * shipped example in rules/alert-examples/ as its README says. */
+START_TEST(test_shipped_examples)
+{
+	static const struct {
+		const char *file, *host, *service;
+		enum alert_kind kind;
+		int phone, recovery;
+	} ex[] = {
+		{ "ping", "web01.example.jp", "PING", ALERT_PING, 1, 0 },
+		{ "service-http", "web01.example.jp", "HTTP", ALERT_SERVICE, 1, 0 },
+		{ "service-smtp", "mail01.example.jp", "SMTP", ALERT_SERVICE, 1, 0 },
+		{ "service-ssh", "web01.example.jp", "SSH", ALERT_SERVICE, 0, 0 },
+		{ "resource", "db01.example.jp", "disk /var", ALERT_RESOURCE, 1, 0 },
+		{ "process", "web01.example.jp", "httpd", ALERT_RESOURCE, 1, 0 },
+		{ "hardware", "db01.example.jp", "front panel", ALERT_HARDWARE, 0, 0 },
+		{ "network", "192.0.2.10", "uplink", ALERT_NETWORK, 0, 0 },
+		{ "ping-recovery", "web01.example.jp", "PING", ALERT_PING, 1, 1 },
+	};
+	const char *top = getenv("MP_TOP");
+	struct alert_format *f = NULL;
+	struct mp_err err = { 0 };
+	char rules[512], path[600], text[4096], subject[300], why[200];
+	size_t i, n;
+
+	snprintf(rules, sizeof(rules), "%s/rules", top ? top : ".");
+	ck_assert_msg(load_dir(&f, rules, &err) == 0, "%s", err.msg);
+	for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+		struct alert a;
+		FILE *fp;
+		char *body, *subj;
+
+		snprintf(path, sizeof(path), "%s/alert-examples/%s.eml", rules,
+			 ex[i].file);
+		fp = fopen(path, "r");
+		ck_assert_msg(fp != NULL, "%s: missing", path);
+		n = fread(text, 1, sizeof(text) - 1, fp);
+		fclose(fp);
+		text[n] = '\0';
+		body = strstr(text, "\n\n");
+		ck_assert_msg(body != NULL, "%s: no body", path);
+		*body = '\0';
+		body += 2;
+		subj = strstr(text, "\nSubject: ");
+		ck_assert_msg(subj != NULL, "%s: no Subject", path);
+		snprintf(subject, sizeof(subject), "%.*s",
+			 (int)strcspn(subj + 10, "\n"), subj + 10);
+		ck_assert_msg(alert_parse(f, subject, body, &a, why,
+					  sizeof(why)) == 0, "%s: %s", path, why);
+		ck_assert_str_eq(a.host, ex[i].host);
+		ck_assert_str_eq(a.service, ex[i].service);
+		ck_assert_msg(a.kind == ex[i].kind, "%s: kind %s", path,
+			      alert_kind_name(a.kind));
+		ck_assert_int_eq(alert_wants_phone(&a), ex[i].phone);
+		ck_assert_int_eq(a.recovery, ex[i].recovery);
+		alert_release(&a);
+	}
+	alert_format_free(&f);
+}
+END_TEST
+
 Suite *
 suite_alert(void)
 {
@@ -166,6 +234,7 @@ suite_alert(void)
 	tcase_add_test(tc, test_policy_table);
 	tcase_add_test(tc, test_custom_format);
 	tcase_add_test(tc, test_bad_format);
+	tcase_add_test(tc, test_shipped_examples);
 	suite_add_tcase(s, tc);
 	return s;
 }
