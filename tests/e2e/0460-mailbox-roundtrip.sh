@@ -143,13 +143,24 @@ print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_
 	a=$(token "$t")
 	printf 'From: mon@a.%s\nTo: %s\nSubject: Re: confirm\nMessage-ID: <c%s.%s@cust.test>\n\nOK\n' "$D" "$a" "$t" "$cs" |
 		m deliver --sender "mon@a.$D" --recipient "$a" || fail "$cs: confirm en"
-	# A confirmation nobody answers: reminded, then expired.
+	m complete "$t" --by alice >/dev/null || fail "$cs: complete en"
+	req "req@a.$D" "Monitoring URL" "Please change the URL of our HTTP service monitoring to https://example.com/status. Thank you."
+	m deny "$t" --by alice >/dev/null || fail "$cs: deny en"
+	req "stranger@$D" "Reboot request" "Please restart our server web01 tonight at 22:00. Thank you."
+	req "req@b.$D" "Reboot request" "Please restart our server web01 tonight at 22:00. Thank you."
+	req "req@b.$D" "WordPress plugin" "How do I configure the WordPress plugin and write the PHP code for my theme?"
+	req "john@$D" "Cannot connect" "I cannot connect to web01. It seems to be down since this morning."
+	# A confirmation nobody answers, in each language: reminded, then
+	# expired.
 	req "req@a.$D" "監視URLの変更" "サービス監視のURLを https://a.example.jp/health に変更してください。"
+	req "req@a.$D" "Monitoring URL again" "Please change the URL of our HTTP service monitoring to https://example.com/ping. Thank you."
 	# The staff reply: on the first ticket and on the English one.
 	staff "$first" "Re: [SUPPORT#$first] $(cat "$work/reply-subject")" "$work/reply-mime"
 	staff "$en" "Re: [SUPPORT#$en] $(cat "$work/reply-subject")" "$work/reply-mime"
 	printf '\n#assign nobody-here\n' >"$work/cmd"
 	staff "$held" "Re: [SUPPORT#$held]" "$work/cmd"
+	# The notice goes in each contract's last language: C-1 en, C-2 ja.
+	req "req@b.$D" "ディスク容量について" "ディスク容量について教えてください。"
 	m notice create --template maintenance --contracts all \
 		--var start=2026-12-03T01:00+09:00 --var end=2026-12-03T05:00+09:00 \
 		--var "services=ネットワーク接続（①系統）" >"$work/notice.$cs" ||
@@ -166,6 +177,7 @@ print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_
 	m run --once >/dev/null 2>&1 || true
 	export MAILPROC_NOW=1796446800	# Sat 2026-12-05 14:00 JST
 	req "hanako@$D" "ディスク容量について" "ディスク容量について教えてください。"
+	req "john@$D" "Disk quota" "Hello, how much disk space does my plan include? Regards, John"
 	export MAILPROC_NOW=1796605200	# Mon 2026-12-07 10:00 JST
 	m run --once >/dev/null 2>&1 || true
 	export MAILPROC_NOW=1796864400	# Thu 2026-12-10 10:00 JST
@@ -175,6 +187,7 @@ print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_
 	# staff: a ticket in triage.
 	printf 'model_file = %s/no-model.bin\n' "$st" >>"$st/conf"
 	req "req@a.$D" "サーバーの件" "web01 の件でご相談があります。"
+	req "req@a.$D" "About the server" "I would like to talk about web01."
 	m run --once >/dev/null 2>&1 || true
 	db "SELECT template, to_addr, state, last_error FROM outbox WHERE state != 'sent'" >"$work/unsent.$cs"
 }
@@ -267,7 +280,6 @@ for f in sorted(glob.glob(work + "/box/*.eml"), key=lambda p: int(os.path.basena
         continue
     template, to, ticket, written, requester, tsubject = row
     written = bytes(written)
-    seen.add((cs, template))
     what = "%s %s to %s" % (cs, template, to)
     orig = email.message_from_bytes(written, policy=P)
     # The body as mailproc wrote it, octet for octet (Postfix and LDA
@@ -290,6 +302,13 @@ for f in sorted(glob.glob(work + "/box/*.eml"), key=lambda p: int(os.path.basena
             bad("%s: a replacement character in the %s" % (what, label))
     if subj != str(orig["Subject"]) or text != text_of(orig):
         bad(what + ": decoded text differs from the outbox's")
+    # A ticket's mail is in its language (staff's in the desk's); a
+    # notice in each contract's.
+    lang = (dbs[cs].execute("SELECT lang FROM tickets WHERE id = ?", (ticket,)).fetchone()
+            or ("ja",))[0]
+    if template.startswith("notice-"):
+        lang = "en" if "Scheduled maintenance" in subj else "ja"
+    seen.add((cs, lang, template))
     names = sorted(p.get_filename() or "" for p in got.iter_attachments()
                    if p.get_content_maintype() != "message")
     if template == "staff-reply":
@@ -324,16 +343,20 @@ for f in sorted(glob.glob(work + "/box/*.eml"), key=lambda p: int(os.path.basena
                 % (what, irt, refs, ins))
 for p in problems:
     print(p, file=sys.stderr)
-templates = sorted({t for _, t in seen})
+templates = sorted({t for _, _, t in seen})
 print("%d mails, %d templates: %s" % (len(glob.glob(work + "/box/*.eml")), len(templates), " ".join(templates)))
-need = {"ack", "ack-closed", "ack-triage", "fault-ack", "unregistered", "not-subscribed",
+# What customers get, in both languages; staff notices are in the desk's
+# language (ja).
+both = {"ack", "ack-closed", "ack-triage", "fault-ack", "unregistered", "not-subscribed",
         "out-of-scope", "identity-confirm", "identity-reminder", "identity-pending",
         "identity-confirmed", "identity-expired", "denied", "completion",
-        "notice-maintenance", "staff-new-ticket", "staff-followup", "staff-work",
-        "staff-triage", "identity-callback", "staff-identity-expired",
-        "staff-command-error", "staff-escalation", "staff-digest", "staff-reply"}
+        "notice-maintenance", "staff-reply"}
+need = {(l, t) for l in ("ja", "en") for t in both} | {("ja", t) for t in (
+        "staff-new-ticket", "staff-followup", "staff-work", "staff-triage",
+        "identity-callback", "staff-identity-expired", "staff-command-error",
+        "staff-escalation", "staff-digest")}
 for cs in dbs:
-    missing = need - {t for c, t in seen if c == cs}
+    missing = {"%s/%s" % x for x in need - {(l, t) for c, l, t in seen if c == cs}}
     if missing:
         print("%s: not in the mailbox: %s" % (cs, " ".join(sorted(missing))), file=sys.stderr)
         problems.append("missing")
