@@ -3,18 +3,21 @@
 # each outgoing charset (ISO-2022-JP, UTF-8) answers requests in Japanese
 # and English (acks in and out of hours, triage, refusals, every identity
 # mail, completion, expiry, a notice, staff notices, digest, escalation)
-# and relays a staff reply with a long paragraph without line breaks, ①
-# in its subject and an attachment named ①見積書_髙山商事様.xlsx.  Every
-# customer and staff address is at inbox.e2e.test, so `run` hands the
-# outbox to the stack's Postfix over SMTP and Postfix delivers it through
-# dovecot-lda into a real Dovecot mailbox; the mail is then read back over
-# IMAP and parsed with Python's email package.  Each mail: no line over
-# 998 octets, no encoded word over 75 characters, its body exactly the
-# octets mailproc wrote, its subject, text, From name and attachment names
-# decoding without a replacement character to what mailproc wrote
-# (the staff reply's text, subject and file name to what staff wrote),
-# and In-Reply-To/References of the customer's own mail on every ticket
-# mail to a customer.
+# and relays a staff reply with a long paragraph without line breaks:
+# once with ① (in the ticket's subject and the text) and an attachment
+# named ①見積書_髙山商事様.xlsx, which ISO-2022-JP cannot carry, and once
+# without, which must go in ISO-2022-JP.  Every customer and staff
+# address is at inbox.e2e.test, so `run` hands the outbox to the stack's
+# Postfix over SMTP and Postfix delivers it through dovecot-lda into a
+# real Dovecot mailbox; the mail is read back over IMAP and parsed with
+# Python's email package.  Each mail: no line over 998 octets, no encoded
+# word over 75 characters, its body the octets mailproc wrote, its
+# subject, text and From name decoding strictly (no replacement
+# character) to what mailproc wrote, the relayed text and file names to
+# what staff wrote, Japanese mail in ISO-2022-JP whenever ISO-2022-JP can
+# say it, and In-Reply-To/References of the recipient's own mail on every
+# ticket mail to a customer who wrote on the ticket (a contact asked to
+# confirm has not written yet: that mail stands alone).
 set -eu
 MP_NEEDS_DOVECOT=1
 # shellcheck source=tests/e2e/lib.sh
@@ -45,31 +48,33 @@ C-2,Other Ltd.,req@b.$D,mon@b.$D,03-3333-4444,service-monitoring
 CSV
 
 # What staff write: a paragraph of some 1,300 characters without a line
-# break, ① in the subject, two attachments.
+# break, two attachments; once with ① and 髙, which ISO-2022-JP lacks (so
+# that mail goes in UTF-8), and once without (so it goes in ISO-2022-JP).
 python3 - "$work" <<'PY'
 import base64, sys
 d = sys.argv[1]
 para = ("お世話になっております。ご依頼いただきましたサーバー（web01）の"
         "再起動につきまして、本日の作業予定をご案内いたします。" * 22)
-text = ("髙山様\n\n" + para + "\n①作業は 10:00 から開始いたします。\n"
-        "Please reply to this mail if the time does not suit you; we will "
-        "find another slot within the maintenance window of the week.\n")
-names = ["①見積書_髙山商事様.xlsx", "作業手順書.pdf"]
-att = "".join(
-    "--B0460\nContent-Type: application/octet-stream\n"
-    "Content-Disposition: attachment; filename*=UTF-8''%s\n"
-    "Content-Transfer-Encoding: base64\n\n%s" % (
-        "".join("%%%02X" % b for b in n.encode()),
-        base64.encodebytes(b"DATA " + n.encode()).decode())
-    for n in names)
-open(d + "/reply-text", "w").write(text)
-open(d + "/reply-names", "w").write("\n".join(names) + "\n")
-open(d + "/reply-subject", "w").write("①本日の作業予定")
-open(d + "/reply-mime", "w").write(
-    "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B0460\n\n"
-    "--B0460\nContent-Type: text/plain; charset=UTF-8\n"
-    "Content-Transfer-Encoding: base64\n\n" +
-    base64.encodebytes(text.encode()).decode() + att + "--B0460--\n")
+def reply(name, greeting, mark, names):
+    text = (greeting + "\n\n" + para + "\n" + mark + "作業は 10:00 から開始いたします。\n"
+            "Please reply to this mail if the time does not suit you; we will "
+            "find another slot within the maintenance window of the week.\n")
+    att = "".join(
+        "--B0460\nContent-Type: application/octet-stream\n"
+        "Content-Disposition: attachment; filename*=UTF-8''%s\n"
+        "Content-Transfer-Encoding: base64\n\n%s" % (
+            "".join("%%%02X" % b for b in n.encode()),
+            base64.encodebytes(b"DATA " + n.encode()).decode())
+        for n in names)
+    open("%s/%s-text" % (d, name), "w").write(text)
+    open("%s/%s-names" % (d, name), "w").write("\n".join(names) + "\n")
+    open("%s/%s-mime" % (d, name), "w").write(
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B0460\n\n"
+        "--B0460\nContent-Type: text/plain; charset=UTF-8\n"
+        "Content-Transfer-Encoding: base64\n\n" +
+        base64.encodebytes(text.encode()).decode() + att + "--B0460--\n")
+reply("reply", "髙山様", "①", ["①見積書_髙山商事様.xlsx", "作業手順書.pdf"])
+reply("jis", "山田様", "", ["見積書_山田商事様.xlsx"])
 PY
 
 # desk CHARSET: a working day of one desk; its database in $work/CHARSET.
@@ -84,7 +89,7 @@ staff_addresses = staff@$D
 staff_logins = alice=staff@$D
 escalation_address = lead@$D
 outgoing_charset = $cs
-company_name = 髙山ホスティング株式会社
+company_name = 高山ホスティング株式会社
 company_name_en = Takayama Hosting K.K.
 business_hours = mon-fri 09:00-12:00,13:00-18:00
 monitoring_centre_address = noc@centre.$D
@@ -124,6 +129,7 @@ print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_
 	first=$t
 	req "taro@$D" "[SUPPORT#$first] ①ディスクの使い方について" "追加の質問です。二台目のディスクはどこにありますか。"
 	req "taro@$D" "サーバーに接続できません" "web01 に接続できません。ダウンしているようです。"
+	fault=$t
 	req "stranger@$D" "サーバーの再起動をお願いします" "web01 を再起動してください。"
 	req "req@b.$D" "サーバーの再起動をお願いします" "web01 を再起動してください。"
 	req "req@a.$D" "WordPressのプラグインについて" "WordPressのプラグインの設定方法とPHPのコードの書き方を教えてください。"
@@ -155,8 +161,9 @@ print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_
 	req "req@a.$D" "監視URLの変更" "サービス監視のURLを https://a.example.jp/health に変更してください。"
 	req "req@a.$D" "Monitoring URL again" "Please change the URL of our HTTP service monitoring to https://example.com/ping. Thank you."
 	# The staff reply: on the first ticket and on the English one.
-	staff "$first" "Re: [SUPPORT#$first] $(cat "$work/reply-subject")" "$work/reply-mime"
-	staff "$en" "Re: [SUPPORT#$en] $(cat "$work/reply-subject")" "$work/reply-mime"
+	staff "$first" "Re: [SUPPORT#$first] ①本日の作業予定" "$work/reply-mime"
+	staff "$en" "Re: [SUPPORT#$en] ①本日の作業予定" "$work/reply-mime"
+	staff "$fault" "Re: [SUPPORT#$fault] 本日の作業予定" "$work/jis-mime"
 	printf '\n#assign nobody-here\n' >"$work/cmd"
 	staff "$held" "Re: [SUPPORT#$held]" "$work/cmd"
 	# The notice goes in each contract's last language: C-1 en, C-2 ja.
@@ -231,10 +238,17 @@ python3 - "$work" <<'PY' || fail "mail in the mailbox is not as written"
 import email, email.policy, glob, os, re, sqlite3, sys
 from email.header import decode_header
 work = sys.argv[1]
-reply_text = open(work + "/reply-text").read()
-reply_names = sorted(open(work + "/reply-names").read().split("\n")[:-1])
 dbs = {cs: sqlite3.connect("%s/%s/state/mailproc.db" % (work, cs))
        for cs in ("iso-2022-jp", "utf-8")}
+# The reply that each ticket got: its text and attachment names.
+replies = {}
+for cs, db in dbs.items():
+    for name, tid in db.execute(
+            "SELECT CASE WHEN subject LIKE '%サーバーに接続%' THEN 'jis' ELSE 'reply' END, id "
+            "FROM tickets"):
+        replies[cs, tid] = (open("%s/%s-text" % (work, name)).read(),
+                            sorted(open("%s/%s-names" % (work, name)).read().split("\n")[:-1]))
+jis_mails = {}
 ew = re.compile(rb"=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=")
 problems, seen = [], set()
 P = email.policy.default
@@ -311,12 +325,29 @@ for f in sorted(glob.glob(work + "/box/*.eml"), key=lambda p: int(os.path.basena
     seen.add((cs, lang, template))
     names = sorted(p.get_filename() or "" for p in got.iter_attachments()
                    if p.get_content_maintype() != "message")
+    # ISO-2022-JP for Japanese mail whenever it can say everything.
+    def jis_ok(v):
+        try:
+            v.encode("iso-2022-jp")
+            return True
+        except UnicodeEncodeError:
+            return False
+    charset = got.get_body(("plain",)).get_content_charset()
+    if cs == "iso-2022-jp" and lang == "ja" and all(jis_ok(v) for v in
+            [subj, text, got["From"].addresses[0].display_name] + names):
+        if charset != "iso-2022-jp":
+            bad("%s: in %s although ISO-2022-JP can say it" % (what, charset))
+        jis_mails[template] = jis_mails.get(template, 0) + 1
+    if cs == "utf-8" and charset != "utf-8":
+        bad("%s: in %s" % (what, charset))
     if template == "staff-reply":
+        reply_text, reply_names = replies[cs, ticket]
         if text.replace("\r\n", "\n") != reply_text:
             a, b = text.replace("\r\n", "\n"), reply_text
             i = next((k for k in range(min(len(a), len(b))) if a[k] != b[k]), min(len(a), len(b)))
             bad("%s: the reply's text differs at %d: %r / %r" % (what, i, a[i:i+20], b[i:i+20]))
-        if subj != "Re: [SUPPORT#%d] %s" % (ticket, tsubject) or "①" not in subj:
+        if subj != "Re: [SUPPORT#%d] %s" % (ticket, tsubject) or (
+                "①" not in subj and "①" in reply_text):
             bad("%s: relayed subject %r" % (what, subj))
         if names != reply_names:
             bad("%s: attachment names %r" % (what, names))
@@ -355,6 +386,10 @@ need = {(l, t) for l in ("ja", "en") for t in both} | {("ja", t) for t in (
         "staff-new-ticket", "staff-followup", "staff-work", "staff-triage",
         "identity-callback", "staff-identity-expired", "staff-command-error",
         "staff-escalation", "staff-digest")}
+print("in ISO-2022-JP: %s" % " ".join("%s×%d" % x for x in sorted(jis_mails.items())))
+if jis_mails.get("staff-reply", 0) < 1 or len(jis_mails) < 15:
+    print("too few mails in ISO-2022-JP", file=sys.stderr)
+    problems.append("iso-2022-jp")
 for cs in dbs:
     missing = {"%s/%s" % x for x in need - {(l, t) for c, l, t in seen if c == cs}}
     if missing:
