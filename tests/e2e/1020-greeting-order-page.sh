@@ -1,7 +1,8 @@
 #!/bin/bash
 # Mail to a requester greets them by the name typed into the web form
 # (お名前), else by the name in their own From when it reads as a name
-# (ja 「山田 太郎 様」, en "Dear Taro Yamada,"), else as before (お客さま / Dear Customer,); a name that looks like an address is
+# (ja 「山田 太郎 様」, en "Dear Taro Yamada,"), else as before (お客さま /
+# Dear Customer,); a name that looks like an address is
 # not used.  order_page_url links the order page in the answers that
 # point a customer to it, and check-config refuses a bad one.
 set -eu
