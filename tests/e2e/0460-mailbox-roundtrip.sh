@@ -114,7 +114,14 @@ CONF
 m = email.message_from_string(sys.stdin.read(), policy=email.policy.default)
 print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_content()).group(0))'
 	}
-	staff()	# staff TICKET SUBJECT BODY-FILE|-: a staff mail on a ticket
+	confirm_done()	# the contact says yes to ticket $t, staff do the work
+	{
+		a=$(token "$t")
+		printf 'From: mon@a.%s\nTo: %s\nSubject: Re: confirm\nMessage-ID: <c%s.%s@cust.test>\n\nOK\n' "$D" "$a" "$t" "$cs" |
+			m deliver --sender "mon@a.$D" --recipient "$a" || fail "$cs: confirm $t"
+		m complete "$t" --by alice >/dev/null || fail "$cs: complete $t"
+	}
+	staff()	# staff TICKET SUBJECT BODY-FILE: a staff mail on a ticket
 	{
 		{ printf 'From: staff@%s\nTo: support+%s@example.jp\nSubject: %s\nMessage-ID: <s%s.%s.%s@example.jp>\n' \
 			"$D" "$1" "$2" "$1" "$cs" "$RANDOM"
@@ -135,10 +142,7 @@ print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_
 	req "req@a.$D" "WordPressのプラグインについて" "WordPressのプラグインの設定方法とPHPのコードの書き方を教えてください。"
 	req "req@a.$D" "ご相談" "よろしくお願いします。"
 	req "req@a.$D" "サービス監視の設定変更のお願い" "HTTP監視のURLを変更してください。"
-	a=$(token "$t")
-	printf 'From: mon@a.%s\nTo: %s\nSubject: Re: confirm\nMessage-ID: <c%s.%s@cust.test>\n\nOK\n' "$D" "$a" "$t" "$cs" |
-		m deliver --sender "mon@a.$D" --recipient "$a" || fail "$cs: confirm"
-	m complete "$t" --by alice >/dev/null || fail "$cs: complete"
+	confirm_done
 	req "req@a.$D" "監視設定の変更" "サービス監視のURLを変更してください。"
 	m deny "$t" --by alice >/dev/null || fail "$cs: deny"
 	req "req@a.$D" "サーバーの再起動をお願いします" "web02 を再起動してください。"
@@ -146,10 +150,7 @@ print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_
 	req "John Smith <john@$D>" "Question about disks ① and ②" "Hello, how do I use the second disk of my server? Regards, John"
 	en=$t
 	req "req@a.$D" "Monitoring change" "Please change the URL of our HTTP service monitoring to https://example.com/health. Thank you."
-	a=$(token "$t")
-	printf 'From: mon@a.%s\nTo: %s\nSubject: Re: confirm\nMessage-ID: <c%s.%s@cust.test>\n\nOK\n' "$D" "$a" "$t" "$cs" |
-		m deliver --sender "mon@a.$D" --recipient "$a" || fail "$cs: confirm en"
-	m complete "$t" --by alice >/dev/null || fail "$cs: complete en"
+	confirm_done
 	req "req@a.$D" "Monitoring URL" "Please change the URL of our HTTP service monitoring to https://example.com/status. Thank you."
 	m deny "$t" --by alice >/dev/null || fail "$cs: deny en"
 	req "stranger@$D" "Reboot request" "Please restart our server web01 tonight at 22:00. Thank you."
