@@ -122,6 +122,12 @@ print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_
 			m deliver --sender "mon@a.$D" --recipient "$a" || fail "$cs: confirm $t"
 		m complete "$t" --by alice >/dev/null || fail "$cs: complete $t"
 	}
+	run_at()	# run_at EPOCH: one pass of `run` at that time ("": now)
+	{
+		if [ -n "$1" ]; then export MAILPROC_NOW=$1; else unset MAILPROC_NOW; fi
+		m run --once >/dev/null 2>>"$work/run.$cs.log" ||
+			fail "$cs: run --once: $(tail -n 3 "$work/run.$cs.log")"
+	}
 	staff()	# staff TICKET SUBJECT BODY-FILE: a staff mail on a ticket
 	{
 		{ printf 'From: staff@%s\nTo: support+%s@example.jp\nSubject: %s\nMessage-ID: <s%s.%s.%s@example.jp>\n' \
@@ -180,29 +186,20 @@ print(re.search(r"support\+confirm-\S+@example\.jp", m.get_body(("plain",)).get_
 	# Wednesday evening: the open confirmation is reminded.  Saturday: it
 	# has expired; a request out of hours.  Monday and the next Thursday:
 	# the unanswered tickets are overdue.
-	export MAILPROC_NOW=1796198400	# Wed 2026-12-02 17:00 JST
-	m run --once >/dev/null 2>>"$work/run.$cs.log" ||
-		fail "$cs: run --once: $(tail -n 3 "$work/run.$cs.log")"
-	export MAILPROC_NOW=1796432400	# Sat 2026-12-05 10:00 JST
-	m run --once >/dev/null 2>>"$work/run.$cs.log" ||
-		fail "$cs: run --once: $(tail -n 3 "$work/run.$cs.log")"
+	run_at 1796198400	# Wed 2026-12-02 17:00 JST
+	run_at 1796432400	# Sat 2026-12-05 10:00 JST
 	export MAILPROC_NOW=1796446800	# Sat 2026-12-05 14:00 JST
 	req "hanako@$D" "ディスク容量について" "ディスク容量について教えてください。"
 	req "john@$D" "Disk quota" "Hello, how much disk space does my plan include? Regards, John"
-	export MAILPROC_NOW=1796605200	# Mon 2026-12-07 10:00 JST
-	m run --once >/dev/null 2>>"$work/run.$cs.log" ||
-		fail "$cs: run --once: $(tail -n 3 "$work/run.$cs.log")"
-	export MAILPROC_NOW=1796864400	# Thu 2026-12-10 10:00 JST
-	m run --once >/dev/null 2>>"$work/run.$cs.log" ||
-		fail "$cs: run --once: $(tail -n 3 "$work/run.$cs.log")"
+	run_at 1796605200	# Mon 2026-12-07 10:00 JST
+	run_at 1796864400	# Thu 2026-12-10 10:00 JST
 	unset MAILPROC_NOW
 	# Without a model nothing that no rule decides is filed without
 	# staff: a ticket in triage.
 	printf 'model_file = %s/no-model.bin\n' "$st" >>"$st/conf"
 	req "req@a.$D" "サーバーの件" "web01 の件でご相談があります。"
 	req "req@a.$D" "About the server" "I would like to talk about web01."
-	m run --once >/dev/null 2>>"$work/run.$cs.log" ||
-		fail "$cs: run --once: $(tail -n 3 "$work/run.$cs.log")"
+	run_at ""
 	db "SELECT template, to_addr, state, last_error FROM outbox WHERE state != 'sent'" >"$work/unsent.$cs"
 }
 
