@@ -240,6 +240,39 @@ compose_render(struct compose *c, const struct compose_mail *mail,
 	return 0;
 }
 
+/* A ticket mail to someone outside the desk that answers no mail of its
+ * own is threaded to the mails that person wrote on the ticket (the
+ * requester's request, a contact's confirmation), like every reply (RFC
+ * 5322 §3.6.4): the last 20, without a Message-ID that cannot stand in a
+ * header.  Someone who did not write gets no threading.  ids_r and refs_r
+ * are the caller's to free. */
+static int
+thread_to_own_mail(struct compose *c, const struct compose_mail *mail,
+		   struct msgbuild *b, char ***ids_r, size_t *n_ids_r,
+		   const char ***refs_r, struct mp_err *err)
+{
+	size_t i, n = 0;
+
+	if (mail->to_staff || mail->ticket <= 0 || mail->to == NULL)
+		return 0;
+	if (store_message_ids_from(c->store, mail->ticket, mail->to, ids_r,
+				   n_ids_r, err) < 0)
+		return -1;
+	if (*n_ids_r == 0)
+		return 0;
+	*refs_r = calloc(*n_ids_r, sizeof(**refs_r));
+	if (*refs_r == NULL)
+		return mp_err_set(err, MP_TEMP, "out of memory");
+	for (i = *n_ids_r > 20 ? *n_ids_r - 20 : 0; i < *n_ids_r; i++)
+		if ((*ids_r)[i] != NULL && *(*ids_r)[i] != '\0' &&
+		    strpbrk((*ids_r)[i], "<> \t\r\n") == NULL)
+			(*refs_r)[n++] = (*ids_r)[i];
+	b->in_reply_to = n > 0 ? (*refs_r)[n - 1] : NULL;
+	b->references = *refs_r;
+	b->n_references = n;
+	return 0;
+}
+
 int
 compose_queue(struct compose *c, const struct compose_mail *mail,
 	      long long *outbox_id_r, struct mp_err *err)
@@ -249,9 +282,9 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	struct tmpl_out out = { 0 };
 	struct msgbuild b = { 0 };
 	struct store_outbox o = { 0 };
-	char *raw = NULL, *mid = NULL, *marked = NULL;
-	const char *lang;
-	size_t len;
+	char *raw = NULL, *mid = NULL, *marked = NULL, **ids = NULL;
+	const char *lang, **refs = NULL;
+	size_t len, n_ids = 0, i;
 	int rc = -1;
 
 	*outbox_id_r = 0;
@@ -310,6 +343,9 @@ compose_queue(struct compose *c, const struct compose_mail *mail,
 	b.in_reply_to = mail->in_reply_to;
 	b.references = mail->references;
 	b.n_references = mail->n_references;
+	if (b.in_reply_to == NULL && b.n_references == 0 &&
+	    thread_to_own_mail(c, mail, &b, &ids, &n_ids, &refs, err) < 0)
+		goto done;
 	/* ISO-2022-JP is the Japanese convention; English mail is UTF-8. */
 	b.charset = lang != NULL && strcmp(lang, "en") == 0 ? "utf-8" :
 		conf->outgoing_charset;
@@ -356,6 +392,10 @@ done:
 	free(marked);
 	free(raw);
 	free(mid);
+	for (i = 0; i < n_ids; i++)
+		free(ids[i]);
+	free(ids);
+	free(refs);
 	return rc;
 }
 

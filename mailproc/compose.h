@@ -45,7 +45,9 @@ struct compose_mail {
 	int policy;
 	int to_staff;		/* Reply-To the ticket address */
 	const char *reply_to;	/* an explicit Reply-To, or NULL */
-	const char *in_reply_to;	/* threading, without <> */
+	/* Threading, without <>; when unset, a ticket mail to someone
+	 * outside the desk is threaded to the mails they wrote on it. */
+	const char *in_reply_to;
 	const char *const *references;
 	size_t n_references;
 	const struct tmpl_var *vars;	/* besides the standard ones */

@@ -125,36 +125,11 @@ send_about(struct compose *c, const struct store_ticket *t,
 	   struct mp_err *err)
 {
 	struct compose_mail mail = { 0 };
-	char **ids = NULL;
-	const char **refs = NULL;
-	size_t n_ids = 0, n_refs = 0, i;
 	long long id;
-	int rc;
 
 	if (to == NULL || *to == '\0')
 		return 0;
-	/* Mail to the customer is threaded to the customer's mail, like
-	 * every reply (RFC 5322 §3.6.4); a Message-ID that cannot stand in
-	 * a header is left out rather than failing the mail.  Mail to a
-	 * registered contact who did not write is not threaded. */
-	if (!to_staff && t->requester != NULL &&
-	    strcasecmp(to, t->requester) == 0) {
-		if (store_message_ids_from(c->store, t->id, to, &ids, &n_ids,
-					   err) < 0)
-			return -1;
-		refs = calloc(n_ids + 1, sizeof(*refs));
-		if (refs == NULL) {
-			rc = mp_err_set(err, MP_TEMP, "out of memory");
-			goto done;
-		}
-		for (i = n_ids > 20 ? n_ids - 20 : 0; i < n_ids; i++)
-			if (ids[i] != NULL && *ids[i] != '\0' &&
-			    strpbrk(ids[i], "<> \t\r\n") == NULL)
-				refs[n_refs++] = ids[i];
-		mail.in_reply_to = n_refs ? refs[n_refs - 1] : NULL;
-		mail.references = refs;
-		mail.n_references = n_refs;
-	}
+	/* compose threads it to the mail the recipient wrote, if any. */
 	mail.ticket = t->id;
 	mail.template = template;
 	mail.lang = to_staff ? c->conf->language : t->lang;
@@ -165,13 +140,7 @@ send_about(struct compose *c, const struct store_ticket *t,
 	mail.reply_to = reply_to;
 	mail.vars = vars;
 	mail.n_vars = n;
-	rc = compose_queue(c, &mail, &id, err);
-done:
-	for (i = 0; i < n_ids; i++)
-		free(ids[i]);
-	free(ids);
-	free(refs);
-	return rc;
+	return compose_queue(c, &mail, &id, err);
 }
 
 /* Staff mail is in the staff's language (conf language), so the task is

@@ -182,6 +182,7 @@ struct filing {
 	char *contract;			/* the requester's, or NULL */
 	char *form_contract;		/* 契約ID of a form mail, or NULL */
 	char *form_server;		/* 対象サーバー of a form, or NULL */
+	char *form_name;		/* お名前 of a form, or NULL */
 	int from_form, trusted_staff, spoofed;
 	int echo;			/* a staff mailbox answering our notice */
 	char trust[200];		/* the signal that made it staff, or
@@ -200,6 +201,7 @@ filing_release(struct filing *f)
 	free(f->contract);
 	free(f->form_contract);
 	free(f->form_server);
+	free(f->form_name);
 	msg_free(&f->m);
 	spool_envelope_release(&f->env);
 }
@@ -271,6 +273,8 @@ find_requester(struct ingest *in, struct filing *f, struct mp_err *err)
 		if (form.field[RULES_FIELD_SERVER] != NULL)
 			f->form_server =
 				strdup(form.field[RULES_FIELD_SERVER]);
+		if (form.field[RULES_FIELD_NAME] != NULL)
+			f->form_name = strdup(form.field[RULES_FIELD_NAME]);
 		rules_form_release(&form);
 	}
 	if (f->requester == NULL)
@@ -501,6 +505,11 @@ file_new_ticket(struct ingest *in, struct filing *f, long long linked,
 				      "mailproc", "contract", detail, err) < 0)
 			goto done;
 	}
+	/* The name the visitor typed greets them ({{salutation}}). */
+	if (f->from_form && f->form_name != NULL && *f->form_name != '\0' &&
+	    store_history_add(in->store, f->ticket, f->now, "mailproc",
+			      "form-name", f->form_name, err) < 0)
+		goto done;
 	if (linked > 0) {
 		snprintf(detail, sizeof(detail), "refers to ticket %lld (by "
 			 "%s) but the sender may not add to it", linked, how);

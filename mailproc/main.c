@@ -51,7 +51,8 @@ static const struct {
 	  "ticket list [--state S] [--class C] [--contract ID] "
 	  "[--requester ADDR] [--owner STAFF] [--overdue] [--since TIME] "
 	  "[--json] [--utc] | ticket show ID [--json] [--utc] | "
-	  "ticket search QUERY [--json] | ticket attachment ID [N [-o FILE]]",
+	  "ticket search QUERY [--limit N] [--since TIME] [--json] [--utc] | "
+	  "ticket attachment ID [N [-o FILE]]",
 	  "tickets with their messages, history and outbox; full-text "
 	  "search; attachments" },
 	{ "check-config", cmd_check_config, 0, "check-config",

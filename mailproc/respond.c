@@ -21,6 +21,7 @@
 #include "confirm.h"
 #include "log.h"
 #include "respond.h"
+#include "ticket.h"
 
 static int
 is_en(const struct store_ticket *t)
@@ -293,12 +294,16 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 
 	int en = strcmp(c->conf->language, "en") == 0;	/* staff's */
 	char class_name[512], candidates[1024], mismatch[2048], att_note[300];
+	char bare[1024];
 	struct msgbuild_attachment *att;
 	char **paths;
 	size_t n_att, i;
 
 	class_name_of(ev, en, class_name, sizeof(class_name));
 	candidates_of(ev, en, candidates, sizeof(candidates));
+	/* The notice's subject carries the tag once (the template's). */
+	ticket_subject_bare(bare, sizeof(bare), c->conf->subject_tag,
+			    ev->m->subject);
 	/* A reply to the confirmation mail lands here: it is for staff to
 	 * read, and it confirms nothing. */
 	if (!ev->is_new && strcmp(t->state, "held") == 0)
@@ -313,7 +318,8 @@ notify(struct compose *c, const struct respond_event *ev, const char *list,
 	{
 		struct tmpl_var vars[] = {
 			{ "requester", t->requester },
-			{ "customer_subject", subject_text(ev) },
+			{ "customer_subject", *bare != '\0' ? bare :
+			  subject_text(ev) },
 			{ "customer_text", ev->m->text },
 			{ "class_name", class_name },
 			{ "state", t->state },

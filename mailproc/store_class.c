@@ -211,13 +211,18 @@ int
 store_requester_name(struct store *s, long long ticket, const char *address,
 		     char **name_r, struct mp_err *err)
 {
+	/* The name typed into the web form (ingest.c), else the display
+	 * name of the requester's own From. */
 	sqlite3_stmt *st = prep(s, err,
-		"SELECT json_extract(m.parsed, '$.from[0].name') FROM messages m "
-		"JOIN tickets t ON t.id = m.ticket WHERE m.ticket = ?1 AND "
+		"SELECT coalesce((SELECT h.detail FROM history h WHERE "
+		"h.ticket = t.id AND h.event = 'form-name' ORDER BY h.id "
+		"LIMIT 1), (SELECT json_extract(m.parsed, '$.from[0].name') "
+		"FROM messages m WHERE m.ticket = t.id AND "
 		"m.direction = 'in' AND json_valid(m.parsed) AND "
 		"lower(json_extract(m.parsed, '$.from[0].address')) = "
-		"lower(?2) AND lower(t.requester) = lower(?2) "
-		"ORDER BY m.id LIMIT 1", "is", ticket, address);
+		"lower(?2) ORDER BY m.id LIMIT 1)) FROM tickets t "
+		"WHERE t.id = ?1 AND lower(t.requester) = lower(?2)",
+		"is", ticket, address);
 	int rc = first_row_strings(s, st, "requester name", err, 1, name_r);
 
 	return rc < 0 ? -1 : *name_r != NULL;

@@ -145,13 +145,14 @@ tag_at(const char *p, const char *tag)
 }
 
 const char *
-ticket_reply_subject(char *buf, size_t size, const char *tag, long long id,
-		     const char *subject)
+ticket_subject_bare(char *buf, size_t size, const char *tag,
+		    const char *subject)
 {
 	const char *p = subject ? subject : "";
-	char rest[1024];
 	size_t n = 0, k;
 
+	if (size == 0)
+		return buf;
 	/* Leading prefixes and tags, in any order. */
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
@@ -162,19 +163,30 @@ ticket_reply_subject(char *buf, size_t size, const char *tag, long long id,
 			break;
 	}
 	/* Tags further on, and the blanks they leave. */
-	while (*p != '\0' && n + 1 < sizeof(rest)) {
+	while (*p != '\0' && n + 1 < size) {
 		if ((k = tag_at(p, tag)) > 0) {
 			p += k;
 			while (*p == ' ')
 				p++;
 			continue;
 		}
-		rest[n++] = *p++;
+		buf[n++] = *p++;
 	}
-	while (n > 0 && (rest[n - 1] == ' ' || rest[n - 1] == '\t'))
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		n--;
-	rest[n] = '\0';
-	snprintf(buf, size, "Re: [%s#%lld]%s%s", tag, id, n ? " " : "", rest);
+	buf[n] = '\0';
+	return buf;
+}
+
+const char *
+ticket_reply_subject(char *buf, size_t size, const char *tag, long long id,
+		     const char *subject)
+{
+	char rest[1024];
+
+	ticket_subject_bare(rest, sizeof(rest), tag, subject);
+	snprintf(buf, size, "Re: [%s#%lld]%s%s", tag, id, *rest ? " " : "",
+		 rest);
 	return buf;
 }
 

@@ -18,6 +18,12 @@ long long ticket_id_from_subject(const char *subject, const char *tag);
 /* Writes "[<tag>#<id>]" into buf; returns buf. */
 const char *ticket_tag(char *buf, size_t size, const char *tag, long long id);
 
+/* subject without its leading reply and forward prefixes (Re:, Fwd:,
+ * AW:, 返信:, 転送: ...) and without any "[<tag>#n]" tag, trimmed; may
+ * be empty.  Writes into buf; returns buf. */
+const char *ticket_subject_bare(char *buf, size_t size, const char *tag,
+				const char *subject);
+
 /* The subject of a reply to the customer on ticket id: "Re: [<tag>#<id>]
  * " and subject (the ticket's own) without its reply and forward
  * prefixes (Re:, Fwd:, AW:, 返信:, 転送: ...) and without any "[<tag>#n]"

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Mail to a requester greets them by the name in their own From when it
-# reads as a name (ja 「山田 太郎 様」, en "Dear Taro Yamada,"), else as
-# before (お客さま / Dear Customer,); a name that looks like an address is
+# Mail to a requester greets them by the name typed into the web form
+# (お名前), else by the name in their own From when it reads as a name
+# (ja 「山田 太郎 様」, en "Dear Taro Yamada,"), else as before (お客さま /
+# Dear Customer,); a name that looks like an address is
 # not used.  order_page_url links the order page in the answers that
 # point a customer to it, and check-config refuses a bad one.
 set -eu
@@ -44,6 +45,15 @@ mail 'hanako@example.net' hanako@example.net "容量" "容量について教え�
 [ "$(first_line "$t" 'ack%')" = "お客さま" ] || fail "no name: $(first_line "$t" 'ack%')"
 mail '"support@example.jp" <mallory@example.net>' mallory@example.net "容量" "容量について教えてください。"
 [ "$(first_line "$t" 'ack%')" = "お客さま" ] || fail "an address as the name: $(first_line "$t" 'ack%')"
+
+# A web form's お名前 greets the visitor, though the From is the gateway's.
+printf 'From: gateway@form.example.jp\nTo: form@example.jp\nSubject: =?UTF-8?B?44GK5ZWP44GE5ZCI44KP44Gb?=\nMessage-ID: <form1@form.example.jp>\nContent-Type: text/plain; charset=UTF-8\n\n%s\n' \
+	"$(printf 'お名前: 佐藤 花子\nメールアドレス: hanako.sato@example.net\n依頼種別: その他\n内容: ディスク容量について教えてください。')" |
+	mp deliver --sender gateway@form.example.jp --recipient form@example.jp || fail "deliver form"
+t=$(q "SELECT max(id) FROM tickets")
+[ "$(q "SELECT requester FROM tickets WHERE id = $t")" = hanako.sato@example.net ] || fail "form requester"
+tmpl=$(q "SELECT template FROM outbox WHERE ticket = $t AND to_addr = 'hanako.sato@example.net'")
+[ "$(first_line "$t" "$tmpl")" = "佐藤 花子 様" ] || fail "form greeting: $(first_line "$t" "$tmpl")"
 
 # An unregistered sender asking for work is pointed to the order page.
 mail '=?UTF-8?B?5bGx55SwIOWkqumDjg==?= <taro@example.com>' taro@example.com "パスワードリセットのお願い" "サーバー web01 の root パスワードを忘れてしまいました。リセットをお願いできますでしょうか。"

@@ -34,7 +34,12 @@
 # staff@example.jp, password staff-secret), the sink on $MP_SINK_PORT (2526) writing one
 # file per mail to $MP_STACK/sink/, IMAP on $MP_IMAP_PORT (1143; support@example.jp,
 # password support-secret), Postfix log $MP_STACK/maillog, Postfix config
-# $MP_STACK/etc (postqueue -c $MP_STACK/etc -p|-j|-f).
+# $MP_STACK/etc (postqueue -c $MP_STACK/etc -p|-j|-f).  Mail to any
+# address at inbox.e2e.test (or below it) that reaches the customer port
+# is delivered by Postfix through dovecot-lda into the Dovecot mailbox of
+# mailbox@inbox.e2e.test (password mailbox-secret): set mailproc's
+# smtp_url to the customer port to read its mail as a customer's
+# mailbox holds it (0460).
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 MP_TOP=$(cd "$E2E_DIR/../.." && pwd -P)

@@ -10,11 +10,15 @@
 #         file per mail in DIR/sink/
 #   1143  Dovecot IMAP (plain, no TLS); users in DIR/dovecot/passwd
 #         (staff@example.jp, support@example.jp, and the customer
-#         hanako@customer.example.com, password hanako-secret)
+#         hanako@customer.example.com, password hanako-secret; and
+#         mailbox@inbox.e2e.test, password mailbox-secret, where Postfix
+#         delivers all mail to inbox.e2e.test through dovecot-lda)
 #
 # example.jp is a relay domain: support@ and form@ (with any +detail) go to
 # the pipe transport "mailproc", which runs DIR/bin/mailproc as nobody with
-# DIR/mailproc.conf; staff@ and every other domain go to the sink.
+# DIR/mailproc.conf; inbox.e2e.test (and its subdomains) go through
+# dovecot-lda into the mailbox of mailbox@inbox.e2e.test; staff@ and
+# every other domain go to the sink.
 #
 # The repository may not be traversable by nobody or postfix, so start
 # copies the binary ($MAILPROC, else bin/mailproc of this checkout), rules/
@@ -400,6 +404,9 @@ stack_start()
 	if [ "${MP_STACK_DOVECOT:-1}" != 0 ]; then
 		mkdir -p "$dir/dovecot/state" "$dir/dovecot/home"
 		chown nobody:nogroup "$dir/dovecot/home"
+		# dovecot-lda runs as nobody and logs here.
+		: >"$dir/dovecot/lda.log"
+		chown nobody:nogroup "$dir/dovecot/lda.log"
 		render dovecot.conf.in "$dir/dovecot/dovecot.conf"
 		# Throwaway users: staff for SASL submission, support for IMAP,
 		# and a customer who has a mailbox on the same Postfix.
@@ -407,6 +414,7 @@ stack_start()
 staff@example.jp:{PLAIN}staff-secret::::::
 support@example.jp:{PLAIN}support-secret::::::
 hanako@customer.example.com:{PLAIN}hanako-secret::::::
+mailbox@inbox.e2e.test:{PLAIN}mailbox-secret::::::
 EOF
 		chmod 640 "$dir/dovecot/passwd"
 		chgrp dovecot "$dir/dovecot/passwd"

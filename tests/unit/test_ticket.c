@@ -136,6 +136,36 @@ START_TEST(test_reply_subject)
 }
 END_TEST
 
+START_TEST(test_subject_bare)
+{
+	static const struct {
+		const char *subject, *want;
+	} cases[] = {
+		{ "Re: [SUPPORT#1] ①ディスクの使い方について",
+		  "①ディスクの使い方について" },
+		{ "[SUPPORT#1] Re: [SUPPORT#1] disk", "disk" },
+		{ "返信: 転送: web01 [SUPPORT#3] の件", "web01 の件" },
+		{ "Re: [SUPPORT#2]", "" },
+		{ NULL, "" },
+		{ "[OTHER#1] x", "[OTHER#1] x" },
+	};
+	size_t i;
+	char small[4];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[256];
+
+		ticket_subject_bare(buf, sizeof(buf), "SUPPORT",
+				    cases[i].subject);
+		ck_assert_msg(strcmp(buf, cases[i].want) == 0,
+			      "case %zu: got \"%s\", want \"%s\"", i, buf,
+			      cases[i].want);
+	}
+	ticket_subject_bare(small, sizeof(small), "SUPPORT", "Re: abcdef");
+	ck_assert_str_eq(small, "abc");
+}
+END_TEST
+
 Suite *
 suite_ticket(void)
 {
@@ -147,6 +177,7 @@ suite_ticket(void)
 	tcase_add_test(tc, test_may_join);
 	tcase_add_test(tc, test_tag);
 	tcase_add_test(tc, test_reply_subject);
+	tcase_add_test(tc, test_subject_bare);
 	suite_add_tcase(s, tc);
 	return s;
 }
