@@ -158,6 +158,77 @@ START_TEST(test_temporary_stays_in_new)
 }
 END_TEST
 
+/* Issue 13: a mail that fails temporarily every time was retried for
+ * ever.  The max_spool_attempts-th failure quarantines it, with one staff
+ * notice; database faults never count, however often they come. */
+START_TEST(test_attempts_run_out)
+{
+	struct ingest *in = NULL;
+	struct store *s = NULL;
+	struct mp_err err = { 0 }, temp = { MP_TEMP, "cannot build" },
+		db = { MP_TEMP, "database: begin: database is locked" };
+	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
+	char path[512], reason[512];
+	struct stat st;
+	FILE *fp;
+	int i, n = 0;
+
+	conf.max_spool_attempts = 3;
+	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
+	for (i = 0; i < 20; i++)
+		ingest_failed(in, name, &db);
+	ck_assert(in_new(name));
+	for (i = 1; i < 3; i++) {
+		ingest_failed(in, name, &temp);
+		ck_assert_msg(in_new(name), "gone after %d attempts", i);
+	}
+	ingest_failed(in, name, &temp);
+	ck_assert(!in_new(name));
+	snprintf(path, sizeof(path), "%s/spool/failed/%s", dir, name);
+	ck_assert_int_eq(stat(path, &st), 0);
+	strncat(path, ".reason", sizeof(path) - strlen(path) - 1);
+	fp = fopen(path, "r");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_ptr_nonnull(fgets(reason, sizeof(reason), fp));
+	fclose(fp);
+	ck_assert_ptr_nonnull(strstr(reason, "3 attempts"));
+	ck_assert_ptr_nonnull(strstr(reason, "cannot build"));
+	/* The side file goes with it: nothing is left in new/. */
+	snprintf(path, sizeof(path), "%s/spool/incoming/new/.%s.attempts",
+		 dir, name);
+	ck_assert_int_ne(stat(path, &st), 0);
+	/* A later pass finds nothing to fail again: one notice only. */
+	ingest_failed(in, name, &temp);
+	ingest_free(&in);
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	ck_assert_int_eq(store_outbox_each(s, 0, count_outbox, &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	store_free(&s);
+	free(name);
+}
+END_TEST
+
+/* A mail that fails once and then files leaves no attempt count. */
+START_TEST(test_attempts_cleared_when_filed)
+{
+	struct ingest *in = NULL;
+	struct mp_err err = { 0 }, temp = { MP_TEMP, "cannot build" };
+	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
+	char path[512];
+	struct stat st;
+
+	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
+	ingest_failed(in, name, &temp);
+	snprintf(path, sizeof(path), "%s/spool/incoming/new/.%s.attempts",
+		 dir, name);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(ingest_spooled(in, name, &err), 0);
+	ck_assert_int_ne(stat(path, &st), 0);
+	ingest_free(&in);
+	free(name);
+}
+END_TEST
+
 /* Issue 13: identifiers with a space, '<' or an encoded CR LF made the
  * acknowledgement unbuildable, and the mail stayed in new/ for ever. */
 START_TEST(test_poison_ids_make_a_ticket)
@@ -498,6 +569,8 @@ suite_ingest(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_failed_goes_aside_and_staff_told);
 	tcase_add_test(tc, test_temporary_stays_in_new);
+	tcase_add_test(tc, test_attempts_run_out);
+	tcase_add_test(tc, test_attempts_cleared_when_filed);
 	tcase_add_test(tc, test_poison_ids_make_a_ticket);
 	tcase_add_test(tc, test_mailer_daemon_gets_no_ack);
 	tcase_add_test(tc, test_staff_autoresponder_loop_ends);
