@@ -404,15 +404,22 @@ ticket_count(void)
 }
 
 static void
-file_text(struct ingest *in, const char *text, const char *sender,
-	  const char *recipient)
+file_text_as(struct ingest *in, const char *text, const char *sender,
+	     const char *recipient, const char *sasl)
 {
 	struct mp_err err = { 0 };
-	char *name = spool_env(text, sender, recipient, "");
+	char *name = spool_env(text, sender, recipient, sasl);
 
 	ck_assert_msg(ingest_spooled(in, name, &err) == 0, "not filed: %s",
 		      err.msg);
 	free(name);
+}
+
+static void
+file_text(struct ingest *in, const char *text, const char *sender,
+	  const char *recipient)
+{
+	file_text_as(in, text, sender, recipient, "");
 }
 
 /* Issue 13: a staff auto-responder that ignores Auto-Submitted answered
@@ -480,6 +487,59 @@ START_TEST(test_staff_autoresponder_loop_ends)
 			      "at most 6", variant, total);
 		ingest_free(&in);
 	}
+}
+END_TEST
+
+/* Issue 13: an AUTHENTICATED staff auto-responder (it ignores
+ * Auto-Submitted) answers every staff notice, and the customer's ticket
+ * system answers every mail we relay, unmarked.  The staff answers are
+ * staff replies and are still relayed; the rounds must end all the same. */
+START_TEST(test_authenticated_autoresponder_loop_ends)
+{
+	struct ingest *in = NULL;
+	struct mp_err err = { 0 };
+	struct rows r;
+	long long last;
+	int round, total = 0;
+	size_t i;
+
+	free(conf.staff_addresses);
+	conf.staff_addresses = strdup("alice@example.jp");
+	free(conf.staff_logins);
+	conf.staff_logins = strdup("alice=alice@example.jp");
+	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
+	file_text(in, "From: a@example.com\nTo: support@example.jp\n"
+		  "Subject: disk\nMessage-ID: <q1@x>\n\nHow do I use the "
+		  "disk?\n", "a@example.com", "support@example.jp");
+	rows_after(0, &r);
+	last = r.n ? r.v[r.n - 1].id : 0;
+	for (round = 0; round < 8; round++) {
+		struct rows now = r;
+
+		for (i = 0; i < now.n; i++) {
+			char text[1024];
+			int staff = strcmp(now.v[i].to, "alice@example.jp") == 0;
+
+			snprintf(text, sizeof(text), "From: %s\nTo: "
+				 "support+1@example.jp\nSubject: Re: "
+				 "[SUPPORT#1] disk\nMessage-ID: "
+				 "<a%d-%zu@%s>\nIn-Reply-To: <%s>\n\n%s\n",
+				 now.v[i].to, round, i, staff ? "example.jp" :
+				 "example.com", now.v[i].mid, staff ?
+				 "I am away until Monday." :
+				 "Your mail is ticket 42 in our system.");
+			file_text_as(in, text, now.v[i].to,
+				     "support+1@example.jp", staff ? "alice" :
+				     "");
+		}
+		total += (int)now.n;
+		rows_after(last, &r);
+		if (r.n > 0)
+			last = r.v[r.n - 1].id;
+	}
+	ck_assert_msg(r.n == 0, "still %zu mails after 8 rounds (%d in all)",
+		      r.n, total);
+	ingest_free(&in);
 }
 END_TEST
 
@@ -575,6 +635,7 @@ suite_ingest(void)
 	tcase_add_test(tc, test_mailer_daemon_gets_no_ack);
 	tcase_add_test(tc, test_staff_autoresponder_loop_ends);
 	tcase_add_test(tc, test_centre_ticket_system_loop_ends);
+	tcase_add_test(tc, test_authenticated_autoresponder_loop_ends);
 	tcase_add_test(tc, test_poison_id_on_ticket_leaves_staff_replies);
 	suite_add_tcase(s, tc);
 	return s;
