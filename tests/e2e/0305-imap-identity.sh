@@ -3,7 +3,9 @@
 # 0600 over the stack's Dovecot: a registered contact's change request is
 # held and the confirmation mailed; the contact's answer to the confirm
 # address, fetched from the mailbox (its To is support+confirm-...),
-# confirms the request.
+# confirms the request.  A web-form mail fetched from the mailbox (its
+# Delivered-To is form_address) is read as a form: the requester is the
+# address typed in the form, not the gateway.
 set -eu
 MP_NEEDS_DOVECOT=1
 . "$(dirname "$0")/lib.sh"
@@ -55,4 +57,13 @@ fetch
 	fail "the token reply over IMAP did not confirm: $(state_of "$t")"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM outbox WHERE ticket = $t AND template = 'staff-work'")" -ge 1 ] ||
 	fail "no staff work notice after confirmation"
+
+append gateway@forms.example.net form@example.jp "Webフォームからのお問い合わせ" \
+	"$(printf '契約ID: C-1\nお名前: 山田\nメールアドレス: req@a.example.jp\n依頼種別: リブート代行\n内容: 再起動をお願いします。')"
+fetch
+f=$(last_ticket)
+[ "$f" != "$t" ] || fail "the form mail made no ticket"
+req=$(mp ticket show "$f" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["requester"])')
+[ "$req" = req@a.example.jp ] ||
+	fail "form mail over IMAP not read as a form: requester $req"
 pass
