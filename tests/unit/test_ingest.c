@@ -113,15 +113,39 @@ count_outbox(void *ctx, const struct store_outbox *o)
 	return 0;
 }
 
+/* The staff-failed-message notices queued. */
+static int
+failed_notices(void)
+{
+	struct store *s = NULL;
+	struct mp_err err = { 0 };
+	int n = 0;
+
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	ck_assert_int_eq(store_outbox_each(s, 0, count_outbox, &n, &err), 0);
+	store_free(&s);
+	return n;
+}
+
+/* Whether new/name has an attempt count beside it. */
+static int
+has_attempts(const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/spool/incoming/new/.%s.attempts",
+		 dir, name);
+	return stat(path, &st) == 0;
+}
+
 START_TEST(test_failed_goes_aside_and_staff_told)
 {
 	struct ingest *in = NULL;
-	struct store *s = NULL;
 	struct mp_err err = { 0 }, perm = { MP_PERM, "cannot ever work" };
 	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
 	char path[512];
 	struct stat st;
-	int n = 0;
 
 	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
 	ingest_failed(in, name, &perm);
@@ -130,10 +154,7 @@ START_TEST(test_failed_goes_aside_and_staff_told)
 	strncat(path, ".reason", sizeof(path) - strlen(path) - 1);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ingest_free(&in);
-	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
-	ck_assert_int_eq(store_outbox_each(s, 0, count_outbox, &n, &err), 0);
-	ck_assert_int_eq(n, 1);
-	store_free(&s);
+	ck_assert_int_eq(failed_notices(), 1);
 	free(name);
 }
 END_TEST
@@ -164,14 +185,13 @@ END_TEST
 START_TEST(test_attempts_run_out)
 {
 	struct ingest *in = NULL;
-	struct store *s = NULL;
 	struct mp_err err = { 0 }, temp = { MP_TEMP, "cannot build" },
 		db = { MP_TEMP, "database: begin: database is locked" };
 	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
 	char path[512], reason[512];
 	struct stat st;
 	FILE *fp;
-	int i, n = 0;
+	int i;
 
 	conf.max_spool_attempts = 3;
 	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
@@ -194,16 +214,11 @@ START_TEST(test_attempts_run_out)
 	ck_assert_ptr_nonnull(strstr(reason, "3 attempts"));
 	ck_assert_ptr_nonnull(strstr(reason, "cannot build"));
 	/* The side file goes with it: nothing is left in new/. */
-	snprintf(path, sizeof(path), "%s/spool/incoming/new/.%s.attempts",
-		 dir, name);
-	ck_assert_int_ne(stat(path, &st), 0);
+	ck_assert(!has_attempts(name));
 	/* A later pass finds nothing to fail again: one notice only. */
 	ingest_failed(in, name, &temp);
 	ingest_free(&in);
-	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
-	ck_assert_int_eq(store_outbox_each(s, 0, count_outbox, &n, &err), 0);
-	ck_assert_int_eq(n, 1);
-	store_free(&s);
+	ck_assert_int_eq(failed_notices(), 1);
 	free(name);
 }
 END_TEST
@@ -214,16 +229,12 @@ START_TEST(test_attempts_cleared_when_filed)
 	struct ingest *in = NULL;
 	struct mp_err err = { 0 }, temp = { MP_TEMP, "cannot build" };
 	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
-	char path[512];
-	struct stat st;
 
 	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
 	ingest_failed(in, name, &temp);
-	snprintf(path, sizeof(path), "%s/spool/incoming/new/.%s.attempts",
-		 dir, name);
-	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(has_attempts(name));
 	ck_assert_int_eq(ingest_spooled(in, name, &err), 0);
-	ck_assert_int_ne(stat(path, &st), 0);
+	ck_assert(!has_attempts(name));
 	ingest_free(&in);
 	free(name);
 }
