@@ -5,11 +5,13 @@
 # loaded and one mail classified, as in one deliver) with the same flags and pkg-config
 # packages as mailproc, then runs bench/run.sh, which prints the table and
 # writes bench/results.json.  BENCH_RUNS, BENCH_PARALLEL and BENCH_SEND
-# (see bench/run.sh) make it shorter or longer.
+# (see bench/run.sh) make it shorter or longer.  Then bench/hostile.py
+# reports the ratio of the hostile mails to ordinary ones (bench-hostile;
+# BENCH_HOSTILE_RUNS, default 3).
 
 BENCH_B = bench/build
 
-.PHONY: bench bench-tools
+.PHONY: bench bench-tools bench-hostile
 
 $(BENCH_B)/floor: bench/floor.c
 	@mkdir -p $(BENCH_B)
@@ -43,3 +45,10 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) bench-tools
 	MAILPROC=$(CURDIR)/bin/mailproc bench/run.sh
+	$(MAKE) bench-hostile
+
+# Issue 13's target alone: the 100,000-parameter and 10 MB-Subject mails
+# against ordinary mails of the same size (bench/hostile.json).
+bench-hostile:
+	$(MAKE) all
+	python3 bench/hostile.py $(CURDIR)/bin/mailproc $(BENCH_HOSTILE_RUNS)

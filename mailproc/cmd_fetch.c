@@ -10,14 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sysexits.h>
 #include <unistd.h>
+
+#include <gmime/gmime.h>
 
 #include "cmd.h"
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
+#include "msg.h"
 #include "spool.h"
 #include "store.h"
 
@@ -40,16 +44,132 @@ struct fetch_ctx {
 	struct mp_err *err;
 };
 
+/* The header block of data is read at most this far for the envelope. */
+#define ENVELOPE_SCAN (256 * 1024)
+
+/* Appends to out, comma separated, the unfolded value of every name:
+ * header field of the header block data[0..len). */
+static void
+header_values(const char *data, size_t len, const char *name, GString *out)
+{
+	size_t nl = strlen(name), i = 0;
+
+	if (len > ENVELOPE_SCAN)
+		len = ENVELOPE_SCAN;
+	while (i < len && data[i] != '\n' && data[i] != '\r') {
+		size_t end = i;
+
+		while (end < len && !(data[end] == '\n' && (end + 1 >= len ||
+		       (data[end + 1] != ' ' && data[end + 1] != '\t'))))
+			end++;
+		if (end - i > nl && data[i + nl] == ':' &&
+		    strncasecmp(data + i, name, nl) == 0) {
+			size_t k;
+
+			if (out->len > 0)
+				g_string_append_c(out, ',');
+			for (k = i + nl + 1; k < end; k++)
+				if (data[k] != '\r' && data[k] != '\n')
+					g_string_append_c(out, data[k]);
+		}
+		i = end + 1;
+	}
+}
+
+/* The mailboxes of the name: fields of data, in order; fn is called with
+ * each until it returns nonzero, which is returned. */
+static int
+each_address(const char *data, size_t len, const char *name,
+	     int (*fn)(void *ctx, const char *addr), void *ctx)
+{
+	GString *v = g_string_new(NULL);
+	InternetAddressList *list;
+	int i, n, rc = 0;
+
+	header_values(data, len, name, v);
+	list = v->len ? internet_address_list_parse(NULL, v->str) : NULL;
+	g_string_free(v, TRUE);
+	if (list == NULL)
+		return 0;
+	n = internet_address_list_length(list);
+	for (i = 0; i < n && rc == 0; i++) {
+		InternetAddress *ia = internet_address_list_get_address(list,
+									 i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+			rc = fn(ctx, internet_address_mailbox_get_addr(
+					INTERNET_ADDRESS_MAILBOX(ia)));
+	}
+	g_object_unref(list);
+	return rc;
+}
+
+struct pick {
+	const struct conf *conf;
+	int ours;		/* only our own addresses */
+	char addr[1024];
+};
+
+static int
+pick_one(void *ctx, const char *addr)
+{
+	struct pick *p = ctx;
+
+	if (addr == NULL || *addr == '\0' || strlen(addr) >= sizeof(p->addr) ||
+	    (p->ours && !conf_is_ours(p->conf, addr)))
+		return 0;
+	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	return 1;
+}
+
+/* What Postfix would have passed to `deliver`: the recipient is the first
+ * of our own addresses in Delivered-To, X-Original-To, To or Cc (in that
+ * order; support_address when none is), the sender Return-Path ("<>"
+ * there is the null sender), or without one the From address. */
+static void
+fetch_envelope(const struct conf *conf, const char *data, size_t len,
+	       struct pick *sender, struct pick *rcpt)
+{
+	static const char *const rcpt_fields[] = {
+		"Delivered-To", "X-Original-To", "To", "Cc",
+	};
+	GString *rp = g_string_new(NULL);
+	size_t i;
+
+	msg_library_init();
+	sender->conf = rcpt->conf = conf;
+	sender->ours = 0;
+	rcpt->ours = 1;
+	sender->addr[0] = rcpt->addr[0] = '\0';
+	for (i = 0; i < sizeof(rcpt_fields) / sizeof(*rcpt_fields); i++)
+		if (each_address(data, len, rcpt_fields[i], pick_one, rcpt))
+			break;
+	if (rcpt->addr[0] == '\0')
+		snprintf(rcpt->addr, sizeof(rcpt->addr), "%s",
+			 conf->support_address);
+	header_values(data, len, "Return-Path", rp);
+	if (rp->len == 0)
+		each_address(data, len, "From", pick_one, sender);
+	else if (strchr(rp->str, '@') != NULL)
+		each_address(data, len, "Return-Path", pick_one, sender);
+	g_string_free(rp, TRUE);
+}
+
 /* Spools and processes one message, then records its UID. */
 static int
 take_one(void *ctx, uint32_t uid, const char *data, size_t len)
 {
-	char why[LOG_VALUE_MAX];
+	char why[LOG_VALUE_MAX], to[LOG_VALUE_MAX];
 	struct fetch_ctx *fc = ctx;
-	struct spool_envelope env = { "", fc->conf->support_address, "" };
+	struct pick sender, rcpt;
+	struct spool_envelope env = { sender.addr, rcpt.addr, "" };
 	struct mp_err err = { 0 };
 	char *name = NULL;
 	int fd, lock = -1;
+
+	fetch_envelope(fc->conf, data, len, &sender, &rcpt);
+	log_info("imap uid=%u sender=%s recipient=%s", uid,
+		 log_quote(why, sizeof(why), sender.addr),
+		 log_quote(to, sizeof(to), rcpt.addr));
 
 	fd = memfd_create("mailproc-fetch", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len ||

@@ -109,6 +109,8 @@ static const struct conf_key conf_keys[] = {
 	  NULL },
 	{ "lock_timeout", T_LONG, S(lock_timeout), "20000", 0, 600000, NULL },
 	{ "max_mime_depth", T_LONG, S(max_mime_depth), "50", 1, 1000, NULL },
+	{ "max_spool_attempts", T_LONG, S(max_spool_attempts), "10", 1, 1000,
+	  NULL },
 	{ "max_text_size", T_SIZE, S(max_text_size), "1M", 1024,
 	  (long long)1 << 30, NULL },
 	{ "lmtp_listen", T_STR, S(lmtp_listen), "", 0, 0, NULL },

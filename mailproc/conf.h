@@ -68,6 +68,7 @@ struct conf {
 	long smtp_timeout;		/* seconds, each SMTP step */
 	long lock_timeout;		/* milliseconds, SQLite busy timeout */
 	long max_mime_depth;
+	long max_spool_attempts;	/* temporary failures before failed/ */
 	long max_text_size;		/* bytes of text kept per message */
 
 	/* `lmtp` (lmtp_server.h) */

@@ -1202,24 +1202,37 @@ tell_staff_failed(struct ingest *in, const char *name, const char *why)
 void
 ingest_failed(struct ingest *in, const char *name, const struct mp_err *err)
 {
-	char why[LOG_VALUE_MAX];
+	char why[LOG_VALUE_MAX], reason[sizeof(err->msg) + 64];
 	struct mp_err e2;
+	int n = 0;
 
-	if (err->kind != MP_PERM) {
-		log_warning("spool=%s action=retry-later status=deferred "
+	/* A database fault is the host's, not the mail's: it never counts
+	 * towards the mail's attempts, however long it lasts. */
+	if (err->kind != MP_PERM && strncmp(err->msg, "database:", 9) != 0 &&
+	    (n = spool_attempt(in->conf->state_dir, name, &e2)) < 0)
+		log_warning("spool=%s action=count-attempt status=failed "
 			    "reason=%s", name, log_quote(why, sizeof(why),
-							  err->msg));
+							  e2.msg));
+	if (err->kind != MP_PERM && n < in->conf->max_spool_attempts) {
+		log_warning("spool=%s action=retry-later status=deferred "
+			    "attempts=%d reason=%s", name, n,
+			    log_quote(why, sizeof(why), err->msg));
 		if (alarm_is_database(err))
 			alarm_raise(in->conf->state_dir, ALARM_DATABASE,
 				    err->msg);
 		return;
 	}
-	log_error("spool=%s action=failed status=failed reason=%s", name,
-		  log_quote(why, sizeof(why), err->msg));
-	if (spool_fail(in->conf->state_dir, name, err->msg, &e2) < 0)
+	if (err->kind != MP_PERM)
+		snprintf(reason, sizeof(reason), "%d attempts failed, the last "
+			 "with: %s", n, err->msg);
+	else
+		snprintf(reason, sizeof(reason), "%s", err->msg);
+	log_error("spool=%s action=failed status=failed attempts=%d reason=%s",
+		  name, n, log_quote(why, sizeof(why), reason));
+	if (spool_fail(in->conf->state_dir, name, reason, &e2) < 0)
 		log_error("spool=%s action=move-to-failed status=failed "
 			  "reason=%s", name, log_quote(why, sizeof(why),
 						      e2.msg));
-	if (tell_staff_failed(in, name, err->msg) < 0)
+	else if (tell_staff_failed(in, name, reason) < 0)
 		log_error("spool=%s action=staff-notice status=failed", name);
 }

@@ -29,7 +29,9 @@ int ingest_prepare(struct ingest *in, struct mp_err *err);
 int ingest_spooled(struct ingest *in, const char *name, struct mp_err *err);
 
 /* Handles the outcome of a failed ingest_spooled(): logs it, and for a
- * permanent failure moves the file to failed/ with the reason. */
+ * permanent failure, or the max_spool_attempts-th temporary one (database
+ * faults not counted), moves the file to failed/ with the reason and
+ * queues one staff notice. */
 void ingest_failed(struct ingest *in, const char *name,
 		   const struct mp_err *err);
 

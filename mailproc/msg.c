@@ -1005,10 +1005,8 @@ ps_char(struct prescan *p, char c)
 	}
 }
 
-/* One pass over fd from offset.  Returns the CAP_* found; with out set,
- * the capped copy is written there.  -1 on a read error. */
-static int
-prescan_run(int fd, off_t offset, FILE *out)
+int
+msg_prescan(int fd, off_t offset, FILE *out)
 {
 	struct prescan p = { 0 };
 	char buf[65536];
@@ -1051,7 +1049,7 @@ msg_parse_fd(int fd, off_t offset, const struct msg_limits *lim,
 
 	*msg_r = NULL;
 	msg_library_init();
-	capped = prescan_run(fd, offset, NULL);
+	capped = msg_prescan(fd, offset, NULL);
 	if (capped < 0)
 		return mp_err_set(err, MP_TEMP, "read: %s", strerror(errno));
 	if (capped == 0) {
@@ -1068,7 +1066,7 @@ msg_parse_fd(int fd, off_t offset, const struct msg_limits *lim,
 	if (tmp == NULL)
 		return mp_err_set(err, MP_TEMP, "tmpfile: %s",
 				  strerror(errno));
-	if (prescan_run(fd, offset, tmp) < 0 || fflush(tmp) != 0 ||
+	if (msg_prescan(fd, offset, tmp) < 0 || fflush(tmp) != 0 ||
 	    (dupfd = dup(fileno(tmp))) < 0) {
 		int e = errno;
 		fclose(tmp);

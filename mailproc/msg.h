@@ -9,6 +9,7 @@
 #define MP_MSG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -72,6 +73,12 @@ struct msg_limits {
 
 /* Initialises GMime once per process.  Cheap to call again. */
 void msg_library_init(void);
+
+/* The header pre-scan msg_parse_fd() starts with: one pass over fd from
+ * offset.  Returns the caps a header block exceeded (a bit set, 0 for
+ * none); with out set, the capped copy GMime is given is written there.
+ * -1 on a read error.  (Exported for the fuzz harness.) */
+int msg_prescan(int fd, off_t offset, FILE *out);
 
 /* Parses the message in fd starting at offset (read in place, not copied
  * into memory).  When attach_dir is not NULL, each attachment is streamed

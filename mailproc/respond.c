@@ -591,6 +591,35 @@ respond_class(struct compose *c, const struct respond_event *ev,
 	return reclassified ? 0 : acknowledge(c, ev, NULL, err);
 }
 
+/* Follow-up notices per ticket an hour.  A staff auto-responder that
+ * ignores Auto-Submitted and logs in answers each notice; its answer is a
+ * staff reply and is relayed, the customer's ticket system answers that,
+ * and the follow-up notice starts the round again.  Past the rate the
+ * follow-up is filed with a history line and staff are not mailed. */
+#define FOLLOWUP_RATE 3
+
+static int
+notify_followup(struct compose *c, const struct respond_event *ev,
+		struct mp_err *err)
+{
+	char key[64], why[128];
+	int n = 0;
+
+	snprintf(key, sizeof(key), "ticket:%lld", ev->ticket->id);
+	snprintf(why, sizeof(why), "follow-up: staff already told of %d this "
+		 "hour, not mailed again", FOLLOWUP_RATE);
+	if (store_rate_count(c->store, "followup", key,
+			     (long long)c->now - 3600, &n, err) < 0)
+		return -1;
+	if (n >= FOLLOWUP_RATE)
+		return store_history_add(c->store, ev->ticket->id, c->now,
+					 "mailproc", "quiet", why, err);
+	if (store_rate_mark(c->store, "followup", key, (long long)c->now,
+			    err) < 0)
+		return -1;
+	return notify(c, ev, c->conf->staff_addresses, "staff-followup", err);
+}
+
 int
 respond_filed(struct compose *c, const struct respond_event *ev,
 	      struct mp_err *err)
@@ -606,9 +635,7 @@ respond_filed(struct compose *c, const struct respond_event *ev,
 					 "our notice: filed, nobody mailed",
 					 err);
 	if (!ev->is_new)
-		return ev->quiet_staff ? 0 :
-			notify(c, ev, c->conf->staff_addresses,
-			       "staff-followup", err);
+		return ev->quiet_staff ? 0 : notify_followup(c, ev, err);
 	if (strcmp(t->state, "triage") == 0) {
 		/* Unsure: a neutral answer, and staff choose the class
 		 * before anything is confirmed, worked or refused. */

@@ -331,6 +331,48 @@ spool_open(const char *state_dir, const char *name, int from_cur,
 	return 0;
 }
 
+static void
+attempts_path(char *buf, size_t size, const char *state_dir,
+	      const char *name)
+{
+	snprintf(buf, size, "%s/spool/incoming/new/.%s.attempts", state_dir,
+		 name);
+}
+
+int
+spool_attempt(const char *state_dir, const char *name, struct mp_err *err)
+{
+	char path[4400], tmp[4500];
+	long n = 0;
+	FILE *fp;
+
+	attempts_path(path, sizeof(path), state_dir, name);
+	fp = fopen(path, "r");
+	if (fp != NULL) {
+		if (fscanf(fp, "%ld", &n) != 1 || n < 0)
+			n = 0;
+		fclose(fp);
+	}
+	n++;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fp = fopen(tmp, "w");
+	if (fp == NULL || fprintf(fp, "%ld\n", n) < 0 || fflush(fp) != 0 ||
+	    fsync(fileno(fp)) < 0) {
+		if (fp != NULL)
+			fclose(fp);
+		unlink(tmp);
+		return mp_err_set(err, MP_TEMP, "cannot write %s: %s", tmp,
+				  strerror(errno));
+	}
+	fclose(fp);
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return mp_err_set(err, MP_TEMP, "cannot write %s: %s", path,
+				  strerror(errno));
+	}
+	return n > 1000000 ? 1000000 : (int)n;
+}
+
 int
 spool_done(const char *state_dir, const char *name, struct mp_err *err)
 {
@@ -343,6 +385,8 @@ spool_done(const char *state_dir, const char *name, struct mp_err *err)
 	if (rename(src, dst) < 0 && errno != ENOENT)
 		return mp_err_set(err, MP_TEMP, "cannot move %s to cur/: %s",
 				  name, strerror(errno));
+	attempts_path(dst, sizeof(dst), state_dir, name);
+	unlink(dst);
 	return 0;
 }
 
@@ -369,6 +413,8 @@ spool_fail(const char *state_dir, const char *name, const char *reason,
 	if (rename(src, dst) < 0)
 		return mp_err_set(err, MP_TEMP, "cannot move %s to failed/: %s",
 				  name, strerror(errno));
+	attempts_path(dst, sizeof(dst), state_dir, name);
+	unlink(dst);
 	return 0;
 }
 

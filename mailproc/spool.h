@@ -54,6 +54,13 @@ void spool_envelope_release(struct spool_envelope *env);
 /* Moves new/name to cur/name: the message has been processed. */
 int spool_done(const char *state_dir, const char *name, struct mp_err *err);
 
+/* Counts one more failed attempt at new/name in its side file
+ * new/.name.attempts (dot names are never walked as mail) and returns the
+ * count so far, at least 1; -1 with err when the count cannot be kept.
+ * spool_done() and spool_fail() remove the side file. */
+int spool_attempt(const char *state_dir, const char *name,
+		  struct mp_err *err);
+
 /* Moves new/name to failed/name and writes failed/name.reason. */
 int spool_fail(const char *state_dir, const char *name, const char *reason,
 	       struct mp_err *err);

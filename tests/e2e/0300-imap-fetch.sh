@@ -66,6 +66,37 @@ kill -TERM $pid
 for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done
 kill -0 $pid 2>/dev/null && fail "fetch --idle did not stop on SIGTERM"
 
+# Issue 13: fetch spooled with a null sender and the support address, so
+# every answer was suppressed.  The envelope now comes from the headers
+# as Postfix would pass it: the customer gets an acknowledgement, and a
+# bounce (Return-Path: <>) still gets none.
+mp outbox list --json | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+acks = [r for r in rows if r["to"] == "mika@customer.example.com"
+        and r["template"].startswith("ack") and r["state"] != "suppressed"]
+assert len(acks) == 4, rows
+' || fail "fetch: the customers got no acknowledgement"
+python3 - <<'PY'
+import imaplib, os, time
+msg = ("Return-Path: <>\r\nDelivered-To: support@example.jp\r\n"
+       "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\n"
+       "To: support@example.jp\r\nSubject: Undelivered Mail\r\n"
+       "Message-ID: <bounce1@mx.example.net>\r\n\r\nbounced\r\n")
+m = imaplib.IMAP4("127.0.0.1", int(os.environ["MP_IMAP_PORT"]))
+m.login("support@example.jp", "support-secret")
+m.append("INBOX", None, imaplib.Time2Internaldate(time.time()), msg.encode())
+m.logout()
+PY
+mp fetch --imap "$url" --once || fail "fetch of a bounce"
+mp outbox list --json | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+bad = [r for r in rows if "mx.example.net" in (r["to"] or "")
+       and r["state"] != "suppressed"]
+assert not bad, bad
+' || fail "fetch: a bounce got an answer"
+
 # A wrong password: exit 75 with one clear line.
 set +e
 err=$(mp fetch --imap "imap://support%40example.jp:wrong@127.0.0.1:$MP_IMAP_PORT/INBOX" --once 2>&1)

@@ -113,15 +113,39 @@ count_outbox(void *ctx, const struct store_outbox *o)
 	return 0;
 }
 
+/* The staff-failed-message notices queued. */
+static int
+failed_notices(void)
+{
+	struct store *s = NULL;
+	struct mp_err err = { 0 };
+	int n = 0;
+
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	ck_assert_int_eq(store_outbox_each(s, 0, count_outbox, &n, &err), 0);
+	store_free(&s);
+	return n;
+}
+
+/* Whether new/name has an attempt count beside it. */
+static int
+has_attempts(const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/spool/incoming/new/.%s.attempts",
+		 dir, name);
+	return stat(path, &st) == 0;
+}
+
 START_TEST(test_failed_goes_aside_and_staff_told)
 {
 	struct ingest *in = NULL;
-	struct store *s = NULL;
 	struct mp_err err = { 0 }, perm = { MP_PERM, "cannot ever work" };
 	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
 	char path[512];
 	struct stat st;
-	int n = 0;
 
 	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
 	ingest_failed(in, name, &perm);
@@ -130,10 +154,7 @@ START_TEST(test_failed_goes_aside_and_staff_told)
 	strncat(path, ".reason", sizeof(path) - strlen(path) - 1);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ingest_free(&in);
-	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
-	ck_assert_int_eq(store_outbox_each(s, 0, count_outbox, &n, &err), 0);
-	ck_assert_int_eq(n, 1);
-	store_free(&s);
+	ck_assert_int_eq(failed_notices(), 1);
 	free(name);
 }
 END_TEST
@@ -153,6 +174,67 @@ START_TEST(test_temporary_stays_in_new)
 	/* ... and a later pass files it, once. */
 	ck_assert_int_eq(ingest_spooled(in, name, &err), 0);
 	ck_assert_int_ne(stat(path, &st), 0);
+	ingest_free(&in);
+	free(name);
+}
+END_TEST
+
+/* Issue 13: a mail that fails temporarily every time was retried for
+ * ever.  The max_spool_attempts-th failure quarantines it, with one staff
+ * notice; database faults never count, however often they come. */
+START_TEST(test_attempts_run_out)
+{
+	struct ingest *in = NULL;
+	struct mp_err err = { 0 }, temp = { MP_TEMP, "cannot build" },
+		db = { MP_TEMP, "database: begin: database is locked" };
+	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
+	char path[512], reason[512];
+	struct stat st;
+	FILE *fp;
+	int i;
+
+	conf.max_spool_attempts = 3;
+	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
+	for (i = 0; i < 20; i++)
+		ingest_failed(in, name, &db);
+	ck_assert(in_new(name));
+	for (i = 1; i < 3; i++) {
+		ingest_failed(in, name, &temp);
+		ck_assert_msg(in_new(name), "gone after %d attempts", i);
+	}
+	ingest_failed(in, name, &temp);
+	ck_assert(!in_new(name));
+	snprintf(path, sizeof(path), "%s/spool/failed/%s", dir, name);
+	ck_assert_int_eq(stat(path, &st), 0);
+	strncat(path, ".reason", sizeof(path) - strlen(path) - 1);
+	fp = fopen(path, "r");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_ptr_nonnull(fgets(reason, sizeof(reason), fp));
+	fclose(fp);
+	ck_assert_ptr_nonnull(strstr(reason, "3 attempts"));
+	ck_assert_ptr_nonnull(strstr(reason, "cannot build"));
+	/* The side file goes with it: nothing is left in new/. */
+	ck_assert(!has_attempts(name));
+	/* A later pass finds nothing to fail again: one notice only. */
+	ingest_failed(in, name, &temp);
+	ingest_free(&in);
+	ck_assert_int_eq(failed_notices(), 1);
+	free(name);
+}
+END_TEST
+
+/* A mail that fails once and then files leaves no attempt count. */
+START_TEST(test_attempts_cleared_when_filed)
+{
+	struct ingest *in = NULL;
+	struct mp_err err = { 0 }, temp = { MP_TEMP, "cannot build" };
+	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
+
+	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
+	ingest_failed(in, name, &temp);
+	ck_assert(has_attempts(name));
+	ck_assert_int_eq(ingest_spooled(in, name, &err), 0);
+	ck_assert(!has_attempts(name));
 	ingest_free(&in);
 	free(name);
 }
@@ -333,15 +415,22 @@ ticket_count(void)
 }
 
 static void
-file_text(struct ingest *in, const char *text, const char *sender,
-	  const char *recipient)
+file_text_as(struct ingest *in, const char *text, const char *sender,
+	     const char *recipient, const char *sasl)
 {
 	struct mp_err err = { 0 };
-	char *name = spool_env(text, sender, recipient, "");
+	char *name = spool_env(text, sender, recipient, sasl);
 
 	ck_assert_msg(ingest_spooled(in, name, &err) == 0, "not filed: %s",
 		      err.msg);
 	free(name);
+}
+
+static void
+file_text(struct ingest *in, const char *text, const char *sender,
+	  const char *recipient)
+{
+	file_text_as(in, text, sender, recipient, "");
 }
 
 /* Issue 13: a staff auto-responder that ignores Auto-Submitted answered
@@ -409,6 +498,59 @@ START_TEST(test_staff_autoresponder_loop_ends)
 			      "at most 6", variant, total);
 		ingest_free(&in);
 	}
+}
+END_TEST
+
+/* Issue 13: an AUTHENTICATED staff auto-responder (it ignores
+ * Auto-Submitted) answers every staff notice, and the customer's ticket
+ * system answers every mail we relay, unmarked.  The staff answers are
+ * staff replies and are still relayed; the rounds must end all the same. */
+START_TEST(test_authenticated_autoresponder_loop_ends)
+{
+	struct ingest *in = NULL;
+	struct mp_err err = { 0 };
+	struct rows r;
+	long long last;
+	int round, total = 0;
+	size_t i;
+
+	free(conf.staff_addresses);
+	conf.staff_addresses = strdup("alice@example.jp");
+	free(conf.staff_logins);
+	conf.staff_logins = strdup("alice=alice@example.jp");
+	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
+	file_text(in, "From: a@example.com\nTo: support@example.jp\n"
+		  "Subject: disk\nMessage-ID: <q1@x>\n\nHow do I use the "
+		  "disk?\n", "a@example.com", "support@example.jp");
+	rows_after(0, &r);
+	last = r.n ? r.v[r.n - 1].id : 0;
+	for (round = 0; round < 8; round++) {
+		struct rows now = r;
+
+		for (i = 0; i < now.n; i++) {
+			char text[1024];
+			int staff = strcmp(now.v[i].to, "alice@example.jp") == 0;
+
+			snprintf(text, sizeof(text), "From: %s\nTo: "
+				 "support+1@example.jp\nSubject: Re: "
+				 "[SUPPORT#1] disk\nMessage-ID: "
+				 "<a%d-%zu@%s>\nIn-Reply-To: <%s>\n\n%s\n",
+				 now.v[i].to, round, i, staff ? "example.jp" :
+				 "example.com", now.v[i].mid, staff ?
+				 "I am away until Monday." :
+				 "Your mail is ticket 42 in our system.");
+			file_text_as(in, text, now.v[i].to,
+				     "support+1@example.jp", staff ? "alice" :
+				     "");
+		}
+		total += (int)now.n;
+		rows_after(last, &r);
+		if (r.n > 0)
+			last = r.v[r.n - 1].id;
+	}
+	ck_assert_msg(r.n == 0, "still %zu mails after 8 rounds (%d in all)",
+		      r.n, total);
+	ingest_free(&in);
 }
 END_TEST
 
@@ -498,10 +640,13 @@ suite_ingest(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_failed_goes_aside_and_staff_told);
 	tcase_add_test(tc, test_temporary_stays_in_new);
+	tcase_add_test(tc, test_attempts_run_out);
+	tcase_add_test(tc, test_attempts_cleared_when_filed);
 	tcase_add_test(tc, test_poison_ids_make_a_ticket);
 	tcase_add_test(tc, test_mailer_daemon_gets_no_ack);
 	tcase_add_test(tc, test_staff_autoresponder_loop_ends);
 	tcase_add_test(tc, test_centre_ticket_system_loop_ends);
+	tcase_add_test(tc, test_authenticated_autoresponder_loop_ends);
 	tcase_add_test(tc, test_poison_id_on_ticket_leaves_staff_replies);
 	suite_add_tcase(s, tc);
 	return s;
