@@ -34,6 +34,7 @@
 #include "spool.h"
 #include "store.h"
 #include "ticket.h"
+#include "tmpl.h"
 
 struct ingest {
 	const struct conf *conf;
@@ -1199,6 +1200,45 @@ tell_staff_failed(struct ingest *in, const char *name, const char *why)
 	return store_commit(in->store, &err);
 }
 
+static void
+no_report(void *ctx, const char *file, int line, const char *msg)
+{
+	(void)ctx;
+	(void)file;
+	(void)line;
+	(void)msg;
+}
+
+static void
+no_winner(void *ctx, const char *site_file, const char *shipped_file)
+{
+	(void)ctx;
+	(void)site_file;
+	(void)shipped_file;
+}
+
+/* Whether the desk's configuration is what fails: rules/, alerts.conf
+ * or a template that does not load.  Then every mail fails alike, and
+ * none of them is to blame. */
+static int
+config_broken(const struct ingest *in)
+{
+	const struct conf *c = in->conf;
+	struct alert_format *f = NULL;
+	struct mp_err e = { 0 };
+	int broken;
+
+	broken = rules_check_site(c->site_rules_dir, c->rules_dir, NULL, NULL,
+				  &e) < 0 ||
+		 alert_format_load(&f, c->site_rules_dir, c->rules_dir, NULL,
+				   NULL, &e) < 0 ||
+		 tmpl_check_dir(c->templates_dir, no_report, NULL) > 0 ||
+		 tmpl_check_site(c->site_templates_dir, c->templates_dir,
+				 no_report, no_winner, NULL) > 0;
+	alert_format_free(&f);
+	return broken;
+}
+
 void
 ingest_failed(struct ingest *in, const char *name, const struct mp_err *err)
 {
@@ -1206,9 +1246,11 @@ ingest_failed(struct ingest *in, const char *name, const struct mp_err *err)
 	struct mp_err e2;
 	int n = 0;
 
-	/* A database fault is the host's, not the mail's: it never counts
-	 * towards the mail's attempts, however long it lasts. */
+	/* A database fault is the host's, and a configuration that does not
+	 * load the desk's, not the mail's: neither counts towards the mail's
+	 * attempts, however long it lasts. */
 	if (err->kind != MP_PERM && strncmp(err->msg, "database:", 9) != 0 &&
+	    !config_broken(in) &&
 	    (n = spool_attempt(in->conf->state_dir, name, &e2)) < 0)
 		log_warning("spool=%s action=count-attempt status=failed "
 			    "reason=%s", name, log_quote(why, sizeof(why),

@@ -47,7 +47,7 @@ mail() {
 	printf 'From: c%s@customer.example.com\nTo: support@example.jp\nSubject: alarm test %s\nMessage-ID: <alarm-%s@customer.example.com>\n\nplease reboot web%s\n' "$1" "$1" "$1" "$1"
 }
 deliver() { mail "$1" | mp -d deliver --sender "c$1@customer.example.com" --recipient support@example.jp; }
-new_count() { find "$tmp/state/spool/incoming/new" -type f | wc -l; }
+new_count() { find "$tmp/state/spool/incoming/new" -type f ! -name '.*' | wc -l; }
 notices() { grep -c '^staff@example.jp ' "$tmp/relay.log" || true; }
 tickets() { mp ticket list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 

@@ -152,7 +152,13 @@ before=$(q "SELECT count(*) FROM messages")
 mp deliver --sender $mon --recipient alerts@example.jp < rules/alert-examples/ping.eml ||
 	fail "deliver with a broken alerts.conf"
 [ "$(q "SELECT count(*) FROM messages")" = "$before" ] || fail "filed with a broken alerts.conf"
-[ "$(find "$dir/state/spool" -path '*/new/*' -type f | wc -l)" = 1 ] || fail "the alert is not waiting in new/"
+[ "$(find "$dir/state/spool" -path '*/new/*' -type f ! -name '.*' | wc -l)" = 1 ] || fail "the alert is not waiting in new/"
+# However many passes fail on the broken file, the mail is not blamed:
+# it never reaches failed/ (max_spool_attempts counts the mail's faults).
+echo "max_spool_attempts = 1" >> "$dir/conf"
+for _ in 1 2 3; do mp run --once >/dev/null 2>&1 || true; done
+[ "$(find "$dir/state/spool" -path '*/new/*' -type f ! -name '.*' | wc -l)" = 1 ] ||
+	fail "a broken alerts.conf sent the alert to failed/"
 cp rules/alerts.conf "$dir/rules/alerts.conf"
 mp run --once || fail "run --once after the fix"
 [ -n "$(q "SELECT ticket FROM messages WHERE message_id = 'ping.example@noc.example.jp'")" ] ||
