@@ -8,7 +8,10 @@
  * 4xx on any failure, so Postfix keeps the mail.  Processing is not part
  * of the reply: a session hands the spooled name to one processing thread
  * (GMime, the rules and SQLite stay in that thread) and goes on; a mail
- * that fails processing stays in new/ for `run`, as with deliver.
+ * that fails processing stays in new/ for `run`, as with deliver.  The
+ * thread files what is queued in batches of up to PROCESS_BATCH in one
+ * SQLite transaction (one WAL fsync for all), and moves a filed message
+ * out of new/ only after that commit.
  *
  * Threads: the main thread accepts and handles signals (signalfd); one
  * thread per session, at most lmtp_max_sessions; one processing thread.
