@@ -44,6 +44,7 @@ struct ingest {
 	struct hours hours;
 	struct hours_within within;
 	char attach_dir[4096];
+	int batch;			/* ingest_batch_begin() */
 };
 
 int
@@ -1154,7 +1155,7 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 	}
 	if (store_commit(in->store, err) < 0)
 		goto fail;
-	if (spool_done(c->state_dir, name, err) < 0)
+	if (!in->batch && spool_done(c->state_dir, name, err) < 0)
 		log_warning("spool=%s action=move-to-cur status=failed "
 			    "reason=%s processed=yes", name,
 			    log_quote(why, sizeof(why), err->msg));
@@ -1167,6 +1168,25 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	return -1;
+}
+
+int
+ingest_batch_begin(struct ingest *in, struct mp_err *err)
+{
+	if (in->store == NULL && store_open(&in->store, in->conf->state_dir,
+					    in->conf->lock_timeout, err) < 0)
+		return -1;
+	if (store_batch_begin(in->store, err) < 0)
+		return -1;
+	in->batch = 1;
+	return 0;
+}
+
+int
+ingest_batch_commit(struct ingest *in, struct mp_err *err)
+{
+	in->batch = 0;
+	return store_batch_commit(in->store, err);
 }
 
 /* Queues a notice of a message moved to failed/ for each staff address,

@@ -28,6 +28,13 @@ int ingest_prepare(struct ingest *in, struct mp_err *err);
  * processed (the caller moves it to failed/). */
 int ingest_spooled(struct ingest *in, const char *name, struct mp_err *err);
 
+/* A batch of ingest_spooled() calls in one SQLite transaction: within
+ * it a filed message stays in new/ (the caller moves it with spool_done()
+ * once ingest_batch_commit() returned 0); if the commit fails, every
+ * message of the batch is still in new/ for `run`. */
+int ingest_batch_begin(struct ingest *in, struct mp_err *err);
+int ingest_batch_commit(struct ingest *in, struct mp_err *err);
+
 /* Handles the outcome of a failed ingest_spooled(): logs it, and for a
  * permanent failure, or the max_spool_attempts-th temporary one (database
  * faults not counted), moves the file to failed/ with the reason and

@@ -8,7 +8,10 @@
  * 4xx on any failure, so Postfix keeps the mail.  Processing is not part
  * of the reply: a session hands the spooled name to one processing thread
  * (GMime, the rules and SQLite stay in that thread) and goes on; a mail
- * that fails processing stays in new/ for `run`, as with deliver.
+ * that fails processing stays in new/ for `run`, as with deliver.  The
+ * thread files what is queued in batches of up to PROCESS_BATCH in one
+ * SQLite transaction (one WAL fsync for all), and moves a filed message
+ * out of new/ only after that commit.
  *
  * Threads: the main thread accepts and handles signals (signalfd); one
  * thread per session, at most lmtp_max_sessions; one processing thread.
@@ -48,6 +51,8 @@
 /* Spooled names waiting for the processing thread; past this they are
  * left in new/ for `run`. */
 #define MAX_QUEUE	100000
+/* Queued messages filed in one SQLite transaction at most. */
+#define PROCESS_BATCH	64
 
 struct gen {
 	struct conf conf;
@@ -142,7 +147,14 @@ enqueue(struct gen *g, const char *name)
 	pthread_mutex_unlock(&srv.mu);
 }
 
-static void
+struct processor {
+	struct gen *g;
+	struct ingest *in;
+};
+
+/* Files one spooled message.  Returns its lock fd when it is filed and
+ * must be moved out of new/ once the batch is committed, else -1. */
+static int
 process_one(struct ingest *in, const struct gen *pg, const struct item *it)
 {
 	char why[LOG_VALUE_MAX];
@@ -152,7 +164,7 @@ process_one(struct ingest *in, const struct gen *pg, const struct item *it)
 	if (strcmp(it->g->conf.state_dir, pg->conf.state_dir) != 0) {
 		log_warning("spool=%s action=retry-later reason=\"state_dir "
 			    "changed by a reload, left for run\"", it->name);
-		return;
+		return -1;
 	}
 	rc = spool_lock(pg->conf.state_dir, it->name, &fd, &err);
 	if (rc <= 0) {
@@ -160,26 +172,60 @@ process_one(struct ingest *in, const struct gen *pg, const struct item *it)
 			log_warning("spool=%s action=retry-later reason=%s",
 				    it->name, log_quote(why, sizeof(why),
 							err.msg));
-		return;		/* `run` has it, or had it */
+		return -1;	/* `run` has it, or had it */
 	}
-	if (ingest_spooled(in, it->name, &err) < 0)
+	if (ingest_spooled(in, it->name, &err) < 0) {
 		ingest_failed(in, it->name, &err);
-	close(fd);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
-struct processor {
-	struct gen *g;
-	struct ingest *in;
-};
+/* Files a batch of queued messages in one SQLite transaction (one fsync
+ * of the WAL for all of them).  A filed message leaves new/ only after
+ * the commit, and stays locked until then, so a crash or a failed commit
+ * leaves each either filed and gone from new/, or in new/ for `run`. */
+static void
+process_batch(struct processor *p, struct item *batch, int n)
+{
+	char why[LOG_VALUE_MAX];
+	struct mp_err err = { 0 };
+	int fds[PROCESS_BATCH];
+	int i, batched = ingest_batch_begin(p->in, &err) == 0;
+
+	if (!batched)	/* one transaction per message, as deliver */
+		log_warning("lmtp: action=batch status=failed reason=%s",
+			    log_quote(why, sizeof(why), err.msg));
+	for (i = 0; i < n; i++)
+		fds[i] = process_one(p->in, p->g, &batch[i]);
+	if (batched && ingest_batch_commit(p->in, &err) < 0) {
+		log_error("lmtp: action=commit status=failed messages=%d "
+			  "reason=%s left=new", n,
+			  log_quote(why, sizeof(why), err.msg));
+		batched = -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (batched == 1 && spool_done(p->g->conf.state_dir,
+					       batch[i].name, &err) < 0)
+			log_warning("spool=%s action=move-to-cur status=failed "
+				    "reason=%s processed=yes", batch[i].name,
+				    log_quote(why, sizeof(why), err.msg));
+		close(fds[i]);
+	}
+}
 
 static void *
 processor_main(void *arg)
 {
 	struct processor *p = arg;
+	struct item batch[PROCESS_BATCH];
 
 	pthread_mutex_lock(&srv.mu);
 	for (;;) {
-		struct item *it;
+		int i, n;
 
 		if (srv.next_gen != NULL) {
 			struct ingest *old = p->in;
@@ -199,17 +245,22 @@ processor_main(void *arg)
 			pthread_cond_wait(&srv.cond, &srv.mu);
 			continue;
 		}
-		it = srv.head;
-		srv.head = it->next;
+		for (n = 0; n < PROCESS_BATCH && srv.head != NULL; n++) {
+			struct item *it = srv.head;
+			srv.head = it->next;
+			batch[n] = *it;
+			free(it);
+			srv.qlen--;
+		}
 		if (srv.head == NULL)
 			srv.tail = NULL;
-		srv.qlen--;
 		pthread_mutex_unlock(&srv.mu);
-		process_one(p->in, p->g, it);
-		free(it->name);
+		process_batch(p, batch, n);
 		pthread_mutex_lock(&srv.mu);
-		gen_put_locked(it->g);
-		free(it);
+		for (i = 0; i < n; i++) {
+			free(batch[i].name);
+			gen_put_locked(batch[i].g);
+		}
 	}
 	/* Stopped: what is still queued stays in new/ for `run`. */
 	while (srv.head != NULL) {

@@ -379,6 +379,10 @@ store_free(struct store **sp)
 
 	if (s == NULL)
 		return;
+	if (s->batch) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->batch = s->in_tx = 0;
+	}
 	if (s->in_tx)
 		store_rollback(s);
 	/* A process that opens the database while no other has it open
@@ -398,7 +402,7 @@ store_free(struct store **sp)
 int
 store_begin(struct store *s, struct mp_err *err)
 {
-	if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+	if (exec(s, s->batch ? "SAVEPOINT one" : "BEGIN IMMEDIATE", err) < 0)
 		return -1;
 	s->in_tx = 1;
 	return 0;
@@ -407,7 +411,7 @@ store_begin(struct store *s, struct mp_err *err)
 int
 store_commit(struct store *s, struct mp_err *err)
 {
-	if (exec(s, "COMMIT", err) < 0) {
+	if (exec(s, s->batch ? "RELEASE one" : "COMMIT", err) < 0) {
 		store_rollback(s);
 		return -1;
 	}
@@ -418,8 +422,29 @@ store_commit(struct store *s, struct mp_err *err)
 void
 store_rollback(struct store *s)
 {
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(s->db, s->batch ? "ROLLBACK TO one; RELEASE one" :
+		     "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
+}
+
+int
+store_batch_begin(struct store *s, struct mp_err *err)
+{
+	if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	s->batch = 1;
+	return 0;
+}
+
+int
+store_batch_commit(struct store *s, struct mp_err *err)
+{
+	s->batch = 0;
+	if (exec(s, "COMMIT", err) < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -77,6 +77,11 @@ void store_free(struct store **s);
 int store_begin(struct store *s, struct mp_err *err);
 int store_commit(struct store *s, struct mp_err *err);
 void store_rollback(struct store *s);
+/* A batch: one transaction around many; inside it store_begin() and
+ * store_commit() are a savepoint, and nothing is durable until
+ * store_batch_commit() (which rolls the whole batch back if it fails). */
+int store_batch_begin(struct store *s, struct mp_err *err);
+int store_batch_commit(struct store *s, struct mp_err *err);
 
 /* Checkpoints and truncates the WAL if no one is writing, else does what
  * it can without waiting (for `run`). */

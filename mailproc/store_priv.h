@@ -13,6 +13,7 @@
 struct store {
 	sqlite3 *db;
 	int in_tx;
+	int batch;		/* store_batch_begin(): transactions are savepoints */
 	long busy_ms;
 	int wal_pages;		/* frames in the WAL after our last commit */
 };

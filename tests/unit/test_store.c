@@ -112,6 +112,45 @@ START_TEST(test_duplicate_rejected)
 }
 END_TEST
 
+/* A batch: a message whose filing fails rolls back alone; nothing is
+ * in the database for another connection before the batch commit; a
+ * connection closed with the batch open keeps none of it. */
+START_TEST(test_batch)
+{
+	struct store *s = NULL, *o = NULL;
+	struct mp_err err = { 0 };
+	long long t, got = 0;
+
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	ck_assert_int_eq(store_open(&o, dir, 100, &err), 0);
+	ck_assert_int_eq(store_batch_begin(s, &err), 0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	t = new_ticket(s, "a@x.jp");
+	add_message(s, t, "b1@x", "hb1");
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	add_message(s, t, "b2@x", "hb2");
+	store_rollback(s);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	add_message(s, t, "b3@x", "hb3");
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(store_message_find(s, "b2@x", "hb2", &got, &err), 0);
+	ck_assert_int_eq(store_message_find(o, "b1@x", "hb1", &got, &err), 0);
+	ck_assert_int_eq(store_batch_commit(s, &err), 0);
+	ck_assert_int_eq(store_message_find(o, "b1@x", "hb1", &got, &err), 1);
+	ck_assert_int_eq(store_message_find(o, "b3@x", "hb3", &got, &err), 1);
+	ck_assert_int_eq(store_message_find(o, "b2@x", "hb2", &got, &err), 0);
+
+	ck_assert_int_eq(store_batch_begin(s, &err), 0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	add_message(s, t, "b4@x", "hb4");
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	store_free(&s);
+	ck_assert_int_eq(store_message_find(o, "b4@x", "hb4", &got, &err), 0);
+	store_free(&o);
+}
+END_TEST
+
 static int
 count_history(void *ctx, long long at, const char *actor, const char *event,
 	      const char *detail)
@@ -270,6 +309,7 @@ suite_store(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_messages_and_threads);
 	tcase_add_test(tc, test_duplicate_rejected);
+	tcase_add_test(tc, test_batch);
 	tcase_add_test(tc, test_state_and_reopen);
 	tcase_add_test(tc, test_contract_remove);
 	tcase_add_test(tc, test_outbox_lease);
