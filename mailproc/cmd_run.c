@@ -34,7 +34,15 @@ on_signal(int sig)
 	run_stop = 1;
 }
 
+/* Sending never waits for the spool: after any message, once this many
+ * milliseconds have passed since the outbox was last looked at, it is
+ * looked at again, so that a backlog or one costly message does not hold
+ * back acknowledgements, tokens and fault notices. */
+#define SEND_EVERY_MS 250
+
 struct run_ctx {
+	struct conf *conf;
+	long long last_send_ms;		/* monotonic */
 	struct ingest *in;
 	struct store *store;
 	struct outbox *ob;
@@ -44,6 +52,24 @@ struct run_ctx {
 	int processed, failed;
 	time_t db_alarm_at;	/* last LOG_CRIT for the database, or 0 */
 };
+
+static long long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends what is due; -1 with err on database trouble. */
+static int
+send_due(struct run_ctx *rc, struct mp_err *err)
+{
+	rc->last_send_ms = monotonic_ms();
+	return sender_pass(rc->conf, rc->store, &rc->hours, rc->ob,
+			   clock_now(), &run_stop, &rc->stats, err);
+}
 
 static int
 process_one(void *ctx, const char *name)
@@ -57,6 +83,9 @@ process_one(void *ctx, const char *name)
 	} else {
 		rc->processed++;
 	}
+	if (!run_stop && monotonic_ms() - rc->last_send_ms >= SEND_EVERY_MS &&
+	    send_due(rc, &err) < 0)
+		log_warning("run: %s", err.msg);	/* the pass tries again */
 	return run_stop ? -1 : 0;
 }
 
@@ -98,6 +127,7 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 	char why[LOG_VALUE_MAX];
 	struct mp_err err = { 0 };
 
+	rc->last_send_ms = monotonic_ms();
 	if (spool_init(conf->state_dir, &err) < 0 ||
 	    spool_each_new(conf->state_dir, process_one, rc, &err) < 0) {
 		if (run_stop)
@@ -113,8 +143,7 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 	if (spool_clean_tmp(conf->state_dir, 3600, &err) < 0)
 		log_warning("action=clean-tmp status=failed reason=%s",
 			    log_quote(why, sizeof(why), err.msg));
-	if (sender_pass(conf, rc->store, &rc->hours, rc->ob, clock_now(),
-			&run_stop, &rc->stats, &err) < 0) {
+	if (send_due(rc, &err) < 0) {
 		log_user_error("run", "%s", err.msg);
 		return EX_TEMPFAIL;
 	}
@@ -185,6 +214,7 @@ cmd_run(struct conf *conf, int argc, char **argv)
 		status = err.kind == MP_PERM ? EX_CONFIG : EX_TEMPFAIL;
 		goto done;
 	}
+	rc.conf = conf;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	do {
