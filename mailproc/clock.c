@@ -17,3 +17,12 @@ clock_now(void)
 	}
 	return time(NULL);
 }
+
+long long
+clock_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -11,4 +11,8 @@
 /* time(NULL), or MAILPROC_NOW when set to a number. */
 time_t clock_now(void);
 
+/* Milliseconds of the monotonic clock (never MAILPROC_NOW): for how long
+ * something took. */
+long long clock_monotonic_ms(void);
+
 #endif

@@ -53,20 +53,11 @@ struct run_ctx {
 	time_t db_alarm_at;	/* last LOG_CRIT for the database, or 0 */
 };
 
-static long long
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sends what is due; -1 with err on database trouble. */
 static int
 send_due(struct run_ctx *rc, struct mp_err *err)
 {
-	rc->last_send_ms = monotonic_ms();
+	rc->last_send_ms = clock_monotonic_ms();
 	return sender_pass(rc->conf, rc->store, &rc->hours, rc->ob,
 			   clock_now(), &run_stop, &rc->stats, err);
 }
@@ -83,7 +74,7 @@ process_one(void *ctx, const char *name)
 	} else {
 		rc->processed++;
 	}
-	if (!run_stop && monotonic_ms() - rc->last_send_ms >= SEND_EVERY_MS &&
+	if (!run_stop && clock_monotonic_ms() - rc->last_send_ms >= SEND_EVERY_MS &&
 	    send_due(rc, &err) < 0)
 		log_warning("run: %s", err.msg);	/* the pass tries again */
 	return run_stop ? -1 : 0;
@@ -127,7 +118,7 @@ run_pass(struct conf *conf, struct run_ctx *rc)
 	char why[LOG_VALUE_MAX];
 	struct mp_err err = { 0 };
 
-	rc->last_send_ms = monotonic_ms();
+	rc->last_send_ms = clock_monotonic_ms();
 	if (spool_init(conf->state_dir, &err) < 0 ||
 	    spool_each_new(conf->state_dir, process_one, rc, &err) < 0) {
 		if (run_stop)

@@ -113,6 +113,8 @@ static const struct conf_key conf_keys[] = {
 	  NULL },
 	{ "max_text_size", T_SIZE, S(max_text_size), "1M", 1024,
 	  (long long)1 << 30, NULL },
+	{ "message_budget_ms", T_LONG, S(message_budget_ms), "10000", 1,
+	  3600000, NULL },
 	{ "lmtp_listen", T_STR, S(lmtp_listen), "", 0, 0, NULL },
 	{ "lmtp_max_sessions", T_LONG, S(lmtp_max_sessions), "20", 1, 1000,
 	  NULL },

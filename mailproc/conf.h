@@ -70,6 +70,7 @@ struct conf {
 	long max_mime_depth;
 	long max_spool_attempts;	/* temporary failures before failed/ */
 	long max_text_size;		/* bytes of text kept per message */
+	long message_budget_ms;		/* parse, classify, build each */
 
 	/* `lmtp` (lmtp_server.h) */
 	char *lmtp_listen;		/* unix:PATH or HOST:PORT; "" is

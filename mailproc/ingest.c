@@ -1079,6 +1079,32 @@ done:
 	return rc;
 }
 
+/* Time budgets.  Each costly step of one message (parsing,
+ * classifying, filing with its answers) has message_budget_ms.  The
+ * pre-scan and max_text_size bound them already; a step past its budget
+ * all the same is a defect of the message: it is filed in triage, where
+ * staff choose what it asks, rather than acted on by a classification
+ * nobody can vouch for.  The step is not cut short: its result is kept,
+ * and the mail is never lost. */
+/* 1 (with the defect recorded on the message and logged) when step,
+ * begun at t0, overran its budget; else 0. */
+static int
+over_budget(struct ingest *in, struct filing *f, const char *step,
+	    long long t0)
+{
+	long long took = clock_monotonic_ms() - t0;
+	char defect[64];
+
+	if (took <= in->conf->message_budget_ms)
+		return 0;
+	snprintf(defect, sizeof(defect), "over-budget-%s", step);
+	msg_add_defect(f->m, defect);
+	log_warning("spool=%s action=%s status=over-budget took_ms=%lld "
+		    "budget_ms=%ld", f->name, step, took,
+		    in->conf->message_budget_ms);
+	return 1;
+}
+
 /* The one LOG_INFO line per filed message (STYLE §5): every value
  * through log_quote().  The ticket's class and state are read back after
  * the commit: a follow-up's are the ticket's, not this mail's guess. */
@@ -1121,8 +1147,9 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 	const struct conf *c = in->conf;
 	struct msg_limits lim = { c->max_mime_depth, c->max_text_size };
 	struct filing f;
+	long long t0;
 	off_t offset;
-	int fd = -1;
+	int fd = -1, over;
 
 	memset(&f, 0, sizeof(f));
 	f.name = name;
@@ -1130,26 +1157,40 @@ ingest_spooled(struct ingest *in, const char *name, struct mp_err *err)
 	snprintf(f.action, sizeof(f.action), "new");
 	if (spool_open(c->state_dir, name, 0, &f.env, &fd, &offset, err) < 0)
 		return -1;
+	t0 = clock_monotonic_ms();
 	if (spool_hash(fd, offset, &f.hash, err) < 0 ||
 	    msg_parse_fd(fd, offset, &lim, in->attach_dir, &f.m, err) < 0)
 		goto fail;
 	close(fd);
 	fd = -1;
+	over = over_budget(in, &f, "parse", t0);
+	/* Classifying is the costliest step and needs no database: do it
+	 * before taking the write lock, which other deliveries wait for. */
+	t0 = clock_monotonic_ms();
+	if (classify(in, &f, err) < 0)
+		goto fail;
+	over |= over_budget(in, &f, "classify", t0);
+	if (over)
+		f.res.triage = 1;	/* staff decide what it asks */
 	f.json = msgjson_dump(f.m);
 	if (f.json == NULL) {
 		mp_err_set(err, MP_TEMP, "out of memory");
 		goto fail;
 	}
-	/* Classifying is the costliest step and needs no database: do it
-	 * before taking the write lock, which other deliveries wait for. */
-	if (classify(in, &f, err) < 0)
-		goto fail;
 	if (in->store == NULL &&
 	    store_open(&in->store, c->state_dir, c->lock_timeout, err) < 0)
 		goto fail;
 	if (store_begin(in->store, err) < 0)
 		goto fail;
+	t0 = clock_monotonic_ms();
 	if (file_message(in, &f, err) < 0) {
+		store_rollback(in->store);
+		goto fail;
+	}
+	if (over_budget(in, &f, "build", t0) && f.ticket != 0 &&
+	    store_history_add(in->store, f.ticket, f.now, "mailproc",
+			      "defect", "filing and building the answers took "
+			      "longer than message_budget_ms", err) < 0) {
 		store_rollback(in->store);
 		goto fail;
 	}

@@ -1040,6 +1040,12 @@ msg_prescan(int fd, off_t offset, FILE *out)
 	return (int)p.capped;
 }
 
+void
+msg_add_defect(struct msg *m, const char *defect)
+{
+	add_defect(m, "%s", defect);
+}
+
 int
 msg_parse_fd(int fd, off_t offset, const struct msg_limits *lim,
 	     const char *attach_dir, struct msg **msg_r, struct mp_err *err)

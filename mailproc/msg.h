@@ -86,6 +86,10 @@ int msg_prescan(int fd, off_t offset, FILE *out);
  * only sizes are counted.  Malformed input never fails: problems become
  * defects.  Returns 0 with a new *msg_r (free with msg_free()), or -1 with
  * err set (MP_TEMP: I/O or memory). */
+/* Adds defect (copied; a repeat is ignored) to m's defects, as the
+ * parser does for what it finds.  Out of memory drops it. */
+void msg_add_defect(struct msg *m, const char *defect);
+
 int msg_parse_fd(int fd, off_t offset, const struct msg_limits *lim,
 		 const char *attach_dir, struct msg **msg_r,
 		 struct mp_err *err);
