@@ -897,6 +897,7 @@ struct prescan {
 	int emitted;		/* some of this field was written */
 	int pending_nl;		/* a cut field's final line end is owed */
 	int colon_seen, in_quotes, is_content;
+	int held_cr;		/* a CR opened a header line: LF next? */
 	size_t name_len, field_len, params, fields, block;
 	char name[16];
 };
@@ -932,6 +933,8 @@ ps_new_field(struct prescan *p)
 	}
 }
 
+static void ps_header_char(struct prescan *p, char c, int bol);
+
 static void
 ps_char(struct prescan *p, char c)
 {
@@ -947,26 +950,55 @@ ps_char(struct prescan *p, char c)
 			p->line_dashes = c == '-' ? 2 : 0;
 		if (c == '\n') {
 			if (p->line_dashes == 2) {
+				/* A new block has no field yet: a first line
+				 * that continues one must not inherit the
+				 * last block's counts. */
 				p->in_header = 1;
 				p->fields = p->block = 0;
 				p->dropping = p->emitted = 0;
 				p->pending_nl = 0;
+				p->field_len = p->params = p->name_len = 0;
+				p->colon_seen = p->in_quotes = 0;
+				p->is_content = 0;
 			}
 			p->line_dashes = 0;
 		}
 		ps_emit(p, c);
 		return;
 	}
-	if (bol && (c == '\n' || c == '\r')) {
-		/* The blank line ends the block (CR taken as CRLF's). */
-		ps_close_field(p);
-		if (c == '\n')
+	if (p->held_cr) {
+		p->held_cr = 0;
+		if (c == '\n') {
+			/* CR LF: the blank line ends the block. */
+			ps_close_field(p);
 			p->in_header = 0;
-		else
-			p->bol = 1;
+			ps_emit(p, '\r');
+			ps_emit(p, '\n');
+			return;
+		}
+		/* A bare CR opens the line like any other character. */
+		ps_header_char(p, '\r', 1);
+		bol = 0;
+	}
+	if (bol && c == '\r') {
+		p->held_cr = 1;		/* a blank line if LF follows */
+		p->bol = 1;
+		return;
+	}
+	if (bol && c == '\n') {
+		/* The blank line ends the block. */
+		ps_close_field(p);
+		p->in_header = 0;
 		ps_emit(p, c);
 		return;
 	}
+	ps_header_char(p, c, bol);
+}
+
+/* One character of a header block, bol when it begins a line. */
+static void
+ps_header_char(struct prescan *p, char c, int bol)
+{
 	if (bol && c != ' ' && c != '\t')
 		ps_new_field(p);
 	if (c == '\n') {
@@ -1037,6 +1069,11 @@ msg_prescan(int fd, off_t offset, FILE *out)
 	}
 	if (n < 0)
 		return -1;
+	if (p.held_cr) {
+		p.held_cr = 0;
+		ps_header_char(&p, '\r', 1);
+	}
+	ps_close_field(&p);
 	return (int)p.capped;
 }
 
