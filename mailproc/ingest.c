@@ -587,6 +587,20 @@ file_followup(struct ingest *in, struct filing *f, const char *how,
 		return -1;
 	if (f->trusted_staff) {
 		const char *action;
+		const char *machine = autoreply_automatic(f->m, f->env.sender);
+
+		/* A staff mailbox's auto-responder, logged in like its
+		 * owner: its answer to our notice is no reply to the
+		 * customer, and holds no commands. */
+		if (machine != NULL) {
+			snprintf(f->action, sizeof(f->action), "staff-auto");
+			snprintf(detail, sizeof(detail), "automatic mail from "
+				 "staff (%s): filed, not relayed, no command "
+				 "run", machine);
+			return store_history_add(in->store, f->ticket, f->now,
+						 "mailproc", "quiet", detail,
+						 err);
+		}
 		rc = staffmail_handle(&c, in->rules, f->ticket, f->m,
 				      f->requester, in->attach_dir, &action,
 				      err);
