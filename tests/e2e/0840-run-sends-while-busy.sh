@@ -15,7 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL 0840-run-sends-while-busy: $*" >&2; exit 1; }
-port=$(( ${MP_PORT_BASE:-3700} + 3 ))
+port=$((20000 + RANDOM % 20000))	# the scripted relay, off every stack's ports
 st=$dir/state
 printf 'state_dir = %s\nsmtp_url = smtp://127.0.0.1:%s\nstaff_addresses =\n' \
 	"$st" "$port" > "$dir/conf"
