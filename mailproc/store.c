@@ -522,6 +522,24 @@ col_str(sqlite3_stmt *st, int i)
 }
 
 int
+first_row_int(struct store *s, sqlite3_stmt *st, const char *what,
+	      long long *v_r, struct mp_err *err)
+{
+	int rc;
+
+	*v_r = 0;
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v_r = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, what);
+	return rc == SQLITE_ROW;
+}
+
+int
 first_row_strings(struct store *s, sqlite3_stmt *st, const char *what,
 		  struct mp_err *err, int n, ...)
 {
@@ -571,17 +589,12 @@ store_message_find(struct store *s, const char *message_id,
 		"SELECT ticket FROM messages WHERE message_id = ?1 AND "
 		"content_hash = ?2", "ss", message_id ? message_id : "",
 		content_hash);
-	int rc;
+	long long v;
+	int rc = first_row_int(s, st, "message lookup", &v, err);
 
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ticket_r = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, err, "message lookup");
-	return rc == SQLITE_ROW;
+	if (rc == 1)
+		*ticket_r = v;	/* left alone when there is none */
+	return rc;
 }
 
 int

@@ -188,18 +188,8 @@ store_outbox_sent_since(struct store *s, const char *template_prefix,
 				"state = 'sent' AND sent_at >= ?2 AND "
 				"substr(template, 1, length(?1)) = ?1", "si",
 				template_prefix, since);
-	int rc;
 
-	*n_r = 0;
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n_r = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(s, err, "outbox count");
-	return 0;
+	return first_row_int(s, st, "outbox count", n_r, err) < 0 ? -1 : 0;
 }
 
 int
@@ -221,16 +211,6 @@ store_alert_open(struct store *s, const char *key, long long *id_r,
 				"'alert' AND rule = ?1 AND state NOT IN "
 				"('closed', 'done', 'rejected') ORDER BY id "
 				"DESC LIMIT 1", "s", key);
-	int rc;
 
-	*id_r = 0;
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id_r = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, err, "open alert");
-	return rc == SQLITE_ROW;
+	return first_row_int(s, st, "open alert", id_r, err);
 }

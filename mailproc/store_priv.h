@@ -46,6 +46,12 @@ int column_strings(struct store *s, sqlite3_stmt *st, const char *what,
 int first_row_strings(struct store *s, sqlite3_stmt *st, const char *what,
 		      struct mp_err *err, int n, ...);
 
+/* Steps st once (finalizing it) and gives the first row's first column
+ * in *v_r (0 when there is no row, or the column is NULL).  Returns 1
+ * for a row, 0 for none, or -1 with err (st NULL: err already set). */
+int first_row_int(struct store *s, sqlite3_stmt *st, const char *what,
+		  long long *v_r, struct mp_err *err);
+
 /* Column i as a new string, or NULL. */
 char *col_str(sqlite3_stmt *st, int i);
 

@@ -394,16 +394,6 @@ store_ticket_closed_at(struct store *s, long long ticket, long long *at_r,
 				"ticket = ?1 AND event = 'state' AND (detail = "
 				"'closed' OR detail LIKE 'closed:%')", "i",
 				ticket);
-	int rc;
 
-	*at_r = 0;
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*at_r = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(s, err, "closed at");
-	return 0;
+	return first_row_int(s, st, "closed at", at_r, err) < 0 ? -1 : 0;
 }
