@@ -78,7 +78,7 @@ $(B)/%.o: mailproc/%.c mailproc/*.h
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(B)/unit/%.o: tests/unit/%.c mailproc/*.h
+$(B)/unit/%.o: tests/unit/%.c mailproc/*.h tests/unit/*.h
 	@mkdir -p $(B)/unit
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) -Imailproc $$(pkg-config --cflags check) -c -o $@ $<

@@ -54,7 +54,7 @@ fail()
 	printf 'FAIL %s: %s\n' "$MP_TEST" "$*" >&2
 	# Delivered but not processed: say so, it explains missing tickets.
 	n=$(find "${MP_STACK:-/nonexistent}" -type f \( \
-		-path '*/spool/incoming/new/*' -o -path '*/spool/failed/*' \) \
+		-path '*/spool/incoming/new/*' -o -path '*/spool/failed/*' \) ! -name '.*' \
 		2>/dev/null | wc -l)
 	if [ "$n" -gt 0 ]; then
 		printf '%s: %s file(s) in spool/incoming/new or spool/failed' \

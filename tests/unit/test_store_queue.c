@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "scratch.h"
 
 static char dir[64];
 static struct store *st;
@@ -15,19 +16,15 @@ setup(void)
 {
 	struct mp_err err = { 0 };
 
-	snprintf(dir, sizeof(dir), "/tmp/mp-queue-test.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make(dir, sizeof(dir), "queue");
 	ck_assert_int_eq(store_open(&st, dir, 1000, &err), 0);
 }
 
 static void
 teardown(void)
 {
-	char cmd[256];
-
 	store_free(&st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove(dir);
 }
 
 /* A new ticket from requester created at created, due at due (0: none). */
