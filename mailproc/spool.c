@@ -237,7 +237,11 @@ spool_receive(const char *state_dir, int in,
 	}
 	if (fsync(fd) < 0)
 		goto fail_errno;
-	if (rename(tmp, dst) < 0)
+	/* A concurrent first delivery may have made tmp/ and not yet new/:
+	 * make sure of them all, then once more. */
+	if (rename(tmp, dst) < 0 &&
+	    (errno != ENOENT || spool_init(state_dir, err) < 0 ||
+	     rename(tmp, dst) < 0))
 		goto fail_errno;
 	if (fsync_dir(dir) < 0) {
 		/* The file is in new/ but maybe not durably: take it back so

@@ -88,4 +88,15 @@ mail b1@example.com "bad conf" "x" | "$MAILPROC" -c "$dir/bad.conf" deliver 2>/d
 rc=$?
 set -e
 [ $rc = 75 ] || fail "bad config: exit $rc, want 75"
+
+# 8. A spool half made by a concurrent first delivery (tmp/ there, new/
+#    not yet): the mail is still spooled, not deferred.
+printf 'state_dir = %s/half\n' "$dir" > "$dir/half.conf"
+mkdir -p "$dir/half/spool/incoming/tmp"
+mail h1@example.com "half-made spool" "x" |
+	"$MAILPROC" -c "$dir/half.conf" deliver --sender h1@example.com \
+		--recipient support@example.jp 2>"$dir/err" ||
+	fail "half-made spool: exit $?: $(cat "$dir/err")"
+[ -n "$(ls "$dir/half/spool/incoming/new" "$dir/half/spool/incoming/cur" 2>/dev/null)" ] ||
+	fail "half-made spool: the mail is neither in new/ nor in cur/"
 echo "ok: deliver promises"
