@@ -308,7 +308,10 @@ lfloor_mids=$(cat "$work"/lfloor/new/* | grep -a '^Message-ID: <lmtpbench' |
 	sort -u | wc -l)
 [ "$lfloor_files" = "$nlmtp" ] && [ "$lfloor_mids" = "$nlmtp" ] ||
 	die "lmtp floor: $lfloor_files files, $lfloor_mids distinct, want $nlmtp"
-rm -rf "$work/lfloor"
+# The floor's files stay until the end: with no journal, ext4 skips inodes
+# freed in the last 30 seconds when it allocates, so a mass deletion here
+# would slow the next run down (measured: mailproc at 0.46 of the floor
+# right after one, 0.75 without).
 
 write_conf lmtp
 say "mailproc lmtp: $nlmtp messages over $lmtp_sessions sessions"

@@ -5,7 +5,11 @@
  * the rules on every mail; here they are paid once.  The promise is the
  * pipe's: a recipient gets 250 only once its message is in new/ with file
  * and directory fsynced (spool_receive(), as for deliver's exit 0), and
- * 4xx on any failure, so Postfix keeps the mail.  Processing is not part
+ * 4xx on any failure, so Postfix keeps the mail.  A DATA is kept in the
+ * session's memory up to DATA_IN_MEMORY and written once, straight into
+ * its spool file; concurrent sessions share the fsyncs of new/.  Each
+ * extra file costs an inode, and ext4 without a journal pays for every
+ * inode it allocates soon after another was freed.  Processing is not part
  * of the reply: a session hands the spooled name to one processing thread
  * (GMime, the rules and SQLite stay in that thread) and goes on; a mail
  * that fails processing stays in new/ for `run`, as with deliver.  The
@@ -53,6 +57,9 @@
 #define MAX_QUEUE	100000
 /* Queued messages filed in one SQLite transaction at most. */
 #define PROCESS_BATCH	64
+/* A DATA up to this size is kept in memory and written once, into its
+ * spool file; a larger one goes through an unlinked scratch file. */
+#define DATA_IN_MEMORY	(256 * 1024)
 
 struct gen {
 	struct conf conf;
@@ -291,6 +298,8 @@ struct session {
 	char sender[LMTP_MAX_ADDR + 1];
 	char *rcpt[MAX_RCPT];
 	int nrcpt;
+	char *data;			/* the DATA while it fits in memory */
+	size_t data_len, data_cap;
 };
 
 static int
@@ -473,33 +482,73 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* DATA: 354, the message into a scratch file, then one reply per
- * recipient (RFC 2033 4.2).  Returns -1 when the session must end. */
+/* Where a DATA is being received: in memory (s->data) until it outgrows
+ * DATA_IN_MEMORY, then in a scratch file. */
+struct data_sink {
+	int fd;				/* the scratch file, or -1 */
+	int write_err;			/* errno of a failed write, or 0 */
+};
+
+/* Adds n bytes of the DATA; moves to a scratch file when memory is not
+ * enough.  A failure is kept in sink->write_err for the replies. */
+static void
+data_add(struct session *s, struct data_sink *sink, const char *p,
+	 size_t n)
+{
+	if (sink->write_err || n == 0)
+		return;
+	if (sink->fd < 0 && s->data_len + n <= DATA_IN_MEMORY) {
+		if (s->data_len + n > s->data_cap) {
+			size_t cap = s->data_cap ? s->data_cap : 32768;
+			char *d;
+
+			while (cap < s->data_len + n)
+				cap *= 2;
+			if (cap > DATA_IN_MEMORY)
+				cap = DATA_IN_MEMORY;
+			d = realloc(s->data, cap);
+			if (d == NULL) {
+				sink->write_err = ENOMEM;
+				return;
+			}
+			s->data = d;
+			s->data_cap = cap;
+		}
+		memcpy(s->data + s->data_len, p, n);
+		s->data_len += n;
+		return;
+	}
+	if (sink->fd < 0) {
+		sink->fd = scratch_open(s->g->conf.state_dir);
+		if (sink->fd < 0 ||
+		    write_all(sink->fd, s->data, s->data_len) < 0) {
+			sink->write_err = errno;
+			return;
+		}
+		s->data_len = 0;
+	}
+	if (write_all(sink->fd, p, n) < 0)
+		sink->write_err = errno;
+}
+
+/* DATA: 354, the message into memory or a scratch file, then one reply
+ * per recipient (RFC 2033 4.2).  Returns -1 when the session must end. */
 static int
 do_data(struct session *s)
 {
-	char dir[LOG_VALUE_MAX];
 	char why[LOG_VALUE_MAX];
 	const struct conf *c = &s->g->conf;
 	struct lmtp_dot dot;
 	struct lmtp_hdr hdr;
+	struct data_sink sink = { -1, 0 };
 	char out[sizeof(s->rbuf) + 1];
 	long long total = 0;
-	int fd, write_err = 0, i;
+	int i;
 	const char *login = NULL;
 	char safe[LMTP_MAX_ADDR + 8];
 
-	fd = scratch_open(c->state_dir);
-	if (fd < 0) {
-		log_error("lmtp: action=scratch-file status=failed dir=%s "
-			  "reason=%s", log_quote(dir, sizeof(dir),
-						 c->state_dir),
-			  log_quote(why, sizeof(why), strerror(errno)));
-		reply(s, "451 4.3.0 cannot store the message now");
-		reset_tx(s);
-		return 0;
-	}
 	reply(s, "354 end data with <CR><LF>.<CR><LF>");
+	s->data_len = 0;
 	lmtp_dot_init(&dot);
 	lmtp_hdr_init(&hdr, c->lmtp_login_header);
 	while (!dot.done) {
@@ -515,7 +564,8 @@ do_data(struct session *s)
 						      s->peer),
 					    r == RD_TIMEOUT ? "timeout" :
 					    "\"connection lost\"");
-				close(fd);
+				if (sink.fd >= 0)
+					close(sink.fd);
 				return -1;
 			}
 		}
@@ -524,9 +574,8 @@ do_data(struct session *s)
 		s->roff += used;
 		total += (long long)olen;
 		lmtp_hdr_feed(&hdr, out, olen);
-		if (total <= c->max_message_size && !write_err &&
-		    write_all(fd, out, olen) < 0)
-			write_err = errno;
+		if (total <= c->max_message_size)
+			data_add(s, &sink, out, olen);
 	}
 	if (s->trusted)
 		login = lmtp_hdr_login(&hdr);
@@ -537,28 +586,39 @@ do_data(struct session *s)
 			    c->lmtp_login_header,
 			    hdr.forged > 0 ? "\"below Received: written by "
 			    "the client\"" : "\"peer not trusted\"");
+	if (sink.write_err)
+		log_error("lmtp: action=%s status=failed reason=%s",
+			  sink.fd >= 0 ? "scratch-file" : "data-buffer",
+			  log_quote(why, sizeof(why),
+				    strerror(sink.write_err)));
 	for (i = 0; i < s->nrcpt; i++) {
 		struct spool_envelope env = { s->sender, s->rcpt[i],
 					      (char *)(login ? login : "") };
 		struct mp_err err = { 0 };
 		char *name = NULL;
-		int lock_fd = -1;
+		int lock_fd = -1, rc;
 
 		if (total > c->max_message_size) {
 			reply(s, "552 5.3.4 message larger than the limit of "
 			      "%lld bytes", c->max_message_size);
 			continue;
 		}
-		if (write_err) {
-			log_error("lmtp: action=scratch-file status=failed "
-				  "reason=%s", log_quote(why, sizeof(why),
-							 strerror(write_err)));
+		if (sink.write_err) {
 			reply(s, "451 4.3.0 cannot store the message now");
 			continue;
 		}
-		if (lseek(fd, 0, SEEK_SET) < 0 ||
-		    spool_receive(c->state_dir, fd, &env, c->max_message_size,
-				  &name, &lock_fd, &err) < 0) {
+		if (sink.fd < 0)
+			rc = spool_receive_mem(c->state_dir, s->data,
+					       s->data_len, &env,
+					       c->max_message_size, &name,
+					       &lock_fd, &err);
+		else if (lseek(sink.fd, 0, SEEK_SET) < 0)
+			rc = mp_err_set(&err, MP_TEMP, "%s", strerror(errno));
+		else
+			rc = spool_receive(c->state_dir, sink.fd, &env,
+					   c->max_message_size, &name,
+					   &lock_fd, &err);
+		if (rc < 0) {
 			if (err.kind == MP_PERM) {
 				reply(s, "552 5.3.4 %s", err.msg);
 				continue;
@@ -581,7 +641,9 @@ do_data(struct session *s)
 			free(name);
 		}
 	}
-	close(fd);
+	if (sink.fd >= 0)
+		close(sink.fd);
+	s->data_len = 0;
 	reset_tx(s);
 	return 0;
 }
@@ -739,6 +801,7 @@ session_main(void *arg)
 
 	session_run(s);
 	reset_tx(s);
+	free(s->data);
 	close(s->fd);
 	gen_put(s->g);
 	free(s);

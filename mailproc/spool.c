@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,10 +156,109 @@ env_decode(const char *s, size_t len)
 	return out;
 }
 
-int
-spool_receive(const char *state_dir, int in,
-	      const struct spool_envelope *env, long long max_size,
-	      char **name_r, int *lock_fd_r, struct mp_err *err)
+/* Durable directory entries, shared by the threads of one process: a
+ * rename into new/ is durable once an fsync of new/ that began after it
+ * has returned.  One caller fsyncs for every rename made before it began;
+ * the others wait for that fsync or the next one, so that concurrent LMTP
+ * sessions pay one directory fsync between them, not one each. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t done;
+	unsigned long renamed;		/* renames announced */
+	unsigned long synced;		/* renames covered by an fsync */
+	int syncing;
+	int failed_errno;		/* of the last fsync, for its group */
+	unsigned long failed_upto;
+	char dir[4096];			/* the new/ the group fsyncs */
+} dir_sync = {
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER,
+};
+
+/* Returns 0 once new/ (dir) is durable with the rename just made, or -1
+ * with errno.  The group serves one directory; an idle group takes the
+ * caller's, and a caller with another (a reload changed state_dir while
+ * the old one is still in use) fsyncs alone. */
+static int
+fsync_new_dir(const char *dir)
+{
+	unsigned long mine;
+	int rc = 0;
+
+	pthread_mutex_lock(&dir_sync.mu);
+	if (!dir_sync.syncing && dir_sync.synced == dir_sync.renamed &&
+	    strlen(dir) < sizeof(dir_sync.dir))
+		memcpy(dir_sync.dir, dir, strlen(dir) + 1);
+	if (strcmp(dir_sync.dir, dir) != 0) {
+		pthread_mutex_unlock(&dir_sync.mu);
+		return fsync_dir(dir);
+	}
+	mine = ++dir_sync.renamed;
+	for (;;) {
+		if (dir_sync.synced >= mine) {
+			if (dir_sync.failed_upto >= mine) {
+				rc = -1;
+				errno = dir_sync.failed_errno;
+			}
+			break;
+		}
+		if (!dir_sync.syncing) {
+			unsigned long upto = dir_sync.renamed;
+			int e;
+
+			dir_sync.syncing = 1;
+			pthread_mutex_unlock(&dir_sync.mu);
+			rc = fsync_dir(dir);
+			e = errno;
+			pthread_mutex_lock(&dir_sync.mu);
+			dir_sync.syncing = 0;
+			dir_sync.synced = upto;
+			if (rc < 0) {
+				dir_sync.failed_upto = upto;
+				dir_sync.failed_errno = e;
+			}
+			pthread_cond_broadcast(&dir_sync.done);
+			errno = e;
+			break;
+		}
+		pthread_cond_wait(&dir_sync.done, &dir_sync.mu);
+	}
+	pthread_mutex_unlock(&dir_sync.mu);
+	return rc;
+}
+
+/* The message for spool_receive(): from a file descriptor, or from
+ * memory when in is -1. */
+struct source {
+	int in;
+	const char *mem;
+	size_t len;
+};
+
+/* Gives the next bytes of src: their count, 0 at the end, -1 with errno. */
+static ssize_t
+source_read(struct source *src, char *buf, size_t size, const char **p_r)
+{
+	ssize_t n;
+
+	if (src->in < 0) {
+		n = (ssize_t)src->len;
+		*p_r = src->mem;
+		src->mem += src->len;
+		src->len = 0;
+		return n;
+	}
+	do
+		n = read(src->in, buf, size);
+	while (n < 0 && errno == EINTR);
+	*p_r = buf;
+	return n;
+}
+
+static int
+receive(const char *state_dir, struct source *src,
+	const struct spool_envelope *env, long long max_size,
+	char **name_r, int *lock_fd_r, struct mp_err *err)
 {
 	char name[128], tmp[4096], dst[4096], dir[4096];
 	char head[3072], buf[65536];
@@ -166,6 +266,7 @@ spool_receive(const char *state_dir, int in,
 	unsigned char rnd[8];
 	long long total = 0;
 	int fd = -1, blank = 1;
+	const char *p;
 	ssize_t n;
 	size_t i;
 
@@ -208,15 +309,9 @@ spool_receive(const char *state_dir, int in,
 	strncat(head, "\n", sizeof(head) - strlen(head) - 1);
 	if (write_all(fd, head, strlen(head)) < 0)
 		goto fail_errno;
-	for (;;) {
-		n = read(in, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+	while ((n = source_read(src, buf, sizeof(buf), &p)) != 0) {
+		if (n < 0)
 			goto fail_errno;
-		}
-		if (n == 0)
-			break;
 		total += n;
 		if (total > max_size) {
 			mp_err_set(err, MP_PERM,
@@ -224,10 +319,10 @@ spool_receive(const char *state_dir, int in,
 				   "bytes", max_size);
 			goto fail;
 		}
-		if (write_all(fd, buf, (size_t)n) < 0)
+		if (write_all(fd, p, (size_t)n) < 0)
 			goto fail_errno;
 		for (i = 0; blank && i < (size_t)n; i++)
-			blank = isspace((unsigned char)buf[i]);
+			blank = isspace((unsigned char)p[i]);
 	}
 	if (blank) {
 		/* Nothing to file: no header, no text.  Filing it would
@@ -243,7 +338,7 @@ spool_receive(const char *state_dir, int in,
 	    (errno != ENOENT || spool_init(state_dir, err) < 0 ||
 	     rename(tmp, dst) < 0))
 		goto fail_errno;
-	if (fsync_dir(dir) < 0) {
+	if (fsync_new_dir(dir) < 0) {
 		/* The file is in new/ but maybe not durably: take it back so
 		 * that Postfix keeps its copy. */
 		mp_err_set(err, MP_TEMP, "cannot sync %s: %s", dir,
@@ -267,6 +362,28 @@ fail:
 	close(fd);
 	unlink(tmp);
 	return -1;
+}
+
+int
+spool_receive(const char *state_dir, int in,
+	      const struct spool_envelope *env, long long max_size,
+	      char **name_r, int *lock_fd_r, struct mp_err *err)
+{
+	struct source src = { in, NULL, 0 };
+
+	return receive(state_dir, &src, env, max_size, name_r, lock_fd_r,
+		       err);
+}
+
+int
+spool_receive_mem(const char *state_dir, const char *data, size_t len,
+		  const struct spool_envelope *env, long long max_size,
+		  char **name_r, int *lock_fd_r, struct mp_err *err)
+{
+	struct source src = { -1, data, len };
+
+	return receive(state_dir, &src, env, max_size, name_r, lock_fd_r,
+		       err);
 }
 
 void

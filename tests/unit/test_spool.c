@@ -2,6 +2,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,83 @@ START_TEST(test_each_new_skips_locked)
 }
 END_TEST
 
+/* From memory, as LMTP sessions spool: sixteen threads at once share
+ * the fsyncs of new/, and each gets its own complete, locked file. */
+#define MEM_THREADS 16
+#define MEM_EACH 40
+
+static void *
+spool_from_memory(void *arg)
+{
+	static const char msg[] = "Subject: mem\n\nfrom memory\n";
+	struct spool_envelope env = { "a@example.com", "support@example.jp",
+				      "" };
+	long failures = 0;
+	int i;
+
+	(void)arg;
+	for (i = 0; i < MEM_EACH; i++) {
+		struct mp_err err = { 0 };
+		char *name = NULL;
+		int lock = -1;
+
+		if (spool_receive_mem(dir, msg, sizeof(msg) - 1, &env, 1 << 20,
+				      &name, &lock, &err) < 0 ||
+		    name == NULL || lock < 0)
+			failures++;
+		if (lock >= 0)
+			close(lock);
+		free(name);
+	}
+	return (void *)failures;
+}
+
+START_TEST(test_receive_from_memory)
+{
+	static const char msg[] = "Subject: mem\n\nfrom memory\n";
+	struct spool_envelope env = { "", "r@x", "" }, got;
+	struct mp_err err = { 0 };
+	pthread_t t[MEM_THREADS];
+	char *name = NULL, buf[64];
+	int lock = -1, fd, i;
+	void *failures;
+	off_t off;
+	ssize_t n;
+
+	for (i = 0; i < MEM_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL,
+						spool_from_memory, NULL), 0);
+	for (i = 0; i < MEM_THREADS; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &failures), 0);
+		ck_assert_int_eq((long)failures, 0);
+	}
+	ck_assert_int_eq(count("incoming/new"), MEM_THREADS * MEM_EACH);
+	ck_assert_int_eq(count("incoming/tmp"), 0);
+
+	ck_assert_int_eq(spool_receive_mem(dir, msg, sizeof(msg) - 1, &env,
+					   1 << 20, &name, &lock, &err), 0);
+	ck_assert_int_eq(spool_open(dir, name, 0, &got, &fd, &off, &err), 0);
+	n = pread(fd, buf, sizeof(buf) - 1, off);
+	buf[n < 0 ? 0 : n] = '\0';
+	ck_assert_str_eq(buf, msg);
+	ck_assert_str_eq(got.recipient, "r@x");
+	spool_envelope_release(&got);
+	close(fd);
+	close(lock);
+	free(name);
+
+	/* The same limits as from a file, and nothing left behind. */
+	ck_assert_int_eq(spool_receive_mem(dir, msg, sizeof(msg) - 1, &env,
+					   8, &name, &lock, &err), -1);
+	ck_assert_int_eq(err.kind, MP_PERM);
+	ck_assert_int_eq(spool_receive_mem(dir, " \n", 2, &env, 1 << 20,
+					   &name, &lock, &err), -1);
+	ck_assert_int_eq(err.kind, MP_PERM);
+	ck_assert_int_eq(count("incoming/tmp"), 0);
+	ck_assert_int_eq(count("incoming/new"), MEM_THREADS * MEM_EACH + 1);
+}
+END_TEST
+
 Suite *
 suite_spool(void)
 {
@@ -210,6 +288,7 @@ suite_spool(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_receive_and_open);
 	tcase_add_test(tc, test_too_big_leaves_nothing);
+	tcase_add_test(tc, test_receive_from_memory);
 	tcase_add_test(tc, test_empty_leaves_nothing);
 	tcase_add_test(tc, test_unwritable_is_temporary);
 	tcase_add_test(tc, test_each_new_skips_locked);
