@@ -204,13 +204,18 @@ process_batch(struct processor *p, struct item *batch, int n)
 	if (!batched)	/* one transaction per message, as deliver */
 		log_warning("lmtp: action=batch status=failed reason=%s",
 			    log_quote(why, sizeof(why), err.msg));
+	else		/* "filed" lines only once they are true */
+		log_hold();
 	for (i = 0; i < n; i++)
 		fds[i] = process_one(p->in, p->g, &batch[i]);
 	if (batched && ingest_batch_commit(p->in, &err) < 0) {
+		log_release(0);
 		log_error("lmtp: action=commit status=failed messages=%d "
 			  "reason=%s left=new", n,
 			  log_quote(why, sizeof(why), err.msg));
 		batched = -1;
+	} else if (batched) {
+		log_release(1);
 	}
 	for (i = 0; i < n; i++) {
 		if (fds[i] < 0)

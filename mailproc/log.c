@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -9,6 +10,16 @@
 
 static int log_debug;
 static int log_opened;
+
+/* The calling thread's held info lines (log_hold()), each ending in
+ * '\0'; a line that does not fit is sent at once. */
+static __thread struct {
+	int on;
+	char *buf;
+	size_t len, cap;
+} held;
+
+#define HELD_MAX (256 * 1024)
 
 void
 log_open(int debug)
@@ -21,19 +32,76 @@ log_open(int debug)
 }
 
 static void
-log_v(int prio, const char *fmt, va_list ap)
+emit(int prio, const char *line)
 {
-	int saved = errno;
-	char line[1024];
-
-	vsnprintf(line, sizeof(line), fmt, ap);
 	if (log_opened)
 		syslog(prio, "%s", line);
 	if (log_debug)
 		fprintf(stderr, "mailproc[debug]: %s: %s\n",
 			prio == LOG_CRIT ? "crit" : prio == LOG_ERR ? "err" :
 			prio == LOG_WARNING ? "warning" : "info", line);
+}
+
+/* Keeps line for log_release(); 0, or -1 when it must go out now. */
+static int
+hold(const char *line)
+{
+	size_t n = strlen(line) + 1;
+
+	if (held.len + n > held.cap) {
+		size_t cap = held.cap ? held.cap * 2 : 8192;
+		char *b;
+
+		while (cap < held.len + n)
+			cap *= 2;
+		if (cap > HELD_MAX || (b = realloc(held.buf, cap)) == NULL)
+			return -1;
+		held.buf = b;
+		held.cap = cap;
+	}
+	memcpy(held.buf + held.len, line, n);
+	held.len += n;
+	return 0;
+}
+
+static void
+log_v(int prio, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (!(held.on && prio == LOG_INFO && hold(line) == 0))
+		emit(prio, line);
 	errno = saved;
+}
+
+void
+log_hold(void)
+{
+	held.on = 1;
+	held.len = 0;
+}
+
+int
+log_release(int keep)
+{
+	size_t off = 0;
+	int n = 0;
+
+	for (off = 0; off < held.len; off += strlen(held.buf + off) + 1) {
+		if (keep)
+			emit(LOG_INFO, held.buf + off);
+		n++;
+	}
+	held.on = 0;
+	held.len = 0;
+	if (held.cap > 65536) {
+		free(held.buf);
+		held.buf = NULL;
+		held.cap = 0;
+	}
+	return n;
 }
 
 #define LOG_FN(name, prio)					\

@@ -17,6 +17,13 @@ void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_crit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Holds the calling thread's info lines back until log_release(): the
+ * lines of work that a later commit may still undo.  Warnings and errors
+ * always go out at once.  log_release(1) sends the held lines, in order;
+ * log_release(0) drops them.  Either returns how many there were. */
+void log_hold(void);
+int log_release(int keep);
+
 /* Prints "mailproc: <what>: <why>" on stderr (and logs it at LOG_ERR). */
 void log_user_error(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

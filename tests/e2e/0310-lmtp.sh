@@ -8,14 +8,19 @@
 # `run`; the session limit; the idle timeout; SIGHUP with a broken
 # configuration keeps the old one, with a good one takes it; SIGTERM
 # answers 421 to idle sessions, finishes the DATA under way, exits 0;
-# after a SIGKILL mid-stream every message that got 250 is filed once.
+# after a SIGKILL mid-stream every message that got 250 is filed once; a
+# batch whose commit fails (the database on a full filesystem) leaves
+# every one of its messages in new/, and `run` files each once.
 set -eu
 MAILPROC=$(readlink -f "${MAILPROC:-./bin/mailproc}")
 E2E=$(cd "$(dirname "$0")" && pwd -P)
 dir=$(mktemp -d /tmp/mp-0310.XXXXXX)
 pid=
+mounted=
 cleanup() {
 	[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
+	[ -z "$mounted" ] || umount "$mounted" 2>/dev/null ||
+		umount -l "$mounted" 2>/dev/null || true
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -356,4 +361,79 @@ while read -r mid; do
 	n=$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE message_id = '$mid'")
 	[ "$n" = 1 ] || fail "$mid got 250 before SIGKILL but is filed $n times"
 done < "$dir/acked"
+
+# 9. The batch commit fails: the database lives on a small tmpfs (through
+#    a symlink; the spool stays on the disk), which is filled after the
+#    database is made.  Every message still gets its 250 (it is spooled);
+#    the commit fails, and none of the batch leaves new/ or reaches the
+#    database, nor is logged as filed.  With room again, `run --once` files each exactly once.
+fs=$dir/dbfs
+mkdir -p "$fs"
+if mount -t tmpfs -o size=2m,mode=755 tmpfs "$fs" 2>"$dir/mount.err"; then
+	mounted=$fs
+	rm -rf "$dir/state"
+	mkdir -p "$dir/state"
+	ln -s "$fs/mailproc.db" "$dir/state/mailproc.db"
+	start --listen "unix:$sock"
+	lmtp "
+c = Client(SOCK)
+c.lhlo()
+want(c.send('taro@example.com', ['support@example.jp'],
+            mail('full0@example.com', 'before full', 'x'))[0][0], 250, 'seed')
+c.close()
+" || fail "seed before the full filesystem"
+	wait_processed
+	[ "$(count cur)" = 1 ] || fail "the seed was not filed"
+	dd if=/dev/zero of="$fs/filler" bs=4k 2>/dev/null || true
+	logpos=$(wc -l < "$dir/log")
+	lmtp "
+import threading
+bad = []
+def stream(k):
+    c = Client(SOCK)
+    c.lhlo()
+    for i in range(10):
+        r = c.send('taro@example.com', ['support@example.jp'],
+                   mail('full%d-%d@example.com' % (k, i), 'full %d %d' % (k, i),
+                        'text %d %d' % (k, i)))
+        if r[0][0] != 250:
+            bad.append(r)
+    c.close()
+ts = [threading.Thread(target=stream, args=(k,)) for k in range(4)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+want(bad, [], 'replies while the database is full')
+" || fail "stream onto a full database"
+	for _ in $(seq 100); do
+		tail -n +"$((logpos + 1))" "$dir/log" | grep -q 'status=failed' && break
+		sleep 0.05
+	done
+	tail -n +"$((logpos + 1))" "$dir/log" > "$dir/log.full"
+	grep -q 'action=commit status=failed' "$dir/log.full" ||
+		fail "no failed commit logged: $(tail -n 3 "$dir/log.full")"
+	if grep 'msgid=<full[0-9]' "$dir/log.full" | grep -q 'status=ok'; then
+		fail "a message of a failed batch was logged as filed"
+	fi
+	sleep 0.5
+	[ "$(count cur)" = 1 ] ||
+		fail "$(($(count cur) - 1)) message(s) left new/ although their batch failed"
+	[ "$(count new)" = 40 ] || fail "want 40 messages in new/, got $(count new)"
+	rm -f "$fs/filler"
+	kill -TERM "$pid"
+	wait "$pid" || fail "exit $? after SIGTERM"
+	pid=
+	mp run --once >/dev/null 2>&1 || fail "run --once after the full database"
+	[ "$(count new)" = 0 ] || fail "run left $(count new) file(s) in new/"
+	n=$(sqlite3 "$db" "SELECT count(*), count(DISTINCT message_id) FROM messages
+		WHERE direction = 'in' AND message_id LIKE 'full%'")
+	[ "$n" = "41|41" ] || fail "after the full database: messages, distinct = $n, want 41|41"
+	grep 'action=commit status=failed' "$dir/log.full" | head -1 |
+		sed 's/^/0310-lmtp: full database: /' >&2
+	umount "$fs"
+	mounted=
+else
+	echo "0310-lmtp: SKIP full database: cannot mount a tmpfs: $(cat "$dir/mount.err")" >&2
+fi
 echo "PASS 0310-lmtp"

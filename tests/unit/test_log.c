@@ -61,6 +61,23 @@ START_TEST(test_quote)
 }
 END_TEST
 
+/* Held info lines wait for log_release(); warnings never wait. */
+START_TEST(test_hold)
+{
+	log_hold();
+	log_info("filed %d", 1);
+	log_warning("a warning goes out at once");
+	log_info("filed %d", 2);
+	ck_assert_int_eq(log_release(0), 2);
+	ck_assert_int_eq(log_release(1), 0);
+	log_hold();
+	log_info("filed %d", 3);
+	ck_assert_int_eq(log_release(1), 1);
+	log_info("not held");
+	ck_assert_int_eq(log_release(1), 0);
+}
+END_TEST
+
 Suite *
 suite_log(void)
 {
@@ -68,6 +85,7 @@ suite_log(void)
 	TCase *tc = tcase_create("log");
 
 	tcase_add_test(tc, test_quote);
+	tcase_add_test(tc, test_hold);
 	suite_add_tcase(s, tc);
 	return s;
 }
