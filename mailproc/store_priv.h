@@ -16,6 +16,7 @@ struct store {
 	int batch;		/* store_batch_begin(): transactions are savepoints */
 	long busy_ms;
 	int wal_pages;		/* frames in the WAL after our last commit */
+	long long fts_lo, fts_hi;	/* messages not yet in message_fts */
 };
 
 /* Fills err from the connection's last error (MP_PERM for corruption

@@ -8,7 +8,8 @@
  * more, which is what Japanese needs without a dictionary (no spaces
  * between words).  Its text is not stored twice: it reads the view
  * message_text (the `parse` object's subject and text).  Shorter words
- * cannot use the index and fall back to LIKE over the view.
+ * cannot use the index and fall back to LIKE over the view.  The store
+ * adds a transaction's messages to the index just before it commits.
  * XXX a query of short words only reads every message; fine at a desk's
  * scale, not at millions.
  */

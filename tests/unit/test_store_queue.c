@@ -222,6 +222,40 @@ START_TEST(test_search)
 }
 END_TEST
 
+/* The index is written at commit: what a batch's savepoints kept is
+ * found, what they or a whole transaction rolled back is not. */
+START_TEST(test_search_after_batch)
+{
+	struct mp_err err = { 0 };
+	char out[128], want[64];
+	long long a = ticket("a@example.com", 100, 0), kept1, kept2;
+
+	ck_assert_int_eq(store_batch_begin(st, &err), 0);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	kept1 = message(a, "b1@x", "batch", "zebra one", 100);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	message(a, "b2@x", "batch", "zebra two", 100);
+	store_rollback(st);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	kept2 = message(a, "b3@x", "batch", "zebra three", 100);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	ck_assert_int_eq(store_batch_commit(st, &err), 0);
+	snprintf(want, sizeof(want), "%lld,%lld", kept2, kept1);
+	ck_assert_str_eq(search("zebra", 50, 0, out), want);
+
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	message(a, "r1@x", "rolled", "okapi", 100);
+	store_rollback(st);
+	ck_assert_str_eq(search("okapi", 50, 0, out), "");
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	kept1 = message(a, "r2@x", "kept", "okapi", 100);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	snprintf(want, sizeof(want), "%lld", kept1);
+	ck_assert_str_eq(search("okapi", 50, 0, out), want);
+}
+END_TEST
+
 START_TEST(test_claims_once)
 {
 	struct mp_err err = { 0 };
@@ -293,6 +327,7 @@ suite_store_queue(void)
 	tcase_add_test(tc, test_overdue);
 	tcase_add_test(tc, test_list_filters);
 	tcase_add_test(tc, test_search);
+	tcase_add_test(tc, test_search_after_batch);
 	tcase_add_test(tc, test_claims_once);
 	tcase_add_test(tc, test_merge);
 	suite_add_tcase(s, tc);
