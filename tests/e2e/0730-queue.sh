@@ -204,14 +204,17 @@ case "$(notice_of "$g2")" in
 esac
 
 # An older database: the migration indexes what it already holds.  (The
-# queue's migration is taken to be the last one: undo it, step back.)
+# queue's migration is taken to be the last but one, before the one that
+# dropped its insert trigger: undo both, step back two.)
 v=$(sqlite3 "$db" "PRAGMA user_version")
-sqlite3 "$db" "DROP TRIGGER message_fts_insert; DROP TRIGGER message_fts_delete; DROP TABLE message_fts;
+sqlite3 "$db" "DROP TRIGGER message_fts_delete; DROP TABLE message_fts;
 	DROP VIEW message_text;
 	DROP TABLE digests; DROP INDEX tickets_created;
 	ALTER TABLE tickets DROP COLUMN first_response_at; ALTER TABLE tickets DROP COLUMN owner;
 	ALTER TABLE tickets DROP COLUMN escalated_at; ALTER TABLE tickets DROP COLUMN merged_into;
-	PRAGMA user_version = $((v - 1));" || fail "making an old database"
+	PRAGMA user_version = $((v - 2));" || fail "making an old database"
 mp ticket search invoice --json | jq_py "assert [h['ticket'] for h in d] == [$b], d" ||
 	fail "migration did not index existing messages"
+[ -z "$(sqlite3 "$db" "SELECT name FROM sqlite_master WHERE name = 'message_fts_insert'")" ] ||
+	fail "the per-insert index trigger survived the migrations"
 echo "ok: queue"
