@@ -286,7 +286,7 @@ user_version(struct store *s, int *v_r, struct mp_err *err)
 		return db_fail(s, err, "user_version");
 	rc = sqlite3_step(st);
 	*v_r = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW)
 		return db_fail(s, err, "user_version");
 	return 0;
@@ -382,6 +382,7 @@ void
 store_free(struct store **sp)
 {
 	struct store *s = *sp;
+	int i;
 
 	if (s == NULL)
 		return;
@@ -400,6 +401,8 @@ store_free(struct store **sp)
 					  SQLITE_CHECKPOINT_TRUNCATE, NULL,
 					  NULL);
 	}
+	for (i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(s->cache[i].st);
 	sqlite3_close_v2(s->db);
 	free(s);
 	*sp = NULL;
@@ -497,13 +500,37 @@ sqlite3_stmt *
 prep(struct store *s, struct mp_err *err, const char *sql, const char *fmt,
      ...)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
+	struct stmt_slot *free_slot = NULL;
 	va_list ap;
 	int i;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_fail(s, err, "prepare");
-		return NULL;
+	/* The same text again: its statement, if it is not in use. */
+	for (i = 0; i < STMT_CACHE; i++) {
+		struct stmt_slot *c = &s->cache[i];
+
+		if (c->st == NULL) {
+			if (free_slot == NULL)
+				free_slot = c;
+		} else if (c->key == sql && !c->busy &&
+			   strcmp(sqlite3_sql(c->st), sql) == 0) {
+			c->busy = 1;
+			st = c->st;
+			break;
+		}
+	}
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(s->db, sql, -1, free_slot ?
+				       SQLITE_PREPARE_PERSISTENT : 0, &st,
+				       NULL) != SQLITE_OK) {
+			db_fail(s, err, "prepare");
+			return NULL;
+		}
+		if (free_slot != NULL) {
+			free_slot->key = sql;
+			free_slot->st = st;
+			free_slot->busy = 1;
+		}
 	}
 	va_start(ap, fmt);
 	for (i = 0; fmt[i] != '\0'; i++) {
@@ -529,7 +556,24 @@ prep(struct store *s, struct mp_err *err, const char *sql, const char *fmt,
 	return st;
 }
 
-/* Steps a statement that returns no rows and finalizes it. */
+void
+done(struct store *s, sqlite3_stmt *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < STMT_CACHE; i++)
+		if (s->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			s->cache[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
+/* Steps a statement that returns no rows and gives it back. */
 int
 run(struct store *s, sqlite3_stmt *st, struct mp_err *err, const char *what)
 {
@@ -538,7 +582,7 @@ run(struct store *s, sqlite3_stmt *st, struct mp_err *err, const char *what)
 	if (st == NULL)
 		return -1;
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_DONE)
 		return db_fail(s, err, what);
 	return 0;
@@ -563,7 +607,7 @@ first_row_int(struct store *s, sqlite3_stmt *st, const char *what,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*v_r = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, what);
 	return rc == SQLITE_ROW;
@@ -578,7 +622,7 @@ first_row_strings(struct store *s, sqlite3_stmt *st, const char *what,
 	int rc, i, oom = 0;
 
 	if (n > (int)(sizeof(out) / sizeof(*out))) {
-		sqlite3_finalize(st);
+		done(s, st);
 		return mp_err_set(err, MP_TEMP, "%s: too many columns", what);
 	}
 	va_start(ap, n);
@@ -597,7 +641,7 @@ first_row_strings(struct store *s, sqlite3_stmt *st, const char *what,
 			    sqlite3_column_type(st, i) != SQLITE_NULL)
 				oom = 1;
 		}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, what);
 	if (oom) {
@@ -651,7 +695,7 @@ store_ticket_by_message_ids(struct store *s, const char *const *ids,
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
 			*ticket_r = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		done(s, st);
 		if (rc == SQLITE_ROW)
 			return 1;
 		if (rc != SQLITE_DONE)
@@ -697,7 +741,7 @@ store_ticket_get(struct store *s, long long id, struct store_ticket *t,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		ticket_from_row(st, t);
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "ticket lookup");
 	return rc == SQLITE_ROW;
@@ -856,7 +900,7 @@ store_ticket_each(struct store *s, const char *state,
 		out = fn(ctx, &t);
 		store_ticket_release(&t);
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "ticket list");
 	return out;
@@ -879,7 +923,7 @@ store_message_each(struct store *s, long long ticket,
 		out = fn(ctx, (const char *)sqlite3_column_text(st, 0),
 			 sqlite3_column_int64(st, 1),
 			 (const char *)sqlite3_column_text(st, 2));
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "message list");
 	return out;
@@ -903,7 +947,7 @@ store_history_each(struct store *s, long long ticket,
 			 (const char *)sqlite3_column_text(st, 1),
 			 (const char *)sqlite3_column_text(st, 2),
 			 (const char *)sqlite3_column_text(st, 3));
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "history list");
 	return out;
@@ -1008,7 +1052,7 @@ store_outbox_due(struct store *s, long long now, int limit,
 		return -1;
 	v = calloc((size_t)limit, sizeof(*v));
 	if (v == NULL) {
-		sqlite3_finalize(st);
+		done(s, st);
 		return mp_err_set(err, MP_TEMP, "out of memory");
 	}
 	while (n < (size_t)limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1018,7 +1062,7 @@ store_outbox_due(struct store *s, long long now, int limit,
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		while (n > 0)
 			store_outbox_release(&v[--n]);
@@ -1126,7 +1170,7 @@ store_outbox_auto_count(struct store *s, const char *to, long long since,
 		return -1;
 	rc = sqlite3_step(st);
 	*n_r = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW)
 		return db_fail(s, err, "outbox count");
 	return 0;
@@ -1145,7 +1189,7 @@ store_rate_count(struct store *s, const char *kind, const char *key,
 		return -1;
 	rc = sqlite3_step(st);
 	*n_r = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW)
 		return db_fail(s, err, "notice count");
 	return 0;
@@ -1163,7 +1207,7 @@ store_rate_mark(struct store *s, const char *kind, const char *key,
 	if (st == NULL)
 		return -1;
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_DONE)
 		return db_fail(s, err, "notice record");
 	/* Old entries count for nothing: keep the table small. */
@@ -1172,7 +1216,7 @@ store_rate_mark(struct store *s, const char *kind, const char *key,
 	if (st == NULL)
 		return -1;
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(s, st);
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "notice prune");
 }
 
@@ -1194,7 +1238,7 @@ store_outbox_answered(struct store *s, long long ticket,
 		if (st == NULL)
 			return -1;
 		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
+		done(s, st);
 		if (rc == SQLITE_ROW)
 			return 1;
 		if (rc != SQLITE_DONE)
@@ -1223,13 +1267,13 @@ outbox_each(struct store *s, long long ticket, int with_raw,
 		outbox_from_row(st, &o, with_raw);
 		if (with_raw && o.raw == NULL) {
 			store_outbox_release(&o);
-			sqlite3_finalize(st);
+			done(s, st);
 			return mp_err_set(err, MP_TEMP, "out of memory");
 		}
 		out = fn(ctx, &o);
 		store_outbox_release(&o);
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (out != 0)
 		return out;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1271,7 +1315,7 @@ store_outbox_trouble(struct store *s, long long since,
 		out = fn(ctx, &o);
 		store_outbox_release(&o);
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (out != 0)
 		return out;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1329,10 +1373,10 @@ names_put(struct store *s, const char *table, const char *col,
 			mp_err_set(err, MP_PERM, "%s%s is already registered "
 				   "to contract %s", kind, names[i],
 				   (const char *)sqlite3_column_text(st, 0));
-			sqlite3_finalize(st);
+			done(s, st);
 			return -1;
 		}
-		sqlite3_finalize(st);
+		done(s, st);
 		snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, contract) "
 			 "VALUES (?1, ?2)", table, col);
 		if (run(s, prep(s, err, sql, "ss", names[i], contract), err,
@@ -1452,7 +1496,7 @@ store_contract_get(struct store *s, const char *id, struct store_contract *c,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		contract_from_row(st, c);
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "contract");
 	if (rc == SQLITE_DONE)
@@ -1487,7 +1531,7 @@ store_contract_each(struct store *s,
 			out = fn(ctx, &c);
 		store_contract_release(&c);
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (out != 0)
 		return out;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1509,7 +1553,7 @@ store_server_each(struct store *s,
 	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		out = fn(ctx, (const char *)sqlite3_column_text(st, 0),
 			 (const char *)sqlite3_column_text(st, 1));
-	sqlite3_finalize(st);
+	done(s, st);
 	if (out != 0)
 		return out;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1585,7 +1629,7 @@ store_identity_pending(struct store *s, long long ticket,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		identity_from_row(st, r);
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "identity lookup");
 	return rc == SQLITE_ROW;
@@ -1607,7 +1651,7 @@ store_identity_by_token(struct store *s, long long ticket,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		identity_from_row(st, r);
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "identity lookup");
 	return rc == SQLITE_ROW;
@@ -1674,7 +1718,7 @@ store_identity_due(struct store *s, long long now,
 		v = nv;
 		identity_from_row(st, &v[n++]);
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		out = db_fail(s, err, "identity due");
 	for (i = 0; i < n; i++) {
@@ -1760,7 +1804,7 @@ column_strings(struct store *s, sqlite3_stmt *st, const char *what,
 
 		if (nv == NULL || (nv[n] = col_str(st, 0)) == NULL) {
 			v = nv ? nv : v;
-			sqlite3_finalize(st);
+			done(s, st);
 			while (n > 0)
 				free(v[--n]);
 			free(v);
@@ -1769,7 +1813,7 @@ column_strings(struct store *s, sqlite3_stmt *st, const char *what,
 		v = nv;
 		n++;
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	*v_r = v;
 	*n_r = n;
 	if (rc != SQLITE_DONE)
@@ -1804,7 +1848,7 @@ store_imap_get(struct store *s, const char *mailbox, long long *uidvalidity_r,
 		*uidvalidity_r = sqlite3_column_int64(st, 0);
 		*last_uid_r = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "imap state");
 	return rc == SQLITE_ROW;

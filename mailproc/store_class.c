@@ -55,11 +55,11 @@ store_decision_each(struct store *s, long long since, int latest,
 		d.text = (const char *)sqlite3_column_text(st, 8);
 		d.from_form = sqlite3_column_int(st, 9);
 		if (fn(ctx, &d, err) < 0) {
-			sqlite3_finalize(st);
+			done(s, st);
 			return -1;
 		}
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_DONE)
 		return db_fail(s, err, "class decisions");
 	return 0;
@@ -83,7 +83,7 @@ store_triage_rate(struct store *s, long long since, long long *tickets_r,
 		*tickets_r = sqlite3_column_int64(st, 0);
 		*triaged_r = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW)
 		return db_fail(s, err, "triage rate");
 	return 0;
@@ -120,7 +120,7 @@ store_tasks_get(struct store *s, long long ticket, struct store_task **v_r,
 		struct store_task *nv = realloc(v, (n + 1) * sizeof(*v));
 
 		if (nv == NULL) {
-			sqlite3_finalize(st);
+			done(s, st);
 			store_tasks_free(v, n);
 			return mp_err_set(err, MP_TEMP, "out of memory");
 		}
@@ -130,12 +130,12 @@ store_tasks_get(struct store *s, long long ticket, struct store_task **v_r,
 		v[n].state = col_str(st, 2);
 		n++;
 		if (v[n - 1].task == NULL || v[n - 1].state == NULL) {
-			sqlite3_finalize(st);
+			done(s, st);
 			store_tasks_free(v, n);
 			return mp_err_set(err, MP_TEMP, "out of memory");
 		}
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_DONE) {
 		store_tasks_free(v, n);
 		return db_fail(s, err, "tasks");
@@ -187,7 +187,7 @@ store_tasks_count(struct store *s, long long ticket, const char *state,
 		return -1;
 	rc = sqlite3_step(st);
 	*n_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW)
 		return db_fail(s, err, "tasks");
 	return 0;

@@ -57,7 +57,7 @@ store_notice_get(struct store *s, long long id, struct store_notice *n,
 		n->created = sqlite3_column_int64(st, 5);
 		n->sent_at = sqlite3_column_int64(st, 6);
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "notice");
 	if (rc == SQLITE_ROW && (n->template == NULL || n->vars == NULL ||
@@ -155,7 +155,7 @@ store_notice_rcpts(struct store *s, long long notice,
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_DONE) {
 		store_notice_rcpts_free(v, n);
 		return rc == SQLITE_NOMEM ?

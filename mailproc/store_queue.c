@@ -48,7 +48,7 @@ store_ticket_first_response(struct store *s, long long ticket, long long at,
 	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
 		snprintf(state, sizeof(state), "%s",
 			 (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "ticket state");
 	if (store_history_add(s, ticket, at, by, "first-response",
@@ -113,7 +113,7 @@ store_ticket_list(struct store *s, const struct store_ticket_filter *f,
 	}
 	if (out != 0)
 		rc = SQLITE_DONE;
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "ticket list");
 	return out;
@@ -251,7 +251,7 @@ store_search(struct store *s, const char *query, int limit,
 	else
 		rc = out;
 done:
-	sqlite3_finalize(st);
+	done(s, st);
 	for (i = 0; i < n; i++)
 		free(words[i]);
 	return rc;
@@ -320,7 +320,7 @@ store_digest_last(struct store *s, long long *opening_r,
 		*opening_r = sqlite3_column_int64(st, 0);
 		*sent_at_r = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "digest");
 	return 0;
@@ -379,7 +379,7 @@ store_callbacks_pending(struct store *s,
 	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		out = fn(ctx, sqlite3_column_int64(st, 0),
 			 sqlite3_column_int64(st, 1));
-	sqlite3_finalize(st);
+	done(s, st);
 	if (out != 0)
 		return out;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -39,15 +39,15 @@ grouped(struct store *s, sqlite3_stmt *st, int with_class,
 	*v_r = v;
 	*n_r = n;
 	if (rc == SQLITE_ROW) {
-		sqlite3_finalize(st);
+		done(s, st);
 		return mp_err_set(err, MP_TEMP, "out of memory");
 	}
 	if (rc != SQLITE_DONE) {
 		db_fail(s, err, "stats");
-		sqlite3_finalize(st);
+		done(s, st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	return 0;
 }
 
@@ -71,7 +71,7 @@ one_row(struct store *s, sqlite3_stmt *st, long long *a, long long *b,
 		if (text_r != NULL)
 			*text_r = col_str(st, 3);
 	}
-	sqlite3_finalize(st);
+	done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "stats");
 	return 0;
