@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uchar.h>
 
 #include "outenc.h"
 
@@ -99,18 +100,18 @@ outenc_iso2022jp_ok(const char *utf8)
 
 /* Characters a line should not start with, and ones it should not end
  * with (JIS X 4051 line breaking, the usual short lists). */
-static const char no_start[] =
-	"、。，．・：；？！゛゜ヽヾゝゞ々ー〜）］｝」』】〕〉》’”"
-	"ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ)]},.:;?!%";
-static const char no_end[] = "（［｛「『【〔〈《‘“([{";
+static const char32_t no_start[] =
+	U"、。，．・：；？！゛゜ヽヾゝゞ々ー〜）］｝」』】〕〉》’”"
+	U"ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ)]},.:;?!%";
+static const char32_t no_end[] = U"（［｛「『【〔〈《‘“([{";
 
 static int
-in_set(const char *set, gunichar c)
+in_set(const char32_t *set, gunichar c)
 {
-	const char *p;
+	const char32_t *p;
 
-	for (p = set; *p != '\0'; p = g_utf8_next_char(p))
-		if (g_utf8_get_char(p) == c)
+	for (p = set; *p != 0; p++)
+		if (*p == c)
 			return 1;
 	return 0;
 }
@@ -241,15 +242,20 @@ flow_hard_line(GString *out, const char *line, size_t len)
 	g_string_append_len(out, line, (gssize)len);
 }
 
-static size_t
-text_cost(const char *s, size_t n, int iso)
+/* Whether a line of n octets is wider than FOLD_WIDTH. */
+static int
+too_wide(const char *s, size_t n, int iso)
 {
 	struct cost k = { 0, 0, iso };
 	const char *p;
 
-	for (p = s; p < s + n; p = g_utf8_next_char(p))
+	/* A character takes at most as many columns as it has octets. */
+	if (!iso && n <= FOLD_WIDTH)
+		return 0;
+	for (p = s; p < s + n && cost_line(&k) <= FOLD_WIDTH;
+	     p = g_utf8_next_char(p))
 		cost_add(&k, g_utf8_get_char(p));
-	return cost_line(&k);
+	return cost_line(&k) > FOLD_WIDTH;
 }
 
 char *
@@ -264,7 +270,7 @@ outenc_fold_body(const char *utf8, int iso2022jp, int *flowed_r)
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
-		flowed = text_cost(p, n, iso2022jp) > FOLD_WIDTH;
+		flowed = too_wide(p, n, iso2022jp);
 		p += n + (nl != NULL);
 	}
 	*flowed_r = flowed;
