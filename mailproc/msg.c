@@ -519,8 +519,9 @@ store_attachment(struct walk *w, GMimeObject *obj,
 	GMimeStream *out, *filtered;
 	GMimeFilter *sum;
 	char tmp[4096], dir[4096], dst[4200];
-	int fd = -1;
+	int fd = -1, write_errno = 0;
 	gint64 written;
+	ssize_t wrote = 0;
 
 	if (w->attach_dir == NULL) {
 		out = g_mime_stream_null_new();
@@ -542,23 +543,30 @@ store_attachment(struct walk *w, GMimeObject *obj,
 	filtered = g_mime_stream_filter_new(out);
 	sum = g_mime_filter_checksum_new(G_CHECKSUM_SHA256);
 	g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), sum);
+	errno = 0;
 	if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *em = g_mime_message_part_get_message(
 			GMIME_MESSAGE_PART(obj));
 		if (em != NULL)
-			g_mime_object_write_to_stream(GMIME_OBJECT(em), NULL,
-						      filtered);
+			wrote = g_mime_object_write_to_stream(GMIME_OBJECT(em),
+							      NULL, filtered);
 	} else {
 		GMimeDataWrapper *dw = g_mime_part_get_content(
 			GMIME_PART(obj));
 		if (dw != NULL)
-			g_mime_data_wrapper_write_to_stream(dw, filtered);
+			wrote = g_mime_data_wrapper_write_to_stream(dw,
+								    filtered);
 	}
-	g_mime_stream_flush(filtered);
+	if (g_mime_stream_flush(filtered) < 0 || wrote < 0)
+		write_errno = errno ? errno : EIO;
 	g_object_unref(filtered);
 	written = GMIME_IS_STREAM_NULL(out) ?
 		(gint64)GMIME_STREAM_NULL(out)->written :
 		g_mime_stream_tell(out);
+	/* A full disk cuts the file short while the checksum saw it all:
+	 * never keep a short file under the whole content's name. */
+	if (!write_errno && w->attach_dir != NULL && written != wrote)
+		write_errno = errno ? errno : EIO;
 	a->size = written < 0 ? 0 : written;
 	{
 		gchar *hex = g_mime_filter_checksum_get_string(
@@ -572,6 +580,11 @@ store_attachment(struct walk *w, GMimeObject *obj,
 		return 0;
 	}
 	g_object_unref(out);	/* closes fd */
+	if (write_errno) {
+		unlink(tmp);
+		return mp_err_set(w->err, MP_TEMP, "cannot write %s: %s", tmp,
+				  strerror(write_errno));
+	}
 	if (a->sha256 == NULL) {
 		unlink(tmp);
 		return mp_err_set(w->err, MP_TEMP, "out of memory");

@@ -7,6 +7,9 @@
 #    whatever deliver answers must hold (0: the message is in new/ or
 #    filed, and filed once room is back; 75: nothing left behind).  Needs
 #    mount(8) permission; skipped with a note otherwise.
+# 1b. attachments/ full while the spool and the database have room: the
+#    message waits in new/ (exit 0), no short attachment file is kept
+#    under the whole content's hash, and `run` files it once there is room.
 # 2. The database file read-only, deliver as nobody: the mail is safe in
 #    new/ (exit 0, SPEC §5.2), never in failed/, with a line naming the
 #    database and what to fix and a LOG_CRIT alarm (staff are mailed
@@ -115,6 +118,60 @@ if mount -t tmpfs -o size=1m,mode=755 tmpfs "$fs" 2>"$dir/mount.err"; then
 	mounted=
 else
 	note "SKIP full filesystem: cannot mount a tmpfs: $(cat "$dir/mount.err")"
+fi
+
+# --- 1b. attachments on a full filesystem ----------------------------------
+# The spool and the database have room; attachments/ (a 64 KB tmpfs) does
+# not.  The attachment cannot be kept whole, so the message is not filed
+# yet (it waits in new/: deliver still exits 0, it is spooled), and no
+# short file is kept under the whole content's hash.  With room, `run`
+# files it and the stored file's SHA-256 is its name.
+att=$dir/att
+mkdir -p "$att/state/attachments"
+if mount -t tmpfs -o size=64k,mode=755 tmpfs "$att/state/attachments" \
+	2>"$dir/mount.err"; then
+	mounted=$att/state/attachments
+	conf=$dir/att.conf
+	printf 'state_dir = %s/state\nstaff_addresses = staff@example.jp\n' \
+		"$att" > "$conf"
+	mp() { "$MAILPROC" -c "$conf" "$@"; }
+	{
+		printf 'From: Customer <att1@customer.example.co.jp>\nTo: support@example.jp\n'
+		printf 'Subject: log attached\nMessage-ID: <att1@customer.example.co.jp>\n'
+		printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n'
+		printf -- '--b\nContent-Type: text/plain; charset=utf-8\n\nログを添付します。\n'
+		printf -- '--b\nContent-Type: application/octet-stream; name=big.log\n'
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		head -c 300000 /dev/urandom | base64 -w 76
+		printf -- '--b--\n'
+	} > "$dir/att.eml"
+	rc=0
+	mp -d deliver --sender att1@customer.example.co.jp < "$dir/att.eml" \
+		2>"$dir/err" || rc=$?
+	[ "$rc" = 0 ] || fail "attachments full: deliver exited $rc: $(cat "$dir/err")"
+	n=$(stored "$att/state" att1 2>/dev/null || true)
+	[ "${n:-0}" = 0 ] ||
+		fail "attachments full: filed with an attachment that could not be kept"
+	[ "$(find "$att/state/spool/incoming/new" -type f ! -name '.*' | wc -l)" = 1 ] ||
+		fail "attachments full: the message is not waiting in new/"
+	for f in $(find "$att/state/attachments" -type f ! -path "$att/state/attachments/tmp/*"); do
+		fail "attachments full: a file was kept: $f"
+	done
+	note "attachments full: $(grep -o 'cannot write [^"]*' "$dir/err" | head -1)"
+	umount "$mounted"
+	mounted=
+	mp run --once 2>"$dir/err" || fail "attachments: run --once exit $?: $(cat "$dir/err")"
+	[ "$(stored "$att/state" att1)" = 1 ] ||
+		fail "attachments: not filed once there was room"
+	n=0
+	for f in $(find "$att/state/attachments" -type f ! -path "$att/state/attachments/tmp/*"); do
+		[ "$(sha256sum < "$f" | cut -d' ' -f1)" = "$(basename "$f")" ] ||
+			fail "attachments: $f does not hold what its name says"
+		n=$((n + 1))
+	done
+	[ "$n" = 1 ] || fail "attachments: want 1 stored attachment, got $n"
+else
+	note "SKIP attachments full: cannot mount a tmpfs: $(cat "$dir/mount.err")"
 fi
 
 # --- 2. a read-only database ------------------------------------------------
