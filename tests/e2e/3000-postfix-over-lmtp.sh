@@ -26,6 +26,8 @@ done
 MP_STACK=$stack
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh"
+# lib.sh's EXIT trap replaces ours: stop the LMTP stack through it.
+at_exit "'$here/stack.sh' stop '$stack' >/dev/null 2>&1; rm -rf '$stack'"
 MP_TEST=3000-postfix-over-lmtp
 db=$MP_STACK/state/mailproc.db
 q() { sqlite3 "$db" "$1"; }
