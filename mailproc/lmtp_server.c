@@ -154,6 +154,18 @@ enqueue(struct gen *g, const char *name)
 	pthread_mutex_unlock(&srv.mu);
 }
 
+/* A message a stopped or killed server left unfiled in new/: queued at
+ * start like a new one (`run` may take it first: the lock decides). */
+static int
+enqueue_left(void *ctx, const char *name)
+{
+	long *n = ctx;
+
+	enqueue(srv.cur, name);
+	(*n)++;
+	return 0;
+}
+
 struct processor {
 	struct gen *g;
 	struct ingest *in;
@@ -1086,6 +1098,7 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 	struct mp_err sderr;
 	char spec[4200];
 	int sfd, rc = -1;
+	long left;
 	struct timespec until;
 
 	g = calloc(1, sizeof(*g));
@@ -1149,6 +1162,14 @@ lmtp_serve(struct conf *conf, const char *listen_spec, struct mp_err *err)
 		close(sfd);
 		goto out_pipe;
 	}
+	left = 0;
+	memset(&sderr, 0, sizeof(sderr));
+	if (spool_each_new(g->conf.state_dir, enqueue_left, &left,
+			   &sderr) < 0)
+		log_warning("lmtp: action=pickup status=failed reason=%s",
+			    log_quote(why, sizeof(why), sderr.msg));
+	else if (left > 0)
+		log_info("lmtp: action=pickup messages=%ld from=new", left);
 	log_info("lmtp: action=listen listen=%s max_sessions=%ld",
 		 log_quote(why, sizeof(why), srv.listen_unix &&
 			   srv.unix_path[0] ? srv.unix_path : listen_spec),

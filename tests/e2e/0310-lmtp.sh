@@ -319,9 +319,10 @@ pid=
 n=$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE message_id = 'drain@example.com'")
 [ "$n" = 1 ] || [ "$(count new)" = 1 ] || fail "the drained mail is neither filed nor in new/"
 
-# 8. SIGKILL in the middle of a stream over two sessions: every message
-#    that got its 250 is filed exactly once after `run --once`; the others
-#    were never promised (Postfix would send them again).
+# 8. SIGKILL in the middle of a stream over two sessions: the next server
+#    files what the killed one left in new/; every message that got its
+#    250 is filed exactly once; the others were never promised (Postfix
+#    would send them again).
 start --listen "unix:$sock"
 lmtp "
 import threading
@@ -354,6 +355,20 @@ open('$dir/acked', 'w').write('\\n'.join(acked) + '\\n')
 print(len(acked), 'acked before SIGKILL')
 " || fail "stream before SIGKILL"
 wait "$pid" 2>/dev/null || true
+pid=
+# A new server files what the killed one left in new/, before `run`
+# (one more is put there by hand, so that there is at least one).
+printf 'From: taro@example.com\nTo: support@example.jp\nSubject: left\nMessage-ID: <left1@example.com>\n\nleft in new/\n' \
+	> "$dir/state/spool/incoming/new/1796000000.000000.1.handmade"
+left=$(find "$dir/state/spool/incoming/new" -type f ! -name '.*' | wc -l)
+start --listen "unix:$sock"
+wait_processed
+wait_log "action=pickup messages=$left from=new" ||
+	fail "the restarted server did not say it took the $left left in new/"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE message_id = 'left1@example.com'")" = 1 ] ||
+	fail "the message left in new/ was not filed by the restarted server"
+kill -TERM "$pid"
+wait "$pid" || fail "exit $? after SIGTERM"
 pid=
 mp run --once >/dev/null 2>&1 || fail "run --once after SIGKILL"
 [ "$(count new)" = 0 ] || fail "run left $(count new) file(s) in new/"

@@ -163,7 +163,8 @@ assert_no_bounce()
 }
 
 # Waits until N mails went through the mailproc pipe with status=sent since
-# the script began; a bounce on the way fails at once.
+# the script began (over LMTP, and were filed); a bounce on the way fails
+# at once.
 wait_delivered()
 {
 	local n=$1 limit=${2:-20} t=0
@@ -178,6 +179,16 @@ wait_delivered()
 		t=$((t + 1))
 	done
 	assert_no_bounce
+	# Over LMTP the 250 comes once the mail is spooled, and the server
+	# files it a moment later: wait for that too (a mail whose filing
+	# fails stays in new/ for good; the script's own checks say so).
+	t=0
+	while [ "$MP_TRANSPORT" = lmtp ] && [ "$t" -lt 50 ] &&
+		[ -n "$(find "$MP_STACK/state/spool/incoming/new" -type f \
+			! -name '.*' 2>/dev/null | head -1)" ]; do
+		sleep 0.2
+		t=$((t + 1))
+	done
 }
 
 postqueue_json()
