@@ -7,8 +7,7 @@
  * and directory fsynced (spool_receive(), as for deliver's exit 0), and
  * 4xx on any failure, so Postfix keeps the mail.  A DATA is kept in the
  * session's memory up to DATA_IN_MEMORY and written once, straight into
- * its spool file; concurrent sessions share the fsyncs of new/.  Each
- * extra file costs an inode, and ext4 without a journal pays for every
+ * its spool file.  Each extra file costs an inode, and ext4 without a journal pays for every
  * inode it allocates soon after another was freed.  Processing is not part
  * of the reply: a session hands the spooled name to one processing thread
  * (GMime, the rules and SQLite stay in that thread) and goes on; a mail

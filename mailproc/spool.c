@@ -12,7 +12,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,77 +155,6 @@ env_decode(const char *s, size_t len)
 	return out;
 }
 
-/* Durable directory entries, shared by the threads of one process: a
- * rename into new/ is durable once an fsync of new/ that began after it
- * has returned.  One caller fsyncs for every rename made before it began;
- * the others wait for that fsync or the next one, so that concurrent LMTP
- * sessions pay one directory fsync between them, not one each. */
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t done;
-	unsigned long renamed;		/* renames announced */
-	unsigned long synced;		/* renames covered by an fsync */
-	int syncing;
-	int failed_errno;		/* of the last fsync, for its group */
-	unsigned long failed_upto;
-	char dir[4096];			/* the new/ the group fsyncs */
-} dir_sync = {
-	.mu = PTHREAD_MUTEX_INITIALIZER,
-	.done = PTHREAD_COND_INITIALIZER,
-};
-
-/* Returns 0 once new/ (dir) is durable with the rename just made, or -1
- * with errno.  The group serves one directory; an idle group takes the
- * caller's, and a caller with another (a reload changed state_dir while
- * the old one is still in use) fsyncs alone. */
-static int
-fsync_new_dir(const char *dir)
-{
-	unsigned long mine;
-	int rc = 0;
-
-	pthread_mutex_lock(&dir_sync.mu);
-	if (!dir_sync.syncing && dir_sync.synced == dir_sync.renamed &&
-	    strlen(dir) < sizeof(dir_sync.dir))
-		memcpy(dir_sync.dir, dir, strlen(dir) + 1);
-	if (strcmp(dir_sync.dir, dir) != 0) {
-		pthread_mutex_unlock(&dir_sync.mu);
-		return fsync_dir(dir);
-	}
-	mine = ++dir_sync.renamed;
-	for (;;) {
-		if (dir_sync.synced >= mine) {
-			if (dir_sync.failed_upto >= mine) {
-				rc = -1;
-				errno = dir_sync.failed_errno;
-			}
-			break;
-		}
-		if (!dir_sync.syncing) {
-			unsigned long upto = dir_sync.renamed;
-			int e;
-
-			dir_sync.syncing = 1;
-			pthread_mutex_unlock(&dir_sync.mu);
-			rc = fsync_dir(dir);
-			e = errno;
-			pthread_mutex_lock(&dir_sync.mu);
-			dir_sync.syncing = 0;
-			dir_sync.synced = upto;
-			if (rc < 0) {
-				dir_sync.failed_upto = upto;
-				dir_sync.failed_errno = e;
-			}
-			pthread_cond_broadcast(&dir_sync.done);
-			errno = e;
-			break;
-		}
-		pthread_cond_wait(&dir_sync.done, &dir_sync.mu);
-	}
-	pthread_mutex_unlock(&dir_sync.mu);
-	return rc;
-}
-
 /* The message for spool_receive(): from a file descriptor, or from
  * memory when in is -1. */
 struct source {
@@ -338,7 +266,7 @@ receive(const char *state_dir, struct source *src,
 	    (errno != ENOENT || spool_init(state_dir, err) < 0 ||
 	     rename(tmp, dst) < 0))
 		goto fail_errno;
-	if (fsync_new_dir(dir) < 0) {
+	if (fsync_dir(dir) < 0) {
 		/* The file is in new/ but maybe not durably: take it back so
 		 * that Postfix keeps its copy. */
 		mp_err_set(err, MP_TEMP, "cannot sync %s: %s", dir,

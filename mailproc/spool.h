@@ -37,9 +37,7 @@ int spool_receive(const char *state_dir, int fd,
 		  const struct spool_envelope *env, long long max_size,
 		  char **name_r, int *lock_fd_r, struct mp_err *err);
 
-/* The same for a message already in memory (len bytes at data).  The
- * fsync of new/ is shared: threads of one process that spool at the same
- * time wait for one directory fsync that covers all their renames. */
+/* The same for a message already in memory (len bytes at data). */
 int spool_receive_mem(const char *state_dir, const char *data, size_t len,
 		      const struct spool_envelope *env, long long max_size,
 		      char **name_r, int *lock_fd_r, struct mp_err *err);

@@ -202,8 +202,8 @@ START_TEST(test_each_new_skips_locked)
 }
 END_TEST
 
-/* From memory, as LMTP sessions spool: sixteen threads at once share
- * the fsyncs of new/, and each gets its own complete, locked file. */
+/* From memory, as LMTP sessions spool: sixteen threads at once, each
+ * gets its own complete, locked file. */
 #define MEM_THREADS 16
 #define MEM_EACH 40
 
