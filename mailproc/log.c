@@ -94,13 +94,12 @@ log_release(int keep)
 			emit(LOG_INFO, held.buf + off);
 		n++;
 	}
+	/* Freed each time: a thread's buffer would outlive the thread. */
 	held.on = 0;
 	held.len = 0;
-	if (held.cap > 65536) {
-		free(held.buf);
-		held.buf = NULL;
-		held.cap = 0;
-	}
+	free(held.buf);
+	held.buf = NULL;
+	held.cap = 0;
 	return n;
 }
 
