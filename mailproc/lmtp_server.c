@@ -7,10 +7,11 @@
  * and directory fsynced (spool_receive(), as for deliver's exit 0), and
  * 4xx on any failure, so Postfix keeps the mail.  A DATA is kept in the
  * session's memory up to DATA_IN_MEMORY and written once, straight into
- * its spool file.  Each extra file costs an inode, and ext4 without a journal pays for every
- * inode it allocates soon after another was freed.  Processing is not part
- * of the reply: a session hands the spooled name to one processing thread
- * (GMime, the rules and SQLite stay in that thread) and goes on; a mail
+ * its spool file: an extra file per message costs an inode, which ext4
+ * without a journal allocates slowly soon after others were freed.
+ * Processing is not part of the reply: a session hands the spooled name
+ * to one processing thread (GMime, the rules and SQLite stay in that
+ * thread) and goes on; a mail
  * that fails processing stays in new/ for `run`, as with deliver.  The
  * thread files what is queued in batches of up to PROCESS_BATCH in one
  * SQLite transaction (one WAL fsync for all), and moves a filed message

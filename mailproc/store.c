@@ -505,18 +505,24 @@ prep(struct store *s, struct mp_err *err, const char *sql, const char *fmt,
 	va_list ap;
 	int i;
 
-	/* The same text again: its statement, if it is not in use. */
+	/* The same text again: its statement, if it is not in use.  SQL
+	 * built in a buffer comes back at the same address with other
+	 * text: it takes over its own slot rather than fill the cache. */
 	for (i = 0; i < STMT_CACHE; i++) {
 		struct stmt_slot *c = &s->cache[i];
 
 		if (c->st == NULL) {
 			if (free_slot == NULL)
 				free_slot = c;
-		} else if (c->key == sql && !c->busy &&
-			   strcmp(sqlite3_sql(c->st), sql) == 0) {
-			c->busy = 1;
-			st = c->st;
-			break;
+		} else if (c->key == sql && !c->busy) {
+			if (strcmp(sqlite3_sql(c->st), sql) == 0) {
+				c->busy = 1;
+				st = c->st;
+				break;
+			}
+			sqlite3_finalize(c->st);
+			c->st = NULL;
+			free_slot = c;
 		}
 	}
 	if (st == NULL) {
@@ -832,8 +838,9 @@ store_message_insert(struct store *s, const struct store_message *m,
 	int alone = sqlite3_get_autocommit(s->db);
 	long long id;
 
-	/* Outside a transaction, the insert and its index entry get one. */
-	if (alone && exec(s, "SAVEPOINT insert_one", err) < 0)
+	/* Outside a transaction, the insert gets one of its own, so that
+	 * its commit writes its index entry. */
+	if (alone && store_begin(s, err) < 0)
 		return -1;
 	if (run(s, prep(s, err,
 		"INSERT INTO messages (ticket, direction, message_id, "
@@ -844,8 +851,7 @@ store_message_insert(struct store *s, const struct store_message *m,
 		m->spool_name, m->env_sender, m->env_recipient, m->sasl_user,
 		m->parsed_json, m->received), err, "message insert") < 0) {
 		if (alone)
-			sqlite3_exec(s->db, "ROLLBACK TO insert_one; RELEASE "
-				     "insert_one", NULL, NULL, NULL);
+			store_rollback(s);
 		return -1;
 	}
 	id = sqlite3_last_insert_rowid(s->db);
@@ -855,14 +861,7 @@ store_message_insert(struct store *s, const struct store_message *m,
 		s->fts_lo = id;
 	if (id > s->fts_hi)
 		s->fts_hi = id;
-	if (!alone)
-		return 0;
-	if (index_new_messages(s, err) < 0) {
-		sqlite3_exec(s->db, "ROLLBACK TO insert_one; RELEASE insert_one",
-			     NULL, NULL, NULL);
-		return -1;
-	}
-	return exec(s, "RELEASE insert_one", err);
+	return alone ? store_commit(s, err) : 0;
 }
 
 int

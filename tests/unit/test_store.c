@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_priv.h"
 #include "scratch.h"
 
 static char dir[64];
@@ -297,6 +298,46 @@ START_TEST(test_outbox_lease)
 }
 END_TEST
 
+/* Kept statements: the same text gets its statement back; other text in
+ * the same buffer gets its own; a statement still in use is not given
+ * out twice. */
+START_TEST(test_statement_cache)
+{
+	struct mp_err err = { 0 };
+	struct store *s = NULL;
+	sqlite3_stmt *a, *b, *c;
+	char sql[64];
+	long long v = 0;
+	int i, kept = 0;
+
+	ck_assert_int_eq(store_open(&s, dir, 1000, &err), 0);
+	for (i = 1; i <= 3; i++) {
+		snprintf(sql, sizeof(sql), "SELECT %d + ?1", i * 10);
+		ck_assert_int_eq(first_row_int(s, prep(s, &err, sql, "i",
+						       (long long)i), "sum",
+					       &v, &err), 1);
+		ck_assert_int_eq(v, i * 11);
+	}
+	for (i = 0; i < STMT_CACHE; i++)
+		kept += s->cache[i].key == sql;
+	ck_assert_int_eq(kept, 1);	/* the buffer has one slot */
+
+	a = prep(s, &err, "SELECT ?1", "i", 7LL);
+	b = prep(s, &err, "SELECT ?1", "i", 8LL);	/* a is in use */
+	ck_assert_ptr_ne(a, b);
+	ck_assert_int_eq(first_row_int(s, b, "b", &v, &err), 1);
+	ck_assert_int_eq(v, 8);
+	ck_assert_int_eq(first_row_int(s, a, "a", &v, &err), 1);
+	ck_assert_int_eq(v, 7);
+	c = prep(s, &err, "SELECT ?1", "");	/* bindings were cleared */
+	ck_assert_ptr_eq(c, a);
+	ck_assert_int_eq(sqlite3_step(c), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_type(c, 0), SQLITE_NULL);
+	done(s, c);
+	store_free(&s);
+}
+END_TEST
+
 Suite *
 suite_store(void)
 {
@@ -310,6 +351,7 @@ suite_store(void)
 	tcase_add_test(tc, test_state_and_reopen);
 	tcase_add_test(tc, test_contract_remove);
 	tcase_add_test(tc, test_outbox_lease);
+	tcase_add_test(tc, test_statement_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
