@@ -233,7 +233,7 @@ compose_render(struct compose *c, const struct compose_mail *mail,
 			     mail->lang, mail->template, vars, n, out,
 			     err) < 0) {
 		free(vars);
-		err->kind = MP_TEMP;	/* fix the templates, then retry */
+		mp_err_setup(err);	/* fix the templates, then retry */
 		return -1;
 	}
 	free(vars);

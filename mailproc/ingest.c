@@ -62,7 +62,7 @@ ingest_new(struct ingest **in_r, const struct conf *conf,
 			       err) < 0) {
 		hours_release(&in->hours);
 		free(in);
-		err->kind = MP_TEMP;	/* a config problem: mail waits */
+		mp_err_setup(err);	/* a config problem: mail waits */
 		return -1;
 	}
 	snprintf(in->attach_dir, sizeof(in->attach_dir), "%s/attachments",
@@ -226,7 +226,7 @@ load_rules(struct ingest *in, struct mp_err *err)
 	char path[4096];
 
 	if (rules_load_site(&in->rules, in->conf->site_rules_dir, in->conf->rules_dir, NULL, NULL, err) < 0) {
-		err->kind = MP_TEMP;	/* fix the rules; the mail waits */
+		mp_err_setup(err);	/* fix the rules; the mail waits */
 		return -1;
 	}
 	/* No model file: the rules alone classify (check-config says so);
@@ -235,7 +235,7 @@ load_rules(struct ingest *in, struct mp_err *err)
 							sizeof(path)),
 			     err) < 0) {
 		rules_free(&in->rules);
-		err->kind = MP_TEMP;
+		mp_err_setup(err);
 		return -1;
 	}
 	return 0;
@@ -918,7 +918,7 @@ file_alert(struct ingest *in, struct filing *f, struct mp_err *err)
 	if (in->alerts == NULL &&
 	    alert_format_load(&in->alerts, c->site_rules_dir, c->rules_dir,
 			      NULL, NULL, err) < 0) {
-		err->kind = MP_TEMP;	/* fix rules/alerts.conf, then retry */
+		mp_err_setup(err);	/* fix rules/alerts.conf, then retry */
 		return -1;
 	}
 	parsed = alert_parse(in->alerts, f->m->subject, f->m->text, &a, why,
@@ -1275,45 +1275,6 @@ tell_staff_failed(struct ingest *in, const char *name, const char *why)
 	return store_commit(in->store, &err);
 }
 
-static void
-no_report(void *ctx, const char *file, int line, const char *msg)
-{
-	(void)ctx;
-	(void)file;
-	(void)line;
-	(void)msg;
-}
-
-static void
-no_winner(void *ctx, const char *site_file, const char *shipped_file)
-{
-	(void)ctx;
-	(void)site_file;
-	(void)shipped_file;
-}
-
-/* Whether the desk's configuration is what fails: rules/, alerts.conf
- * or a template that does not load.  Then every mail fails alike, and
- * none of them is to blame. */
-static int
-config_broken(const struct ingest *in)
-{
-	const struct conf *c = in->conf;
-	struct alert_format *f = NULL;
-	struct mp_err e = { 0 };
-	int broken;
-
-	broken = rules_check_site(c->site_rules_dir, c->rules_dir, NULL, NULL,
-				  &e) < 0 ||
-		 alert_format_load(&f, c->site_rules_dir, c->rules_dir, NULL,
-				   NULL, &e) < 0 ||
-		 tmpl_check_dir(c->templates_dir, no_report, NULL) > 0 ||
-		 tmpl_check_site(c->site_templates_dir, c->templates_dir,
-				 no_report, no_winner, NULL) > 0;
-	alert_format_free(&f);
-	return broken;
-}
-
 void
 ingest_failed(struct ingest *in, const char *name, const struct mp_err *err)
 {
@@ -1321,11 +1282,11 @@ ingest_failed(struct ingest *in, const char *name, const struct mp_err *err)
 	struct mp_err e2;
 	int n = 0;
 
-	/* A database fault is the host's, and a configuration that does not
-	 * load the desk's, not the mail's: neither counts towards the mail's
-	 * attempts, however long it lasts. */
-	if (err->kind != MP_PERM && strncmp(err->msg, "database:", 9) != 0 &&
-	    !config_broken(in) &&
+	/* A fault of the installation (database, configuration, rules,
+	 * templates: err->setup, marked where it arises) is not the mail's:
+	 * it never counts towards the mail's attempts, however long it
+	 * lasts. */
+	if (err->kind != MP_PERM && !err->setup &&
 	    (n = spool_attempt(in->conf->state_dir, name, &e2)) < 0)
 		log_warning("spool=%s action=count-attempt status=failed "
 			    "reason=%s", name, log_quote(why, sizeof(why),

@@ -263,8 +263,11 @@ db_fail(struct store *s, struct mp_err *err, const char *what)
 	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB ||
 	    code == SQLITE_CONSTRAINT || code == SQLITE_MISMATCH)
 		kind = MP_PERM;
-	return mp_err_set(err, kind, "database: %s: %s", what,
-			  sqlite3_errmsg(s->db));
+	mp_err_set(err, kind, "database: %s: %s", what,
+		   sqlite3_errmsg(s->db));
+	if (err != NULL)
+		err->setup = 1;	/* the host's, whatever the mail */
+	return -1;
 }
 
 static int
@@ -359,6 +362,7 @@ store_open(struct store **s_r, const char *state_dir, long busy_ms,
 			   "dir's owner, or by a member of its group with "
 			   "the database mode 0660)" : s->db ?
 			   sqlite3_errmsg(s->db) : "out of memory");
+		mp_err_setup(err);
 		sqlite3_close(s->db);
 		free(s);
 		return -1;

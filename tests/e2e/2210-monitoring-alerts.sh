@@ -163,4 +163,24 @@ cp rules/alerts.conf "$dir/rules/alerts.conf"
 mp run --once || fail "run --once after the fix"
 [ -n "$(q "SELECT ticket FROM messages WHERE message_id = 'ping.example@noc.example.jp'")" ] ||
 	fail "the waiting alert was not filed after the fix"
+# The same for a customer's mail and a broken classify.rules, then a
+# broken template: the installation's fault, never the mail's.
+waiting() { find "$dir/state/spool" -path '*/new/*' -type f ! -name '.*' | wc -l; }
+cp -R templates "$dir/templates"
+echo "templates_dir = $dir/templates" >> "$dir/conf"
+n=0
+for broken in "$dir/rules/classify.rules" "$dir/templates/ja/staff-new-ticket.txt"; do
+	n=$((n + 1))
+	cp "$broken" "$dir/saved"
+	printf 'rule ( broken\n{{nosuchplaceholder}}\n' >> "$broken"
+	printf 'From: taro@example.com\nTo: support@example.jp\nSubject: 質問\nMessage-ID: <setup%d@example.com>\n\nディスク容量について教えてください。\n' "$n" |
+		mp deliver --sender taro@example.com --recipient support@example.jp ||
+		fail "deliver with a broken $broken"
+	for _ in 1 2 3; do mp run --once >/dev/null 2>&1 || true; done
+	[ "$(waiting)" = 1 ] || fail "a broken $broken sent the mail to failed/ or filed it"
+	cp "$dir/saved" "$broken"
+	mp run --once >/dev/null 2>&1 || fail "run --once after fixing $broken"
+	[ "$(waiting)" = 0 ] && [ -n "$(q "SELECT ticket FROM messages WHERE message_id = 'setup$n@example.com'")" ] ||
+		fail "the mail waiting on $broken was not filed after the fix"
+done
 echo "PASS 2210-monitoring-alerts"

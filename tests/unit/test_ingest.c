@@ -142,7 +142,7 @@ has_attempts(const char *name)
 START_TEST(test_failed_goes_aside_and_staff_told)
 {
 	struct ingest *in = NULL;
-	struct mp_err err = { 0 }, perm = { MP_PERM, "cannot ever work" };
+	struct mp_err err = { 0 }, perm = { MP_PERM, "cannot ever work", 0 };
 	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
 	char path[512];
 	struct stat st;
@@ -162,7 +162,7 @@ END_TEST
 START_TEST(test_temporary_stays_in_new)
 {
 	struct ingest *in = NULL;
-	struct mp_err err = { 0 }, temp = { MP_TEMP, "locked" };
+	struct mp_err err = { 0 }, temp = { MP_TEMP, "locked", 0 };
 	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
 	char path[512];
 	struct stat st;
@@ -185,8 +185,8 @@ END_TEST
 START_TEST(test_attempts_run_out)
 {
 	struct ingest *in = NULL;
-	struct mp_err err = { 0 }, temp = { MP_TEMP, "cannot build" },
-		db = { MP_TEMP, "database: begin: database is locked" };
+	struct mp_err err = { 0 }, temp = { MP_TEMP, "cannot build", 0 },
+		db = { MP_TEMP, "database: begin: database is locked", 1 };
 	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
 	char path[512], reason[512];
 	struct stat st;
@@ -227,7 +227,7 @@ END_TEST
 START_TEST(test_attempts_cleared_when_filed)
 {
 	struct ingest *in = NULL;
-	struct mp_err err = { 0 }, temp = { MP_TEMP, "cannot build" };
+	struct mp_err err = { 0 }, temp = { MP_TEMP, "cannot build", 0 };
 	char *name = spool("From: a@example.com\nSubject: x\n\nbody\n");
 
 	ck_assert_int_eq(ingest_new(&in, &conf, &err), 0);
