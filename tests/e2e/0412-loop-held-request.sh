@@ -4,15 +4,9 @@
 # gets no "your request waits" mail: RFC 3834 covers that answer as it
 # covers the acknowledgement.  A person's identical request does get it.
 set -eu
-MAILPROC=${MAILPROC:-./bin/mailproc}
-dir=$(mktemp -d /tmp/mp-0412.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-printf 'state_dir = %s/state\nstaff_addresses = staff@example.jp\nsmtp_url = smtp://127.0.0.1:1\n' "$dir" > "$dir/conf"
-mp() { "$MAILPROC" -c "$dir/conf" "$@"; }
-export MAILPROC_NOW=1796000400	# Mon 2026-12-07 10:00 JST
-db=$dir/state/mailproc.db
-q() { sqlite3 "$db" "$1"; }
+# shellcheck source=tests/e2e/scratch.sh
+. "$(dirname "$0")/scratch.sh"
+scratch 0412 'smtp_url = smtp://127.0.0.1:1'
 
 cat > "$dir/customers.csv" <<'CSV'
 contract_id,holder_name,requester_addresses,monitoring_email,emergency_phone,options

@@ -4,15 +4,9 @@
 # the ticket but never relayed to the customer and runs no command; the
 # same staff member writing by hand is relayed as before.
 set -eu
-MAILPROC=${MAILPROC:-./bin/mailproc}
-dir=$(mktemp -d /tmp/mp-0414.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-printf 'state_dir = %s/state\nstaff_addresses = staff@example.jp\nsmtp_url = smtp://127.0.0.1:1\n' "$dir" > "$dir/conf"
-mp() { "$MAILPROC" -c "$dir/conf" "$@"; }
-export MAILPROC_NOW=1796000400	# Mon 2026-11-30 10:00 JST
-db=$dir/state/mailproc.db
-q() { sqlite3 "$db" "$1"; }
+# shellcheck source=tests/e2e/scratch.sh
+. "$(dirname "$0")/scratch.sh"
+scratch 0414 'smtp_url = smtp://127.0.0.1:1'
 
 printf 'From: taro@example.com\nTo: support@example.jp\nSubject: disk\nMessage-ID: <c1@example.com>\n\nHow much disk space is left on my plan?\n' |
 	mp deliver --sender taro@example.com --recipient support@example.jp || fail "customer deliver"

@@ -6,14 +6,9 @@
 # declining rejects; the phone path works by command; unregistered
 # senders are never held.
 set -eu
-MAILPROC=${MAILPROC:-./bin/mailproc}
-dir=$(mktemp -d /tmp/mp-0600.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-printf 'state_dir = %s/state\nstaff_addresses = staff@example.jp\nidentity_token_ttl = 72h\n' "$dir" > "$dir/conf"
-mp() { "$MAILPROC" -c "$dir/conf" "$@"; }
-export MAILPROC_NOW=1796000400	# Mon 2026-11-30 10:00 JST
-db=$dir/state/mailproc.db
+# shellcheck source=tests/e2e/scratch.sh
+. "$(dirname "$0")/scratch.sh"
+scratch 0600 'identity_token_ttl = 72h'
 
 cat > "$dir/customers.csv" <<'CSV'
 contract_id,holder_name,requester_addresses,monitoring_email,emergency_phone,options

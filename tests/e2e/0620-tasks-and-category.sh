@@ -13,15 +13,9 @@
 #   `complete`, no completion notice for work never confirmed;
 # - a ticket in triage waits for `category ID CLASS`, which holds it.
 set -eu
-MAILPROC=${MAILPROC:-./bin/mailproc}
-dir=$(mktemp -d /tmp/mp-0620.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-printf 'state_dir = %s/state\nstaff_addresses = staff@example.jp\nsmtp_url = smtp://127.0.0.1:1\n' "$dir" > "$dir/conf"
-mp() { "$MAILPROC" -c "$dir/conf" "$@"; }
-export MAILPROC_NOW=1796000400	# Mon 2026-12-07 10:00 JST
-db=$dir/state/mailproc.db
-q() { sqlite3 "$db" "$1"; }
+# shellcheck source=tests/e2e/scratch.sh
+. "$(dirname "$0")/scratch.sh"
+scratch 0620 'smtp_url = smtp://127.0.0.1:1'
 
 cat > "$dir/customers.csv" <<'CSV'
 contract_id,holder_name,requester_addresses,monitoring_email,emergency_phone,options

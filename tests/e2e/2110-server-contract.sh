@@ -6,14 +6,9 @@
 # out for the wrong contract.  The requester's own server, or no server
 # at all, is held as usual.
 set -eu
-MAILPROC=${MAILPROC:-./bin/mailproc}
-dir=$(mktemp -d /tmp/mp-2110.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-printf 'state_dir = %s/state\nstaff_addresses = staff@example.jp\nform_address = form@example.jp\nlanguage = en\n' "$dir" > "$dir/conf"
-mp() { "$MAILPROC" -c "$dir/conf" "$@"; }
-export MAILPROC_NOW=1796000400	# Mon 2026-11-30 10:00 JST
-db=$dir/state/mailproc.db
+# shellcheck source=tests/e2e/scratch.sh
+. "$(dirname "$0")/scratch.sh"
+scratch 2110 'form_address = form@example.jp' 'language = en'
 
 cat > "$dir/customers.csv" <<'CSV'
 contract_id,holder_name,requester_addresses,monitoring_email,emergency_phone,options,servers,holder_email
